@@ -1,0 +1,128 @@
+import avro from 'avsc';
+import type { ContractKey } from './catalog.ts';
+import { ContractError, ContractErrorCode } from './errors.ts';
+import type { ContractTypes } from './generated/contract-types.ts';
+import type { RegistryClient } from './registry.ts';
+import type { AvroSchema } from './schema-loader.ts';
+import { valueSubject } from './topics.ts';
+
+/** Length of the Confluent wire-format header: magic byte 0 and a 4-byte schema id. */
+export const WIRE_HEADER_BYTES = 5;
+
+/** Typed encoding and decoding of the pipeline's records in the Confluent wire format. */
+export interface ContractCodec {
+  /** Encodes a value for a topic with the schema this build carries (registered under `<topic>-value`). */
+  encode<K extends ContractKey>(topic: string, contract: K, value: ContractTypes[K]): Promise<Buffer>;
+  /**
+   * Decodes bytes written with any registered version of the contract, resolved to the
+   * version this build carries.
+   * @throws ContractError with a `DECODE_*` code for poison records (never retryable), or
+   *   `REGISTRY_UNAVAILABLE` (retryable).
+   */
+  decode<K extends ContractKey>(contract: K, bytes: Buffer | null): Promise<ContractTypes[K]>;
+}
+
+/** Creates a codec over a registry and the schemas this build carries. */
+export function createContractCodec(
+  registry: RegistryClient,
+  schemas: Readonly<Record<ContractKey, AvroSchema>>,
+): ContractCodec {
+  const ids = new Map<string, Promise<number>>();
+  const readers = Object.fromEntries(
+    Object.entries(schemas).map(([key, schema]) => [key, avro.Type.forSchema(schema as avro.Schema)]),
+  ) as Record<ContractKey, avro.Type>;
+  // One resolver per (contract, writer schema id): building them is far too slow per record.
+  const resolvers = new Map<string, Promise<avro.Resolver | undefined>>();
+
+  const resolverFor = (contract: ContractKey, schemaId: number): Promise<avro.Resolver | undefined> => {
+    const key = `${contract}\u0000${schemaId}`;
+    let resolver = resolvers.get(key);
+    if (resolver === undefined) {
+      resolver = writerType(registry, schemaId).then((writer) => {
+        const reader = readers[contract];
+        if (reader.equals(writer)) return undefined;
+        try {
+          return reader.createResolver(writer);
+        } catch (cause) {
+          throw new ContractError(
+            ContractErrorCode.DECODE_INVALID,
+            `schema id ${schemaId} cannot be resolved to ${String(schemas[contract].name)}`,
+            { cause },
+          );
+        }
+      });
+      resolver.catch((error: unknown) => {
+        if (error instanceof ContractError && error.retryable) resolvers.delete(key);
+      });
+      resolvers.set(key, resolver);
+    }
+    return resolver;
+  };
+
+  const schemaIdFor = (topic: string, contract: ContractKey): Promise<number> => {
+    const key = `${topic}\u0000${contract}`;
+    let id = ids.get(key);
+    if (id === undefined) {
+      const subject = valueSubject(topic);
+      id = registry.idOf(subject, schemas[contract]).then((found) => {
+        if (found === undefined) {
+          throw new ContractError(
+            ContractErrorCode.SCHEMA_NOT_REGISTERED,
+            `${String(schemas[contract].name)} is not registered under ${subject}: run "payhook schemas register"`,
+          );
+        }
+        return found;
+      });
+      // A failed lookup must not be cached: the next call asks again.
+      id.catch(() => ids.delete(key));
+      ids.set(key, id);
+    }
+    return id;
+  };
+
+  return {
+    async encode(topic, contract, value) {
+      const id = await schemaIdFor(topic, contract);
+      try {
+        return await registry.client.encode(id, value);
+      } catch (cause) {
+        throw new ContractError(
+          ContractErrorCode.ENCODE_INVALID,
+          `value does not match ${String(schemas[contract].name)}: ${cause instanceof Error ? cause.message : String(cause)}`,
+          { cause },
+        );
+      }
+    },
+    async decode(contract, bytes) {
+      if (bytes === null || bytes.length < WIRE_HEADER_BYTES) {
+        throw new ContractError(ContractErrorCode.DECODE_MAGIC_BYTE, `record of ${bytes?.length ?? 0} bytes has no wire-format header`);
+      }
+      if (bytes[0] !== 0) {
+        throw new ContractError(ContractErrorCode.DECODE_MAGIC_BYTE, `record starts with byte ${bytes[0]}, expected magic byte 0`);
+      }
+      const schemaId = bytes.readInt32BE(1);
+      const resolver = await resolverFor(contract, schemaId);
+      try {
+        return readers[contract].fromBuffer(bytes.subarray(WIRE_HEADER_BYTES), resolver) as ContractTypes[typeof contract];
+      } catch (cause) {
+        throw new ContractError(
+          ContractErrorCode.DECODE_INVALID,
+          `record with schema id ${schemaId} cannot be read as ${String(schemas[contract].name)}: ${cause instanceof Error ? cause.message : String(cause)}`,
+          { cause },
+        );
+      }
+    },
+  };
+}
+
+async function writerType(registry: RegistryClient, schemaId: number): Promise<avro.Type> {
+  try {
+    return (await registry.client.getSchema(schemaId)) as unknown as avro.Type;
+  } catch (cause) {
+    const status = (cause as { status?: number } | null)?.status;
+    if (status === 404 || /not found/i.test(cause instanceof Error ? cause.message : '')) {
+      throw new ContractError(ContractErrorCode.DECODE_UNKNOWN_SCHEMA, `schema id ${schemaId} is unknown to the registry`, { cause });
+    }
+    throw new ContractError(ContractErrorCode.REGISTRY_UNAVAILABLE, `cannot fetch schema id ${schemaId}`, { cause, retryable: true });
+  }
+}

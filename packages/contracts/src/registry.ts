@@ -1,0 +1,122 @@
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { ContractError, ContractErrorCode } from './errors.ts';
+import type { AvroSchema } from './schema-loader.ts';
+
+/** Compatibility every payhook subject is held to. */
+export const SUBJECT_COMPATIBILITY = 'BACKWARD';
+
+/** A Confluent-API schema registry: the library client plus the few admin calls it lacks. */
+export interface RegistryClient {
+  /** The underlying client, used for encoding and decoding. */
+  readonly client: SchemaRegistry;
+  /** Base URL of the Confluent-compatible API. */
+  readonly url: string;
+  /** Sets the subject's compatibility level (idempotent). */
+  setCompatibility(subject: string, level?: string): Promise<void>;
+  /** Registers the schema under the subject (idempotent: the same schema keeps its id). */
+  register(subject: string, schema: AvroSchema): Promise<number>;
+  /** Asks the registry whether the schema could be registered as the subject's next version. */
+  isCompatible(subject: string, schema: AvroSchema): Promise<boolean>;
+  /** The id of this exact schema under the subject, or undefined when it is not registered. */
+  idOf(subject: string, schema: AvroSchema): Promise<number | undefined>;
+  /** Every subject the registry knows. */
+  subjects(): Promise<string[]>;
+}
+
+const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
+
+/** Creates a registry client for a Confluent-compatible API base URL. */
+export function createRegistryClient(url: string): RegistryClient {
+  const base = url.replace(/\/+$/, '');
+  const client = new SchemaRegistry({ host: base, retry: { retries: 3 } });
+
+  async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+    let response: Response;
+    try {
+      response = await fetch(`${base}${path}`, {
+        method,
+        headers: { accept: CONTENT_TYPE, 'content-type': CONTENT_TYPE },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (cause) {
+      throw new ContractError(ContractErrorCode.REGISTRY_UNAVAILABLE, `schema registry at ${base} is unreachable`, {
+        cause,
+        retryable: true,
+      });
+    }
+    const text = await response.text();
+    let json: unknown;
+    try {
+      json = text.length > 0 ? JSON.parse(text) : undefined;
+    } catch {
+      json = text;
+    }
+    if (response.status >= 500) {
+      throw new ContractError(
+        ContractErrorCode.REGISTRY_UNAVAILABLE,
+        `schema registry answered ${response.status} to ${method} ${path}`,
+        { retryable: true },
+      );
+    }
+    return { status: response.status, json };
+  }
+
+  const subjectPath = (subject: string) => `/subjects/${encodeURIComponent(subject)}`;
+
+  return {
+    client,
+    url: base,
+    async setCompatibility(subject, level = SUBJECT_COMPATIBILITY) {
+      const { status, json } = await call('PUT', `/config/${encodeURIComponent(subject)}`, { compatibility: level });
+      if (status !== 200) {
+        throw new ContractError(
+          ContractErrorCode.REGISTRY_UNAVAILABLE,
+          `cannot set compatibility of ${subject}: ${status} ${JSON.stringify(json)}`,
+        );
+      }
+    },
+    async register(subject, schema) {
+      const { status, json } = await call('POST', `${subjectPath(subject)}/versions`, { schema: JSON.stringify(schema) });
+      if (status === 409) {
+        throw new ContractError(
+          ContractErrorCode.SCHEMA_INCOMPATIBLE,
+          `the registry refused ${String(schema.name)} under ${subject} as incompatible: ${messageOf(json)}`,
+        );
+      }
+      if (status !== 200 || typeof (json as { id?: unknown })?.id !== 'number') {
+        throw new ContractError(
+          ContractErrorCode.REGISTRY_UNAVAILABLE,
+          `cannot register ${subject}: ${status} ${messageOf(json)}`,
+        );
+      }
+      return (json as { id: number }).id;
+    },
+    async isCompatible(subject, schema) {
+      const { status, json } = await call(
+        'POST',
+        `/compatibility${subjectPath(subject)}/versions/latest`,
+        { schema: JSON.stringify(schema) },
+      );
+      if (status === 404) return true; // no earlier version: anything is compatible
+      if (status !== 200) throw new ContractError(ContractErrorCode.REGISTRY_UNAVAILABLE, `compatibility check failed: ${status}`);
+      return (json as { is_compatible?: boolean }).is_compatible === true;
+    },
+    async idOf(subject, schema) {
+      const { status, json } = await call('POST', subjectPath(subject), { schema: JSON.stringify(schema) });
+      if (status === 404) return undefined;
+      if (status !== 200) throw new ContractError(ContractErrorCode.REGISTRY_UNAVAILABLE, `lookup of ${subject} failed: ${status}`);
+      return (json as { id: number }).id;
+    },
+    async subjects() {
+      const { json } = await call('GET', '/subjects');
+      return Array.isArray(json) ? (json as string[]) : [];
+    },
+  };
+}
+
+function messageOf(json: unknown): string {
+  if (json !== null && typeof json === 'object' && 'message' in json) return String((json as { message: unknown }).message);
+  return JSON.stringify(json);
+}
+
+export { SchemaType };

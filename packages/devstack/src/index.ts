@@ -1,0 +1,10 @@
+export { CCOMPAT_PATH, registryUrl } from './registry-node.ts';
+export { type DevStackSettings, devStackSettings, VERSIONS } from './settings.ts';
+export {
+  type ComponentStatus,
+  type StackEndpoints,
+  stackDown,
+  stackEndpoints,
+  stackStatus,
+  stackUp,
+} from './stack.ts';

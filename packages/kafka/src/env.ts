@@ -1,0 +1,12 @@
+import { envField } from '@payhook/runtime';
+import { z } from 'zod';
+
+/** Environment variables of every Kafka client; compose into a service's schema. */
+export const kafkaEnv = {
+  /** Comma-separated `host:port` list. */
+  KAFKA_BROKERS: envField.hostPorts().default(['127.0.0.1:9092']),
+  /** Partitions of the stream topics when provisioning. */
+  PAYHOOK_PARTITIONS: envField.positiveInt().default(6),
+} as const;
+
+export const kafkaEnvSchema = z.object(kafkaEnv);

@@ -1,0 +1,28 @@
+import kafkajs, { type Kafka, type Producer } from 'kafkajs';
+
+const { Partitioners } = kafkajs;
+
+/**
+ * An idempotent producer: retries never duplicate or reorder a partition's records.
+ * Uses the Java client's default partitioner, so keys land where other clients put them.
+ */
+export function createIdempotentProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 5,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+}
+
+/**
+ * A transactional producer. The transactional id fences an older instance that uses the
+ * same id: it must be stable per logical writer (per chain for the scanner, for example).
+ */
+export function createTransactionalProducer(kafka: Kafka, transactionalId: string): Producer {
+  return kafka.producer({
+    idempotent: true,
+    transactionalId,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+}

@@ -1,0 +1,51 @@
+import { type RetryTier, retryTopic, Topic } from '@payhook/contracts';
+
+/** The intended shape of one topic. */
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions: number;
+  /** Topic-level configs, as the broker spells them. */
+  readonly config: Readonly<Record<string, string>>;
+}
+
+/** Options of {@link pipelineTopicSpecs}. */
+export interface PipelineTopicOptions {
+  /**
+   * Partitions of the stream topics (events, dispatch, retry tiers, DLQ, attempts): the
+   * upper bound on useful dispatcher pods.
+   * @defaultValue 6
+   */
+  readonly partitions?: number;
+  /** @defaultValue 3 */
+  readonly tablePartitions?: number;
+  readonly retryTiers: readonly RetryTier[];
+}
+
+const DAY_MS = 86_400_000;
+
+const compacted = { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': String(60_000) } as const;
+const retained = (ms: number) => ({ 'cleanup.policy': 'delete', 'retention.ms': String(ms) });
+
+/** Every topic of the pipeline with its partitions and configs. */
+export function pipelineTopicSpecs(options: PipelineTopicOptions): TopicSpec[] {
+  const partitions = options.partitions ?? 6;
+  const tablePartitions = options.tablePartitions ?? 3;
+  if (!Number.isInteger(partitions) || partitions < 1) throw new Error('partitions must be a positive integer');
+  if (!Number.isInteger(tablePartitions) || tablePartitions < 1) throw new Error('tablePartitions must be a positive integer');
+  return [
+    { name: Topic.PAYMENT_INTENTS, partitions: tablePartitions, config: compacted },
+    { name: Topic.ENDPOINTS, partitions: tablePartitions, config: compacted },
+    // One partition: the scanner writes its checkpoints in the same transaction as its events.
+    { name: Topic.SCANNER_CHECKPOINTS, partitions: 1, config: compacted },
+    { name: Topic.PAYMENT_EVENTS, partitions, config: retained(7 * DAY_MS) },
+    { name: Topic.WEBHOOK_DISPATCH, partitions, config: retained(7 * DAY_MS) },
+    // A record waits in its tier for the tier's delay: keep it well beyond that.
+    ...options.retryTiers.map((tier) => ({
+      name: retryTopic(tier.label),
+      partitions,
+      config: retained(Math.max(7 * DAY_MS, 3 * tier.delayMs)),
+    })),
+    { name: Topic.WEBHOOK_DLQ, partitions, config: retained(30 * DAY_MS) },
+    { name: Topic.WEBHOOK_ATTEMPTS, partitions, config: retained(30 * DAY_MS) },
+  ];
+}

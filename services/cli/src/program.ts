@@ -1,0 +1,19 @@
+import { Command } from 'commander';
+import { registerDevCommands } from './commands/dev.ts';
+import { registerSchemaCommands } from './commands/schemas.ts';
+import { registerTopicCommands } from './commands/topics.ts';
+import type { CliContext } from './context.ts';
+import { PAYHOOK_VERSION } from './version.ts';
+
+/** The `payhook` command tree. */
+export function createProgram(ctx: CliContext): Command {
+  const program = new Command('payhook')
+    .description('payhook: payment-status webhooks over Kafka — operator commands')
+    .version(PAYHOOK_VERSION)
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => ctx.io.out(s.trimEnd()), writeErr: (s) => ctx.io.err(s.trimEnd()) });
+  registerDevCommands(program, ctx);
+  registerTopicCommands(program, ctx);
+  registerSchemaCommands(program, ctx);
+  return program;
+}
