@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type AvroSchema, createContractCodec, createRegistryClient, loadSchemas, valueSubject } from '@payhook/contracts';
+import {
+  type AvroSchema,
+  createContractCodec,
+  createRegistryClient,
+  loadSchemas,
+  valueSubject,
+} from '@payhook/contracts';
 import { sampleValues, testEnvironment, uniqueName } from '@payhook/testkit';
 
 const registry = createRegistryClient(testEnvironment.schemaRegistryUrl);
@@ -38,7 +44,14 @@ describe('schema evolution is held to BACKWARD compatibility by the registry', (
     const oldCodec = createContractCodec(registry, schemas);
     const bytes = await oldCodec.encode(topic, 'WEBHOOK_DELIVERY', sampleValues.WEBHOOK_DELIVERY);
 
-    const newer = { ...schemas, WEBHOOK_DELIVERY: withField(schemas.WEBHOOK_DELIVERY, { name: 'trace_id', type: ['null', 'string'], default: null }) };
+    const newer = {
+      ...schemas,
+      WEBHOOK_DELIVERY: withField(schemas.WEBHOOK_DELIVERY, {
+        name: 'trace_id',
+        type: ['null', 'string'],
+        default: null,
+      }),
+    };
     await registry.register(subject, newer.WEBHOOK_DELIVERY);
     const decoded = await createContractCodec(registry, newer).decode('WEBHOOK_DELIVERY', bytes);
     assert.deepEqual(structuredClone(decoded), { ...sampleValues.WEBHOOK_DELIVERY, trace_id: null });

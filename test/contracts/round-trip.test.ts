@@ -55,7 +55,13 @@ describe('every contract round-trips through the registry and the broker', () =>
 
   it('nullable fields round-trip as null', async () => {
     const topic = topics.names[contracts.indexOf('PAYMENT_EVENT')] as string;
-    const value = { ...sampleValues.PAYMENT_EVENT, previous_status: null, block_number: null, block_hash: null, tx_hashes: [] };
+    const value = {
+      ...sampleValues.PAYMENT_EVENT,
+      previous_status: null,
+      block_number: null,
+      block_hash: null,
+      tx_hashes: [],
+    };
     const decoded = await codec.decode('PAYMENT_EVENT', await codec.encode(topic, 'PAYMENT_EVENT', value));
     assert.deepEqual(structuredClone(decoded), value);
   });
@@ -73,7 +79,9 @@ describe('every contract round-trips through the registry and the broker', () =>
   });
 
   it('marks poison bytes: wrong magic byte, unknown schema id, garbage body', async () => {
-    await assert.rejects(codec.decode('WEBHOOK_DELIVERY', Buffer.from('{"not":"avro"}')), { code: 'CONTRACT_DECODE_MAGIC_BYTE' });
+    await assert.rejects(codec.decode('WEBHOOK_DELIVERY', Buffer.from('{"not":"avro"}')), {
+      code: 'CONTRACT_DECODE_MAGIC_BYTE',
+    });
     await assert.rejects(codec.decode('WEBHOOK_DELIVERY', Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0, 1, 2])), {
       code: 'CONTRACT_DECODE_UNKNOWN_SCHEMA',
     });

@@ -2,11 +2,11 @@
 // its earlier committed versions, so no change can land that breaks a reader.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { Contract, type ContractKey, loadSchemas } from '@payhook/contracts';
 import avro from 'avsc';
 
@@ -47,7 +47,9 @@ function history(): { commit: string; schemas: Record<ContractKey, Record<string
   });
 }
 
-describe('schemas/ stays BACKWARD compatible with its history', { skip: !isRepository() && 'not a git checkout' }, () => {
+describe('schemas/ stays BACKWARD compatible with its history', {
+  skip: !isRepository() && 'not a git checkout',
+}, () => {
   const current = loadSchemas();
   const versions = isRepository() ? history() : [];
 

@@ -95,15 +95,24 @@ export function createContractCodec(
     },
     async decode(contract, bytes) {
       if (bytes === null || bytes.length < WIRE_HEADER_BYTES) {
-        throw new ContractError(ContractErrorCode.DECODE_MAGIC_BYTE, `record of ${bytes?.length ?? 0} bytes has no wire-format header`);
+        throw new ContractError(
+          ContractErrorCode.DECODE_MAGIC_BYTE,
+          `record of ${bytes?.length ?? 0} bytes has no wire-format header`,
+        );
       }
       if (bytes[0] !== 0) {
-        throw new ContractError(ContractErrorCode.DECODE_MAGIC_BYTE, `record starts with byte ${bytes[0]}, expected magic byte 0`);
+        throw new ContractError(
+          ContractErrorCode.DECODE_MAGIC_BYTE,
+          `record starts with byte ${bytes[0]}, expected magic byte 0`,
+        );
       }
       const schemaId = bytes.readInt32BE(1);
       const resolver = await resolverFor(contract, schemaId);
       try {
-        return readers[contract].fromBuffer(bytes.subarray(WIRE_HEADER_BYTES), resolver) as ContractTypes[typeof contract];
+        return readers[contract].fromBuffer(
+          bytes.subarray(WIRE_HEADER_BYTES),
+          resolver,
+        ) as ContractTypes[typeof contract];
       } catch (cause) {
         throw new ContractError(
           ContractErrorCode.DECODE_INVALID,
@@ -121,8 +130,15 @@ async function writerType(registry: RegistryClient, schemaId: number): Promise<a
   } catch (cause) {
     const status = (cause as { status?: number } | null)?.status;
     if (status === 404 || /not found/i.test(cause instanceof Error ? cause.message : '')) {
-      throw new ContractError(ContractErrorCode.DECODE_UNKNOWN_SCHEMA, `schema id ${schemaId} is unknown to the registry`, { cause });
+      throw new ContractError(
+        ContractErrorCode.DECODE_UNKNOWN_SCHEMA,
+        `schema id ${schemaId} is unknown to the registry`,
+        { cause },
+      );
     }
-    throw new ContractError(ContractErrorCode.REGISTRY_UNAVAILABLE, `cannot fetch schema id ${schemaId}`, { cause, retryable: true });
+    throw new ContractError(ContractErrorCode.REGISTRY_UNAVAILABLE, `cannot fetch schema id ${schemaId}`, {
+      cause,
+      retryable: true,
+    });
   }
 }

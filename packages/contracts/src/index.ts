@@ -1,5 +1,6 @@
 export { Contract, type ContractKey, type ContractSpec, contractForTopic } from './catalog.ts';
 export { type ContractCodec, createContractCodec, WIRE_HEADER_BYTES } from './codec.ts';
+export { contractsEnv } from './env.ts';
 export { ContractError, ContractErrorCode } from './errors.ts';
 export type * from './generated/contract-types.ts';
 export { createRegistryClient, type RegistryClient, SUBJECT_COMPATIBILITY } from './registry.ts';
@@ -7,4 +8,3 @@ export { DEFAULT_RETRY_TIERS, parseRetryTiers, type RetryTier } from './retry-ti
 export { type AvroSchema, defaultSchemasDir, loadSchemas } from './schema-loader.ts';
 export { RETRY_TOPIC_PREFIX, retryTopic, Topic, type TopicName, valueSubject } from './topics.ts';
 export { generateContractTypes } from './typegen.ts';
-export { contractsEnv } from './env.ts';

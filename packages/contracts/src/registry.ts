@@ -76,7 +76,9 @@ export function createRegistryClient(url: string): RegistryClient {
       }
     },
     async register(subject, schema) {
-      const { status, json } = await call('POST', `${subjectPath(subject)}/versions`, { schema: JSON.stringify(schema) });
+      const { status, json } = await call('POST', `${subjectPath(subject)}/versions`, {
+        schema: JSON.stringify(schema),
+      });
       if (status === 409) {
         throw new ContractError(
           ContractErrorCode.SCHEMA_INCOMPATIBLE,
@@ -92,19 +94,19 @@ export function createRegistryClient(url: string): RegistryClient {
       return (json as { id: number }).id;
     },
     async isCompatible(subject, schema) {
-      const { status, json } = await call(
-        'POST',
-        `/compatibility${subjectPath(subject)}/versions/latest`,
-        { schema: JSON.stringify(schema) },
-      );
+      const { status, json } = await call('POST', `/compatibility${subjectPath(subject)}/versions/latest`, {
+        schema: JSON.stringify(schema),
+      });
       if (status === 404) return true; // no earlier version: anything is compatible
-      if (status !== 200) throw new ContractError(ContractErrorCode.REGISTRY_UNAVAILABLE, `compatibility check failed: ${status}`);
+      if (status !== 200)
+        throw new ContractError(ContractErrorCode.REGISTRY_UNAVAILABLE, `compatibility check failed: ${status}`);
       return (json as { is_compatible?: boolean }).is_compatible === true;
     },
     async idOf(subject, schema) {
       const { status, json } = await call('POST', subjectPath(subject), { schema: JSON.stringify(schema) });
       if (status === 404) return undefined;
-      if (status !== 200) throw new ContractError(ContractErrorCode.REGISTRY_UNAVAILABLE, `lookup of ${subject} failed: ${status}`);
+      if (status !== 200)
+        throw new ContractError(ContractErrorCode.REGISTRY_UNAVAILABLE, `lookup of ${subject} failed: ${status}`);
       return (json as { id: number }).id;
     },
     async subjects() {
@@ -115,7 +117,8 @@ export function createRegistryClient(url: string): RegistryClient {
 }
 
 function messageOf(json: unknown): string {
-  if (json !== null && typeof json === 'object' && 'message' in json) return String((json as { message: unknown }).message);
+  if (json !== null && typeof json === 'object' && 'message' in json)
+    return String((json as { message: unknown }).message);
   return JSON.stringify(json);
 }
 

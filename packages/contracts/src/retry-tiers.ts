@@ -18,7 +18,10 @@ export const DEFAULT_RETRY_TIERS: readonly RetryTier[] = parseRetryTiers('5s,1m,
  * @throws Error naming the entry that is malformed.
  */
 export function parseRetryTiers(spec: string): RetryTier[] {
-  const entries = spec.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const entries = spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   if (entries.length === 0) throw new Error('retry tiers: at least one tier is required');
   const tiers = entries.map((label) => {
     const match = /^(\d+)(ms|s|m|h|d)$/.exec(label);

@@ -41,7 +41,10 @@ function inlineShared(node: unknown, shared: ReadonlyMap<string, AvroSchema>, de
     const out: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(node)) {
       // Only type positions can hold references; names, docs and defaults are kept as they are.
-      out[key] = key === 'type' || key === 'items' || key === 'values' || key === 'fields' ? inlineShared(value, shared, defined) : value;
+      out[key] =
+        key === 'type' || key === 'items' || key === 'values' || key === 'fields'
+          ? inlineShared(value, shared, defined)
+          : value;
     }
     return out;
   }

@@ -110,7 +110,10 @@ export async function kafkaReady(settings: DevStackSettings): Promise<boolean> {
 }
 
 /** Starts the broker unless it runs already; formats its storage the first time. */
-export async function startKafka(settings: DevStackSettings, progress: (line: string) => void): Promise<'started' | 'running'> {
+export async function startKafka(
+  settings: DevStackSettings,
+  progress: (line: string) => void,
+): Promise<'started' | 'running'> {
   const p = paths(settings);
   if (livePid(p.pid) !== undefined && (await kafkaReady(settings))) return 'running';
   await stopPid(p.pid);
@@ -138,7 +141,12 @@ export async function startKafka(settings: DevStackSettings, progress: (line: st
     ],
     { cwd: p.dir, logFile: p.stdout, pidFile: p.pid },
   );
-  await waitFor('Kafka', () => kafkaReady(settings), 90_000, () => livePid(p.pid) === pid);
+  await waitFor(
+    'Kafka',
+    () => kafkaReady(settings),
+    90_000,
+    () => livePid(p.pid) === pid,
+  );
   return 'started';
 }
 

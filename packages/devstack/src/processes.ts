@@ -20,7 +20,11 @@ export function livePid(pidFile: string): number | undefined {
 }
 
 /** Starts a detached background process whose output goes to a log file; records its PID. */
-export function startDetached(command: string, args: readonly string[], options: { cwd: string; logFile: string; pidFile: string }): number {
+export function startDetached(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; logFile: string; pidFile: string },
+): number {
   const log = openSync(options.logFile, 'a');
   try {
     const child = spawn(command, args, { cwd: options.cwd, detached: true, stdio: ['ignore', log, log] });
@@ -59,7 +63,12 @@ export function run(command: string, args: readonly string[], options: { cwd?: s
 }
 
 /** Polls `probe` until it resolves true or the deadline passes. */
-export async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number, alive: () => boolean): Promise<void> {
+export async function waitFor(
+  what: string,
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+  alive: () => boolean,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await probe().catch(() => false)) return;

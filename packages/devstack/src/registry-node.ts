@@ -25,7 +25,9 @@ export function registryUrl(settings: DevStackSettings): string {
 function runnerJar(settings: DevStackSettings, progress: (line: string) => void): string {
   const p = paths(settings);
   const find = () =>
-    existsSync(p.dist) ? readdirSync(p.dist).find((f) => f.endsWith('-runner.jar') || f === 'quarkus-run.jar') : undefined;
+    existsSync(p.dist)
+      ? readdirSync(p.dist).find((f) => f.endsWith('-runner.jar') || f === 'quarkus-run.jar')
+      : undefined;
   let jar = find();
   if (jar === undefined) {
     progress(`fetching Apicurio Registry ${VERSIONS.apicurio} from Maven Central (first run only)`);
@@ -59,7 +61,10 @@ export async function registryReady(settings: DevStackSettings): Promise<boolean
 }
 
 /** Starts the registry (in-memory storage) unless it runs already. */
-export async function startRegistry(settings: DevStackSettings, progress: (line: string) => void): Promise<'started' | 'running'> {
+export async function startRegistry(
+  settings: DevStackSettings,
+  progress: (line: string) => void,
+): Promise<'started' | 'running'> {
   const p = paths(settings);
   if (livePid(p.pid) !== undefined && (await registryReady(settings))) return 'running';
   await stopPid(p.pid);
@@ -80,7 +85,12 @@ export async function startRegistry(settings: DevStackSettings, progress: (line:
     ],
     { cwd: p.dir, logFile: p.log, pidFile: p.pid },
   );
-  await waitFor('Apicurio Registry', () => registryReady(settings), 120_000, () => livePid(p.pid) === pid);
+  await waitFor(
+    'Apicurio Registry',
+    () => registryReady(settings),
+    120_000,
+    () => livePid(p.pid) === pid,
+  );
   return 'started';
 }
 

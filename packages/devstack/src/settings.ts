@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { envField, parseEnv, type Environment } from '@payhook/runtime';
+import { type Environment, envField, parseEnv } from '@payhook/runtime';
 import { z } from 'zod';
 
 /** Pinned versions of the local infrastructure. */
@@ -33,8 +33,14 @@ const schema = z.object({
   PAYHOOK_DEV_KAFKA_PORT: envField.port().default(9092),
   PAYHOOK_DEV_CONTROLLER_PORT: envField.port().default(9093),
   PAYHOOK_DEV_REGISTRY_PORT: envField.port().default(8081),
-  PAYHOOK_DEV_KAFKA_HEAP: z.string().regex(/^\d+[mg]$/, 'must look like 768m or 1g').default('768m'),
-  PAYHOOK_DEV_REGISTRY_HEAP: z.string().regex(/^\d+[mg]$/, 'must look like 512m or 1g').default('512m'),
+  PAYHOOK_DEV_KAFKA_HEAP: z
+    .string()
+    .regex(/^\d+[mg]$/, 'must look like 768m or 1g')
+    .default('768m'),
+  PAYHOOK_DEV_REGISTRY_HEAP: z
+    .string()
+    .regex(/^\d+[mg]$/, 'must look like 512m or 1g')
+    .default('512m'),
 });
 
 /** Reads the dev stack's settings from the environment. @throws ConfigError naming the variable. */

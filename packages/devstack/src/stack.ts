@@ -40,7 +40,8 @@ export async function stackUp(settings: DevStackSettings, progress: (line: strin
     ['kafka', results[0]],
     ['registry', results[1]],
   ] as const) {
-    if (result?.status === 'fulfilled') progress(`${name}: ${result.value === 'running' ? 'already running' : 'started'}`);
+    if (result?.status === 'fulfilled')
+      progress(`${name}: ${result.value === 'running' ? 'already running' : 'started'}`);
   }
   return stackEndpoints(settings);
 }
@@ -60,7 +61,13 @@ export async function stackStatus(settings: DevStackSettings): Promise<Component
   const endpoints = stackEndpoints(settings);
   const [kafkaOk, registryOk] = await Promise.all([kafkaReady(settings), registryReady(settings)]);
   return [
-    { name: 'kafka', pid: kafkaPid(settings), ready: kafkaOk, address: endpoints.kafkaBrokers, logs: kafkaLogs(settings) },
+    {
+      name: 'kafka',
+      pid: kafkaPid(settings),
+      ready: kafkaOk,
+      address: endpoints.kafkaBrokers,
+      logs: kafkaLogs(settings),
+    },
     {
       name: 'registry',
       pid: registryPid(settings),

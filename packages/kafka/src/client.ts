@@ -14,6 +14,11 @@ export interface KafkaClientOptions {
   readonly connectionTimeoutMs?: number;
   /** @defaultValue 30_000 */
   readonly requestTimeoutMs?: number;
+  /**
+   * Retries of a failed request or connection before the call fails.
+   * @defaultValue 8
+   */
+  readonly retries?: number;
 }
 
 const LEVELS = {
@@ -29,7 +34,11 @@ function pinoLogCreator(logger: Logger): logCreator {
   return () =>
     ({ level, label, log }) => {
       const { message, ...rest } = log;
-      const target = level === logLevel.INFO ? 'debug' : (LEVELS[level] ?? 'info');
+      // Protocol-level error responses are retried inside kafkajs; one that matters reaches
+      // the caller as a rejected promise, so they are debug noise here.
+      const isRetriedResponse =
+        (typeof message === 'string' && message.startsWith('Response ')) || 'retryCount' in rest;
+      const target = level === logLevel.INFO || isRetriedResponse ? 'debug' : (LEVELS[level] ?? 'info');
       if (target === 'silent') return;
       logger[target]({ kafkajs: label, ...rest }, message);
     };
@@ -45,7 +54,7 @@ export function createKafkaClient(options: KafkaClientOptions): Kafka {
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     logLevel: logLevel.INFO,
     logCreator: pinoLogCreator(options.logger.child({ component: 'kafkajs' })),
-    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 },
+    retry: { retries: options.retries ?? 8, initialRetryTime: 200, maxRetryTime: 5_000 },
   };
   return new kafkajs.Kafka(config);
 }

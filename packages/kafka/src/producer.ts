@@ -23,6 +23,9 @@ export function createTransactionalProducer(kafka: Kafka, transactionalId: strin
     idempotent: true,
     transactionalId,
     maxInFlightRequests: 1,
+    // Right after a commit the coordinator answers CONCURRENT_TRANSACTIONS until the markers
+    // are written (a few ms); a short first backoff keeps back-to-back transactions quick.
+    retry: { initialRetryTime: 20, maxRetryTime: 1_000, retries: 12 },
     createPartitioner: Partitioners.DefaultPartitioner,
   });
 }

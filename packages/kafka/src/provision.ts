@@ -3,6 +3,7 @@ import kafkajs, { type Admin } from 'kafkajs';
 
 // kafkajs is CommonJS: its runtime values come from the default export.
 const { ConfigResourceTypes } = kafkajs;
+
 import type { TopicSpec } from './topic-specs.ts';
 
 /** What {@link ensureTopics} did to each topic. */
@@ -20,7 +21,11 @@ export interface ProvisionReport {
  * raises partition counts that are lower than intended (never lowers them: Kafka cannot),
  * and sets configs that differ.
  */
-export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[], logger?: Logger): Promise<ProvisionReport> {
+export async function ensureTopics(
+  admin: Admin,
+  specs: readonly TopicSpec[],
+  logger?: Logger,
+): Promise<ProvisionReport> {
   const report: ProvisionReport = { created: [], reconfigured: [], expanded: [], unchanged: [] };
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((s) => !existing.has(s.name));
@@ -44,7 +49,10 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[], lo
   if (present.length === 0) return report;
   const metadata = await admin.fetchTopicMetadata({ topics: present.map((s) => s.name) });
   const partitionCounts = new Map(metadata.topics.map((t) => [t.name, t.partitions.length]));
-  const configs = await readTopicConfigs(admin, present.map((s) => s.name));
+  const configs = await readTopicConfigs(
+    admin,
+    present.map((s) => s.name),
+  );
 
   for (const spec of present) {
     let changed = false;

@@ -31,7 +31,8 @@ export function pipelineTopicSpecs(options: PipelineTopicOptions): TopicSpec[] {
   const partitions = options.partitions ?? 6;
   const tablePartitions = options.tablePartitions ?? 3;
   if (!Number.isInteger(partitions) || partitions < 1) throw new Error('partitions must be a positive integer');
-  if (!Number.isInteger(tablePartitions) || tablePartitions < 1) throw new Error('tablePartitions must be a positive integer');
+  if (!Number.isInteger(tablePartitions) || tablePartitions < 1)
+    throw new Error('tablePartitions must be a positive integer');
   return [
     { name: Topic.PAYMENT_INTENTS, partitions: tablePartitions, config: compacted },
     { name: Topic.ENDPOINTS, partitions: tablePartitions, config: compacted },

@@ -18,10 +18,10 @@ export function parseEnv<S extends z.ZodObject>(schema: S, env: Environment): z.
   }
   const result = schema.safeParse(present);
   if (result.success) return result.data;
-  const issues: ConfigIssue[] = result.error.issues.map((issue) => ({
-    variable: String(issue.path[0] ?? '(environment)'),
-    problem: issue.code === 'invalid_type' && issue.input === undefined ? 'is required but not set' : issue.message,
-  }));
+  const issues: ConfigIssue[] = result.error.issues.map((issue) => {
+    const variable = String(issue.path[0] ?? '(environment)');
+    return { variable, problem: variable in present ? issue.message : 'is required but not set' };
+  });
   throw new ConfigError(issues);
 }
 
@@ -31,15 +31,19 @@ export const envField = {
   hostPorts: () =>
     z
       .string()
-      .transform((raw) => raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0))
+      .transform((raw) =>
+        raw
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s.length > 0),
+      )
       .pipe(
         z
           .array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be a comma-separated list of host:port'))
           .min(1, 'must name at least one host:port'),
       ),
   /** An http(s) URL. */
-  httpUrl: () =>
-    z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
+  httpUrl: () => z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
   /** A TCP port, 0 for "any free port". */
   port: () =>
     z.coerce
@@ -57,7 +61,11 @@ export const envField = {
  * For a service's composition root: parse the environment or print what is wrong
  * (every variable named) to stderr and exit with status 78 (EX_CONFIG).
  */
-export function loadConfigOrExit<S extends z.ZodObject>(service: string, schema: S, env: Environment = process.env): z.infer<S> {
+export function loadConfigOrExit<S extends z.ZodObject>(
+  service: string,
+  schema: S,
+  env: Environment = process.env,
+): z.infer<S> {
   try {
     return parseEnv(schema, env);
   } catch (error) {

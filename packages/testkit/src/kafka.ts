@@ -21,7 +21,10 @@ export async function scratchTopics(
   partitions = 3,
 ): Promise<{ names: string[]; drop(): Promise<void> }> {
   const names = Array.from({ length: count }, () => uniqueName(prefix));
-  await admin.createTopics({ waitForLeaders: true, topics: names.map((topic) => ({ topic, numPartitions: partitions })) });
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: names.map((topic) => ({ topic, numPartitions: partitions })),
+  });
   return { names, drop: () => admin.deleteTopics({ topics: names }).catch(() => undefined) };
 }
 
@@ -43,7 +46,10 @@ export async function readRecords(
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({ eachMessage: async ({ partition, message }) => void records.push({ partition, message }) });
-    await waitUntil(() => records.length >= count, { timeoutMs: options.timeoutMs ?? 30_000, what: `${count} records on ${topic}` });
+    await waitUntil(() => records.length >= count, {
+      timeoutMs: options.timeoutMs ?? 30_000,
+      what: `${count} records on ${topic}`,
+    });
     // Wait a little longer to catch records beyond the expected count.
     if (options.settleMs !== undefined) await new Promise((r) => setTimeout(r, options.settleMs));
     return records;

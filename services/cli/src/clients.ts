@@ -10,6 +10,8 @@ export async function withAdmin<T>(env: PipelineEnv, fn: (admin: Admin) => Promi
     clientId: 'payhook-cli',
     logger: createLogger({ name: 'payhook-cli', level: 'warn', destination: process.stderr }),
     connectionTimeoutMs: 3_000,
+    // A person is waiting: fail within seconds when the broker is unreachable.
+    retries: 2,
   });
   const admin = kafka.admin();
   await admin.connect();

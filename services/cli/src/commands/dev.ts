@@ -4,9 +4,7 @@ import type { CliContext } from '../context.ts';
 
 /** `payhook dev up|down|status`: the local broker and registry, without Docker. */
 export function registerDevCommands(program: Command, ctx: CliContext): void {
-  const dev = program
-    .command('dev')
-    .description('run a local Kafka broker (KRaft) and schema registry without Docker');
+  const dev = program.command('dev').description('run a local Kafka broker (KRaft) and schema registry without Docker');
 
   dev
     .command('up')
@@ -37,7 +35,9 @@ export function registerDevCommands(program: Command, ctx: CliContext): void {
       else {
         for (const c of status) {
           const state = c.ready ? 'ready' : c.pid !== undefined ? 'starting or unhealthy' : 'stopped';
-          ctx.io.out(`${c.name.padEnd(9)} ${state.padEnd(22)} ${c.address}${c.pid === undefined ? '' : `  (pid ${c.pid})`}`);
+          ctx.io.out(
+            `${c.name.padEnd(9)} ${state.padEnd(22)} ${c.address}${c.pid === undefined ? '' : `  (pid ${c.pid})`}`,
+          );
         }
       }
       if (status.some((c) => !c.ready)) process.exitCode = 1;

@@ -1,11 +1,20 @@
-import { Contract, type ContractKey, contractForTopic, createRegistryClient, loadSchemas, valueSubject } from '@payhook/contracts';
+import {
+  Contract,
+  type ContractKey,
+  contractForTopic,
+  createRegistryClient,
+  loadSchemas,
+  valueSubject,
+} from '@payhook/contracts';
 import { pipelineTopicSpecs } from '@payhook/kafka';
 import type { Command } from 'commander';
 import { type CliContext, pipelineEnv } from '../context.ts';
 
 /** `payhook schemas register|check`. */
 export function registerSchemaCommands(program: Command, ctx: CliContext): void {
-  const schemas = program.command('schemas').description('register and check the Avro contracts in the schema registry');
+  const schemas = program
+    .command('schemas')
+    .description('register and check the Avro contracts in the schema registry');
 
   /** Every subject of the pipeline with the contract it carries. */
   const subjects = (): { subject: string; contract: ContractKey }[] => {
@@ -31,13 +40,17 @@ export function registerSchemaCommands(program: Command, ctx: CliContext): void 
         const existing = await registry.idOf(subject, schema);
         await registry.setCompatibility(subject);
         const id = existing ?? (await registry.register(subject, schema));
-        ctx.io.out(`${existing === undefined ? 'registered' : 'unchanged '} ${subject}  ${Contract[contract].name}  id=${id}`);
+        ctx.io.out(
+          `${existing === undefined ? 'registered' : 'unchanged '} ${subject}  ${Contract[contract].name}  id=${id}`,
+        );
       }
     });
 
   schemas
     .command('check')
-    .description('check that every schema in schemas/ may be registered as the next version of its subject; exit 1 if not')
+    .description(
+      'check that every schema in schemas/ may be registered as the next version of its subject; exit 1 if not',
+    )
     .action(async () => {
       const env = pipelineEnv(ctx.env);
       const registry = createRegistryClient(env.SCHEMA_REGISTRY_URL);

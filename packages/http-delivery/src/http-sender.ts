@@ -1,0 +1,270 @@
+import { performance } from 'node:perf_hooks';
+import { type Clock, PayhookError, systemClock } from '@payhook/runtime';
+import { Agent, buildConnector, type Dispatcher } from 'undici';
+import { createDevAllowList } from './allow-list.ts';
+import { SenderClosedError } from './errors.ts';
+import { type Connector, createGuardedConnector } from './guarded-connector.ts';
+import { type Classification, classifyError, classifyStatus, DeliveryOutcome, ErrorClass } from './outcome.ts';
+import { type Resolve, systemResolve } from './resolver.ts';
+import { parseRetryAfter } from './retry-after.ts';
+import { createSemaphore } from './semaphore.ts';
+import { parseEndpointUrl } from './url-policy.ts';
+
+/** Options of {@link createHttpSender}. */
+export interface HttpSenderOptions {
+  /**
+   * Host names, IPs and CIDR blocks exempt from the https requirement and the address
+   * refusal. For tests and local demos only.
+   * @defaultValue `[]`
+   */
+  readonly devAllowList?: readonly string[];
+  /** @defaultValue {@link systemResolve} */
+  readonly resolve?: Resolve;
+  /**
+   * Opens a socket to an already checked IP.
+   * @defaultValue undici's `buildConnector` with the connect timeout and HTTP/1.1 only
+   */
+  readonly connector?: Connector;
+  /**
+   * Resolution plus TCP/TLS handshake. A property of the sender, not of a call: the
+   * connection it bounds is pooled and then serves many calls.
+   * @defaultValue 5_000
+   */
+  readonly connectTimeoutMs?: number;
+  /** Until the response headers are complete. @defaultValue 15_000 */
+  readonly headersTimeoutMs?: number;
+  /** Longest silence while the response body arrives. @defaultValue 15_000 */
+  readonly bodyTimeoutMs?: number;
+  /** Deadline for a whole attempt, from the moment it holds a concurrency slot. @defaultValue 30_000 */
+  readonly timeoutMs?: number;
+  /** Response body bytes kept as `bodySnippet`; the rest is discarded. @defaultValue 4_096 */
+  readonly maxBodyBytes?: number;
+  /** Attempts in flight across all endpoints; later calls wait. @defaultValue 256 */
+  readonly maxConcurrent?: number;
+  /** Pooled keep-alive connections per origin. @defaultValue 8 */
+  readonly connectionsPerOrigin?: number;
+  /** How long an idle pooled connection is kept. @defaultValue 4_000 */
+  readonly keepAliveTimeoutMs?: number;
+  /** Turns an HTTP-date `Retry-After` into a delay. @defaultValue `systemClock` */
+  readonly clock?: Clock;
+}
+
+const defaults = {
+  devAllowList: [],
+  connectTimeoutMs: 5_000,
+  headersTimeoutMs: 15_000,
+  bodyTimeoutMs: 15_000,
+  timeoutMs: 30_000,
+  maxBodyBytes: 4_096,
+  maxConcurrent: 256,
+  connectionsPerOrigin: 8,
+  keepAliveTimeoutMs: 4_000,
+} as const satisfies Partial<HttpSenderOptions>;
+
+/** One delivery attempt. */
+export interface SendRequest {
+  /** The endpoint URL; validated again here, whatever happened at registration. */
+  readonly url: string | URL;
+  /** Sent as given, except `host`, which always matches the URL that was checked. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The exact bytes that were signed. */
+  readonly body: string | Uint8Array;
+  /** Overrides {@link HttpSenderOptions.timeoutMs} for this call. */
+  readonly timeoutMs?: number;
+  /** Overrides {@link HttpSenderOptions.headersTimeoutMs} for this call. */
+  readonly headersTimeoutMs?: number;
+  /** Overrides {@link HttpSenderOptions.bodyTimeoutMs} for this call. */
+  readonly bodyTimeoutMs?: number;
+  /** Aborts the attempt (e.g. on shutdown); the outcome is then `retryable`/`ABORTED`. */
+  readonly signal?: AbortSignal;
+}
+
+/** What happened to one attempt. Free of secrets: no headers sent, no URL path or query. */
+export interface DeliveryResult extends Classification {
+  /** The response status, when a response arrived. */
+  readonly status: number | undefined;
+  /** From the call to the end of the body read (monotonic clock). */
+  readonly durationMs: number;
+  /** The `Retry-After` header exactly as received. */
+  readonly retryAfter: string | undefined;
+  /** {@link DeliveryResult.retryAfter} as a delay, when it parses. */
+  readonly retryAfterMs: number | undefined;
+  /** The start of the response body, decoded as UTF-8, for diagnostics. */
+  readonly bodySnippet: string | undefined;
+  /** Whether the body was longer than the snippet (the rest was discarded). */
+  readonly bodyTruncated: boolean;
+  /** Why the attempt failed before a status arrived: a code and a message naming at most the host. */
+  readonly error?: { readonly code: string | undefined; readonly message: string };
+  /** A failure while reading the body after the status arrived; the outcome still follows the status. */
+  readonly bodyError?: ErrorClass;
+}
+
+/** POSTs webhook deliveries under the network-edge policy. */
+export interface HttpSender {
+  /** Makes one attempt. Never rejects for a delivery failure: that is a classified result. */
+  send(request: SendRequest): Promise<DeliveryResult>;
+  /** Refuses new calls and waits for the in-flight ones, then closes the pool. */
+  close(): Promise<void>;
+  /** Refuses new calls and aborts the in-flight ones (their outcome: `ABORTED`). */
+  destroy(): Promise<void>;
+}
+
+/**
+ * Creates the sender: one pooled undici `Agent` whose every connection passes the address
+ * policy, bounded overall by `maxConcurrent`. Redirects are never followed.
+ */
+export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
+  const config = { ...defaults, ...options };
+  for (const key of ['connectTimeoutMs', 'headersTimeoutMs', 'bodyTimeoutMs', 'timeoutMs', 'maxBodyBytes'] as const) {
+    if (!(config[key] > 0)) throw new RangeError(`${key} must be > 0`);
+  }
+  const clock = options.clock ?? systemClock;
+  const allowList = createDevAllowList(config.devAllowList);
+  const connector =
+    options.connector ?? buildConnector({ timeout: config.connectTimeoutMs, allowH2: false, keepAlive: true });
+  const agent = new Agent({
+    connect: createGuardedConnector({
+      resolve: options.resolve ?? systemResolve,
+      allowList,
+      connector,
+      timeoutMs: config.connectTimeoutMs,
+    }),
+    connections: config.connectionsPerOrigin,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+  });
+  const slots = createSemaphore(config.maxConcurrent);
+  let closed = false;
+
+  async function send(request: SendRequest): Promise<DeliveryResult> {
+    if (closed) throw new SenderClosedError();
+    const started = performance.now();
+    const elapsed = (): number => Math.round((performance.now() - started) * 1000) / 1000;
+
+    let endpoint: ReturnType<typeof parseEndpointUrl>;
+    try {
+      endpoint = parseEndpointUrl(request.url, allowList);
+    } catch (error) {
+      return failure(classifyError(error), error, elapsed());
+    }
+
+    let release: () => void;
+    try {
+      release = await slots.acquire(request.signal);
+    } catch (error) {
+      return failure({ outcome: DeliveryOutcome.RETRYABLE, errorClass: ErrorClass.ABORTED }, error, elapsed());
+    }
+
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), request.timeoutMs ?? config.timeoutMs);
+    const signal = request.signal === undefined ? deadline.signal : AbortSignal.any([deadline.signal, request.signal]);
+    // Our own aborts surface as undici or DOM abort errors; the signals say which one fired.
+    const stopped = (): Classification | undefined => {
+      if (deadline.signal.aborted) return { outcome: DeliveryOutcome.RETRYABLE, errorClass: ErrorClass.TIMEOUT_TOTAL };
+      if (request.signal?.aborted) return { outcome: DeliveryOutcome.RETRYABLE, errorClass: ErrorClass.ABORTED };
+      return undefined;
+    };
+    try {
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await agent.request({
+          origin: endpoint.url.origin,
+          path: `${endpoint.url.pathname}${endpoint.url.search}`,
+          method: 'POST',
+          headers: withoutHost(request.headers),
+          body: request.body,
+          headersTimeout: request.headersTimeoutMs ?? config.headersTimeoutMs,
+          bodyTimeout: request.bodyTimeoutMs ?? config.bodyTimeoutMs,
+          signal,
+        });
+      } catch (error) {
+        return failure(stopped() ?? classifyError(error), error, elapsed());
+      }
+      const retryAfter = firstHeader(response.headers['retry-after']);
+      let snippet: { text: string; truncated: boolean } | undefined;
+      let bodyError: ErrorClass | undefined;
+      try {
+        snippet = await readCapped(response.body, config.maxBodyBytes);
+      } catch (error) {
+        bodyError = (stopped() ?? classifyError(error)).errorClass;
+      }
+      return {
+        ...classifyStatus(response.statusCode),
+        status: response.statusCode,
+        durationMs: elapsed(),
+        retryAfter,
+        retryAfterMs: parseRetryAfter(retryAfter, clock.now()),
+        bodySnippet: snippet?.text,
+        bodyTruncated: snippet?.truncated ?? false,
+        ...(bodyError === undefined ? {} : { bodyError }),
+      };
+    } finally {
+      clearTimeout(timer);
+      release();
+    }
+  }
+
+  return {
+    send,
+    close: async () => {
+      closed = true;
+      await agent.close();
+    },
+    destroy: async () => {
+      closed = true;
+      await agent.destroy();
+    },
+  };
+}
+
+function failure(classification: Classification, error: unknown, durationMs: number): DeliveryResult {
+  const { code } = classifyError(error);
+  return {
+    outcome: classification.outcome,
+    errorClass: classification.errorClass,
+    status: undefined,
+    durationMs,
+    retryAfter: undefined,
+    retryAfterMs: undefined,
+    bodySnippet: undefined,
+    bodyTruncated: false,
+    error: { code, message: safeMessage(classification.errorClass, error) },
+  };
+}
+
+/**
+ * Our own errors are written to name the host at most. Foreign messages are not repeated
+ * (a library may quote a header value): only the socket facts Node attaches to system errors.
+ */
+function safeMessage(errorClass: ErrorClass, error: unknown): string {
+  if (error instanceof PayhookError) return error.message;
+  const e = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
+  const facts = [e.syscall, e.code, e.address === undefined ? undefined : `${e.address}:${e.port ?? ''}`].filter(
+    (fact) => typeof fact === 'string' && fact !== '',
+  );
+  return facts.length > 0 ? `${errorClass} (${facts.join(' ')})` : errorClass;
+}
+
+function withoutHost(headers: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'host'));
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Reads up to `cap` bytes; past that, stops and destroys the stream (and so the connection). */
+async function readCapped(body: Dispatcher.ResponseData['body'], cap: number) {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let truncated = false;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size > cap) {
+      truncated = true;
+      break;
+    }
+  }
+  const bytes = Buffer.concat(chunks, Math.min(size, cap));
+  return { text: new TextDecoder().decode(bytes), truncated };
+}

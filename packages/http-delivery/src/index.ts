@@ -1,0 +1,41 @@
+export { type AddressClassification, classifyAddress, isPublicAddress } from './address-policy.ts';
+export {
+  AddressCategory,
+  type AddressRange,
+  IPV4_RANGES,
+  IPV6_GLOBAL_UNICAST,
+  IPV6_RANGES,
+  Ipv4Embedding,
+} from './address-ranges.ts';
+export { createDevAllowList, type DevAllowList, EMPTY_ALLOW_LIST } from './allow-list.ts';
+export { type CheckedAddressesOptions, resolveCheckedAddresses } from './checked-addresses.ts';
+export {
+  AllowListError,
+  ConnectTimeoutError,
+  DnsLookupError,
+  type EndpointRefusalCode,
+  EndpointRefusedError,
+  HttpDeliveryErrorCode,
+  SenderClosedError,
+} from './errors.ts';
+export { type Connector, createGuardedConnector, type GuardedConnectorOptions } from './guarded-connector.ts';
+export {
+  createHttpSender,
+  type DeliveryResult,
+  type HttpSender,
+  type HttpSenderOptions,
+  type SendRequest,
+} from './http-sender.ts';
+export {
+  type Classification,
+  classifyError,
+  classifyStatus,
+  DeliveryOutcome,
+  ERROR_CODE_TABLE,
+  ErrorClass,
+  STATUS_TABLE,
+  type StatusRule,
+} from './outcome.ts';
+export { type Resolve, type ResolvedAddress, systemResolve } from './resolver.ts';
+export { parseRetryAfter } from './retry-after.ts';
+export { type EndpointUrl, parseEndpointUrl } from './url-policy.ts';

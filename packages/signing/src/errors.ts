@@ -1,0 +1,71 @@
+import { PayhookError } from '@payhook/runtime';
+
+/** Stable error codes of the signing package. */
+export const SigningErrorCode = {
+  SECRET_INVALID: 'PAYHOOK_SIGNING_SECRET_INVALID',
+  NO_SECRET: 'PAYHOOK_SIGNING_NO_SECRET',
+  INPUT_INVALID: 'PAYHOOK_SIGNING_INPUT_INVALID',
+} as const;
+export type SigningErrorCode = (typeof SigningErrorCode)[keyof typeof SigningErrorCode];
+
+/** What is wrong with a signing secret, as a stable value callers can branch on. */
+export const SecretProblem = {
+  /** The string does not start with `whsec_`. */
+  MISSING_PREFIX: 'missing_prefix',
+  /** The part after the prefix is not canonical, padded, standard base64. */
+  NOT_BASE64: 'not_base64',
+  /** The key has fewer bytes than the minimum. */
+  TOO_SHORT: 'too_short',
+  /** The key has more bytes than the maximum. */
+  TOO_LONG: 'too_long',
+} as const;
+export type SecretProblem = (typeof SecretProblem)[keyof typeof SecretProblem];
+
+const PROBLEM_TEXT: Record<SecretProblem, string> = {
+  missing_prefix: 'does not start with "whsec_"',
+  not_base64: 'is not standard padded base64 after the "whsec_" prefix',
+  too_short: 'decodes to too few key bytes',
+  too_long: 'decodes to too many key bytes',
+};
+
+/**
+ * A signing secret is malformed. The message says what is wrong and, when the secret came
+ * from a list, its position; it never contains the secret or any part of it, so the error
+ * is safe to log.
+ */
+export class InvalidSecretError extends PayhookError {
+  /** What is wrong with the secret. */
+  readonly problem: SecretProblem;
+  /** Position of the secret in the list it came from, when it came from one. */
+  readonly index: number | undefined;
+  /** Length of the decoded key, when it decoded; helps an operator without revealing the key. */
+  readonly keyLength: number | undefined;
+
+  constructor(problem: SecretProblem, details: { index?: number; keyLength?: number; expected?: string } = {}) {
+    const where = details.index === undefined ? 'signing secret' : `signing secret #${details.index + 1}`;
+    const expected = details.expected === undefined ? '' : `, expected ${details.expected}`;
+    const length = details.keyLength === undefined ? '' : ` (${details.keyLength} bytes${expected})`;
+    super(SigningErrorCode.SECRET_INVALID, `${where} ${PROBLEM_TEXT[problem]}${length}`);
+    this.problem = problem;
+    this.index = details.index;
+    this.keyLength = details.keyLength;
+  }
+}
+
+/** There is no secret to sign with: an endpoint without an active secret cannot be delivered to. */
+export class NoSecretError extends PayhookError {
+  constructor() {
+    super(SigningErrorCode.NO_SECRET, 'no signing secret: at least one active secret is required');
+  }
+}
+
+/** A message id, timestamp or option is not usable in a signed webhook. */
+export class SigningInputError extends PayhookError {
+  /** The offending field, e.g. `id` or `timestamp`. */
+  readonly field: string;
+
+  constructor(field: string, problem: string) {
+    super(SigningErrorCode.INPUT_INVALID, `${field} ${problem}`);
+    this.field = field;
+  }
+}

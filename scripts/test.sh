@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The test command: Node 24, dependencies, the local broker and registry, then every test.
+# A stack that was already running is reused and left running; one started here is stopped.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+export PATH="$(bash scripts/bootstrap.sh):$PATH"
+
+[[ -d node_modules ]] || npm ci --no-audit --no-fund
+
+cli=(node services/cli/src/main.ts)
+if "${cli[@]}" dev status >/dev/null 2>&1; then
+  started=no
+else
+  started=yes
+  trap '"${cli[@]}" dev down >/dev/null 2>&1 || true' EXIT
+fi
+eval "$("${cli[@]}" dev up | sed 's/^/export /')"
+
+node --test --test-concurrency="${TEST_CONCURRENCY:-1}" --test-timeout=300000 \
+  'test/**/*.test.ts' 'packages/*/test/**/*.test.ts' 'services/*/test/**/*.test.ts' "$@"
