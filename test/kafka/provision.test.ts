@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { parseRetryTiers } from '@payhook/contracts';
+import { parseRetryTiers, pipelineTopics } from '@payhook/contracts';
 import { ensureTopics, pipelineTopicSpecs, readTopicConfigs, type TopicSpec } from '@payhook/kafka';
 import { testKafka, uniqueName } from '@payhook/testkit';
 import kafkajs from 'kafkajs';
@@ -9,11 +9,10 @@ const kafka = testKafka();
 const admin = kafka.admin();
 const prefix = uniqueName('prov');
 // The pipeline's own specs under a random prefix, so the run owns its topics.
-const specs: TopicSpec[] = pipelineTopicSpecs({
+const specs: TopicSpec[] = pipelineTopicSpecs(pipelineTopics(parseRetryTiers('1s,1m'), `${prefix}.`), {
   partitions: 2,
   tablePartitions: 1,
-  retryTiers: parseRetryTiers('1s,1m'),
-}).map((s) => ({ ...s, name: `${prefix}.${s.name}` }));
+});
 
 describe('topic provisioning', () => {
   before(() => admin.connect());

@@ -23,7 +23,9 @@ const BY_TOPIC: Readonly<Record<string, ContractKey>> = {
 };
 
 /** The contract a topic's values follow; retry tiers carry webhook deliveries. */
-export function contractForTopic(topic: string): ContractKey | undefined {
-  if (topic.startsWith(RETRY_TOPIC_PREFIX)) return 'WEBHOOK_DELIVERY';
-  return BY_TOPIC[topic];
+export function contractForTopic(topic: string, prefix = ''): ContractKey | undefined {
+  if (!topic.startsWith(prefix)) return undefined;
+  const name = topic.slice(prefix.length);
+  if (name.startsWith(RETRY_TOPIC_PREFIX)) return 'WEBHOOK_DELIVERY';
+  return BY_TOPIC[name];
 }

@@ -18,4 +18,9 @@ export const contractsEnv = {
       }
     })
     .default([...DEFAULT_RETRY_TIERS]),
+  /** Prefix of every topic (and so of every registry subject), e.g. `staging.`; empty by default. */
+  PAYHOOK_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, 'may hold only letters, digits, ".", "_" and "-"')
+    .default(''),
 } as const;

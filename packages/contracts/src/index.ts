@@ -6,5 +6,14 @@ export type * from './generated/contract-types.ts';
 export { createRegistryClient, type RegistryClient, SUBJECT_COMPATIBILITY } from './registry.ts';
 export { DEFAULT_RETRY_TIERS, parseRetryTiers, type RetryTier } from './retry-tiers.ts';
 export { type AvroSchema, defaultSchemasDir, loadSchemas } from './schema-loader.ts';
-export { RETRY_TOPIC_PREFIX, retryTopic, Topic, type TopicName, valueSubject } from './topics.ts';
+export {
+  type PipelineTopics,
+  pipelineTopics,
+  RETRY_TOPIC_PREFIX,
+  type RetryTierTopic,
+  retryTopic,
+  Topic,
+  type TopicName,
+  valueSubject,
+} from './topics.ts';
 export { generateContractTypes } from './typegen.ts';

@@ -29,3 +29,42 @@ export function retryTopic(tierLabel: string): string {
 export function valueSubject(topic: string): string {
   return `${topic}-value`;
 }
+
+/** One retry tier with its topic. */
+export interface RetryTierTopic {
+  readonly label: string;
+  readonly delayMs: number;
+  readonly topic: string;
+}
+
+/**
+ * The concrete topic names of one pipeline. A prefix lets several pipelines (staging and
+ * production, or each test) share a cluster and a registry.
+ */
+export interface PipelineTopics {
+  readonly prefix: string;
+  readonly intents: string;
+  readonly events: string;
+  readonly endpoints: string;
+  readonly dispatch: string;
+  readonly dlq: string;
+  readonly attempts: string;
+  readonly checkpoints: string;
+  /** The retry tiers in order, each with its topic. */
+  readonly retry: readonly RetryTierTopic[];
+}
+
+/** The topic names of a pipeline with these retry tiers, under an optional prefix. */
+export function pipelineTopics(tiers: readonly { label: string; delayMs: number }[], prefix = ''): PipelineTopics {
+  return {
+    prefix,
+    intents: `${prefix}${Topic.PAYMENT_INTENTS}`,
+    events: `${prefix}${Topic.PAYMENT_EVENTS}`,
+    endpoints: `${prefix}${Topic.ENDPOINTS}`,
+    dispatch: `${prefix}${Topic.WEBHOOK_DISPATCH}`,
+    dlq: `${prefix}${Topic.WEBHOOK_DLQ}`,
+    attempts: `${prefix}${Topic.WEBHOOK_ATTEMPTS}`,
+    checkpoints: `${prefix}${Topic.SCANNER_CHECKPOINTS}`,
+    retry: tiers.map((t) => ({ label: t.label, delayMs: t.delayMs, topic: `${prefix}${retryTopic(t.label)}` })),
+  };
+}

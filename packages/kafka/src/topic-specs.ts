@@ -1,4 +1,4 @@
-import { type RetryTier, retryTopic, Topic } from '@payhook/contracts';
+import type { PipelineTopics } from '@payhook/contracts';
 
 /** The intended shape of one topic. */
 export interface TopicSpec {
@@ -18,7 +18,6 @@ export interface PipelineTopicOptions {
   readonly partitions?: number;
   /** @defaultValue 3 */
   readonly tablePartitions?: number;
-  readonly retryTiers: readonly RetryTier[];
 }
 
 const DAY_MS = 86_400_000;
@@ -27,26 +26,26 @@ const compacted = { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': String
 const retained = (ms: number) => ({ 'cleanup.policy': 'delete', 'retention.ms': String(ms) });
 
 /** Every topic of the pipeline with its partitions and configs. */
-export function pipelineTopicSpecs(options: PipelineTopicOptions): TopicSpec[] {
+export function pipelineTopicSpecs(topics: PipelineTopics, options: PipelineTopicOptions = {}): TopicSpec[] {
   const partitions = options.partitions ?? 6;
   const tablePartitions = options.tablePartitions ?? 3;
   if (!Number.isInteger(partitions) || partitions < 1) throw new Error('partitions must be a positive integer');
   if (!Number.isInteger(tablePartitions) || tablePartitions < 1)
     throw new Error('tablePartitions must be a positive integer');
   return [
-    { name: Topic.PAYMENT_INTENTS, partitions: tablePartitions, config: compacted },
-    { name: Topic.ENDPOINTS, partitions: tablePartitions, config: compacted },
+    { name: topics.intents, partitions: tablePartitions, config: compacted },
+    { name: topics.endpoints, partitions: tablePartitions, config: compacted },
     // One partition: the scanner writes its checkpoints in the same transaction as its events.
-    { name: Topic.SCANNER_CHECKPOINTS, partitions: 1, config: compacted },
-    { name: Topic.PAYMENT_EVENTS, partitions, config: retained(7 * DAY_MS) },
-    { name: Topic.WEBHOOK_DISPATCH, partitions, config: retained(7 * DAY_MS) },
+    { name: topics.checkpoints, partitions: 1, config: compacted },
+    { name: topics.events, partitions, config: retained(7 * DAY_MS) },
+    { name: topics.dispatch, partitions, config: retained(7 * DAY_MS) },
     // A record waits in its tier for the tier's delay: keep it well beyond that.
-    ...options.retryTiers.map((tier) => ({
-      name: retryTopic(tier.label),
+    ...topics.retry.map((tier) => ({
+      name: tier.topic,
       partitions,
       config: retained(Math.max(7 * DAY_MS, 3 * tier.delayMs)),
     })),
-    { name: Topic.WEBHOOK_DLQ, partitions, config: retained(30 * DAY_MS) },
-    { name: Topic.WEBHOOK_ATTEMPTS, partitions, config: retained(30 * DAY_MS) },
+    { name: topics.dlq, partitions, config: retained(30 * DAY_MS) },
+    { name: topics.attempts, partitions, config: retained(30 * DAY_MS) },
   ];
 }

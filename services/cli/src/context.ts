@@ -1,5 +1,5 @@
-import { contractsEnv } from '@payhook/contracts';
-import { kafkaEnv } from '@payhook/kafka';
+import { contractsEnv, type PipelineTopics, pipelineTopics } from '@payhook/contracts';
+import { kafkaEnv, pipelineTopicSpecs, type TopicSpec } from '@payhook/kafka';
 import { type Environment, parseEnv } from '@payhook/runtime';
 import { z } from 'zod';
 
@@ -22,4 +22,10 @@ export type PipelineEnv = z.infer<typeof pipelineSchema>;
 /** Parses the pipeline settings, naming any variable that is wrong. */
 export function pipelineEnv(env: Environment): PipelineEnv {
   return parseEnv(pipelineSchema, env);
+}
+
+/** The pipeline's topic names and their intended specs, from the settings. */
+export function pipelineLayout(env: PipelineEnv): { topics: PipelineTopics; specs: TopicSpec[] } {
+  const topics = pipelineTopics(env.PAYHOOK_RETRY_TIERS, env.PAYHOOK_TOPIC_PREFIX);
+  return { topics, specs: pipelineTopicSpecs(topics, { partitions: env.PAYHOOK_PARTITIONS }) };
 }

@@ -6,9 +6,8 @@ import {
   loadSchemas,
   valueSubject,
 } from '@payhook/contracts';
-import { pipelineTopicSpecs } from '@payhook/kafka';
 import type { Command } from 'commander';
-import { type CliContext, pipelineEnv } from '../context.ts';
+import { type CliContext, pipelineEnv, pipelineLayout } from '../context.ts';
 
 /** `payhook schemas register|check`. */
 export function registerSchemaCommands(program: Command, ctx: CliContext): void {
@@ -19,9 +18,9 @@ export function registerSchemaCommands(program: Command, ctx: CliContext): void 
   /** Every subject of the pipeline with the contract it carries. */
   const subjects = (): { subject: string; contract: ContractKey }[] => {
     const env = pipelineEnv(ctx.env);
-    return pipelineTopicSpecs({ partitions: env.PAYHOOK_PARTITIONS, retryTiers: env.PAYHOOK_RETRY_TIERS }).map((t) => ({
+    return pipelineLayout(env).specs.map((t) => ({
       subject: valueSubject(t.name),
-      contract: contractForTopic(t.name) as ContractKey,
+      contract: contractForTopic(t.name, env.PAYHOOK_TOPIC_PREFIX) as ContractKey,
     }));
   };
 
@@ -29,7 +28,7 @@ export function registerSchemaCommands(program: Command, ctx: CliContext): void 
     .command('register')
     .description(
       'register every schema under <topic>-value with BACKWARD compatibility (idempotent); ' +
-        'reads SCHEMA_REGISTRY_URL, PAYHOOK_RETRY_TIERS',
+        'reads SCHEMA_REGISTRY_URL, PAYHOOK_RETRY_TIERS, PAYHOOK_TOPIC_PREFIX',
     )
     .action(async () => {
       const env = pipelineEnv(ctx.env);

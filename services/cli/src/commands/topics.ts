@@ -1,7 +1,7 @@
-import { ensureTopics, pipelineTopicSpecs, readTopicConfigs } from '@payhook/kafka';
+import { ensureTopics, readTopicConfigs } from '@payhook/kafka';
 import type { Command } from 'commander';
 import { withAdmin } from '../clients.ts';
-import { type CliContext, pipelineEnv } from '../context.ts';
+import { type CliContext, pipelineEnv, pipelineLayout } from '../context.ts';
 
 /** `payhook topics create|describe`. */
 export function registerTopicCommands(program: Command, ctx: CliContext): void {
@@ -11,12 +11,12 @@ export function registerTopicCommands(program: Command, ctx: CliContext): void {
     .command('create')
     .description(
       'create every pipeline topic, add missing partitions and set intended configs (idempotent); ' +
-        'reads KAFKA_BROKERS, PAYHOOK_PARTITIONS, PAYHOOK_RETRY_TIERS',
+        'reads KAFKA_BROKERS, PAYHOOK_PARTITIONS, PAYHOOK_RETRY_TIERS, PAYHOOK_TOPIC_PREFIX',
     )
     .option('--dry-run', 'print the intended topics without touching the broker')
     .action(async (options: { dryRun?: boolean }) => {
       const env = pipelineEnv(ctx.env);
-      const specs = pipelineTopicSpecs({ partitions: env.PAYHOOK_PARTITIONS, retryTiers: env.PAYHOOK_RETRY_TIERS });
+      const { specs } = pipelineLayout(env);
       if (options.dryRun === true) {
         for (const s of specs) ctx.io.out(`${s.name}  partitions=${s.partitions}  ${formatConfig(s.config)}`);
         return;
@@ -35,7 +35,7 @@ export function registerTopicCommands(program: Command, ctx: CliContext): void {
     .description('print each pipeline topic with its partition count and configs as the broker reports them')
     .action(async () => {
       const env = pipelineEnv(ctx.env);
-      const specs = pipelineTopicSpecs({ partitions: env.PAYHOOK_PARTITIONS, retryTiers: env.PAYHOOK_RETRY_TIERS });
+      const { specs } = pipelineLayout(env);
       await withAdmin(env, async (admin) => {
         const existing = new Set(await admin.listTopics());
         const present = specs.filter((s) => existing.has(s.name)).map((s) => s.name);
