@@ -1,5 +1,19 @@
+export {
+  type BatchingProducer,
+  BatchingProducerClosedError,
+  BatchingProducerErrorCode,
+  type BatchingProducerOptions,
+  createBatchingProducer,
+} from './batching-producer.ts';
 export { createKafkaClient, type KafkaClientOptions, silenceKafkajsTimerWarning } from './client.ts';
 export { kafkaEnv, kafkaEnvSchema } from './env.ts';
 export { createIdempotentProducer, createTransactionalProducer } from './producer.ts';
 export { ensureTopics, type ProvisionReport, readTopicConfigs } from './provision.ts';
+export {
+  createTableReader,
+  type TableChangeListener,
+  type TableReader,
+  TableReaderErrorCode,
+  type TableReaderOptions,
+} from './table-reader.ts';
 export { type PipelineTopicOptions, pipelineTopicSpecs, type TopicSpec } from './topic-specs.ts';

@@ -10,3 +10,4 @@ export {
 export { createLogger, type Logger, type LoggerOptions, REDACTED_PATHS } from './logger.ts';
 export { Counter, createMetricsRegistry, Gauge, Histogram, Registry } from './metrics.ts';
 export { createShutdown, type Shutdown, type ShutdownOptions } from './shutdown.ts';
+export { PAYHOOK_VERSION } from './version.ts';

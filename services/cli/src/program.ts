@@ -3,7 +3,7 @@ import { registerDevCommands } from './commands/dev.ts';
 import { registerSchemaCommands } from './commands/schemas.ts';
 import { registerTopicCommands } from './commands/topics.ts';
 import type { CliContext } from './context.ts';
-import { PAYHOOK_VERSION } from './version.ts';
+import { PAYHOOK_VERSION } from '@payhook/runtime';
 
 /** The `payhook` command tree. */
 export function createProgram(ctx: CliContext): Command {

@@ -1,0 +1,146 @@
+import {
+  type ContractCodec,
+  createContractCodec,
+  createRegistryClient,
+  type Endpoint,
+  loadSchemas,
+  type PipelineTopics,
+  pipelineTopics,
+} from '@payhook/contracts';
+import { type Connector, createHttpSender, type Resolve } from '@payhook/http-delivery';
+import { createBatchingProducer, createIdempotentProducer, createKafkaClient, createTableReader } from '@payhook/kafka';
+import { CircuitBreakerRegistry, TokenBucketRegistry } from '@payhook/retry';
+import { type Clock, type Logger, PAYHOOK_VERSION, type ReadinessCheck, type Registry } from '@payhook/runtime';
+import type { DispatcherConfig } from './config.ts';
+import { createDeliveryHandler } from './delivery-handler.ts';
+import { createDispatchConsumer } from './dispatch-consumer.ts';
+import type { EndpointDirectory } from './endpoint-directory.ts';
+import { EndpointLanes } from './endpoint-lanes.ts';
+import { createDispatcherMetrics, type DispatcherMetrics } from './metrics.ts';
+import { createRouter } from './router.ts';
+
+/** What the composition root hands the dispatcher. */
+export interface DispatcherDeps {
+  readonly config: DispatcherConfig;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly clock: Clock;
+  /** Injected in tests to prove the SSRF guard: name resolution and raw connections. */
+  readonly resolve?: Resolve;
+  readonly connector?: Connector;
+}
+
+/** A running dispatcher. */
+export interface DispatcherApp {
+  readonly topics: PipelineTopics;
+  readonly metrics: DispatcherMetrics;
+  readonly readiness: readonly ReadinessCheck[];
+  start(): Promise<void>;
+  /** Graceful: stop fetching, drain within the deadline, commit, leave the group, close clients. */
+  stop(): Promise<void>;
+}
+
+/** Wires the dispatcher from its dependencies; nothing connects until `start()`. */
+export function createDispatcherApp(deps: DispatcherDeps): DispatcherApp {
+  const { config, logger, clock } = deps;
+  const metrics = createDispatcherMetrics(deps.registry);
+  const topics = pipelineTopics(config.PAYHOOK_RETRY_TIERS, config.PAYHOOK_TOPIC_PREFIX);
+  const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: 'payhook-dispatcher', logger });
+  const codec: ContractCodec = createContractCodec(createRegistryClient(config.SCHEMA_REGISTRY_URL), loadSchemas());
+  const producer = createIdempotentProducer(kafka);
+  const sink = createBatchingProducer(producer, { kafka, logger });
+  const endpoints = createTableReader<Endpoint>({
+    kafka,
+    topic: topics.endpoints,
+    decode: (_key, value) => codec.decode('ENDPOINT', value),
+    logger,
+  });
+  // Disabled here until the endpoints topic catches up with the disabling write.
+  const disabledLocally = new Map<string, Endpoint>();
+  endpoints.onChange((id) => disabledLocally.delete(id));
+  const directory: EndpointDirectory = {
+    get: (id) => disabledLocally.get(id) ?? endpoints.get(id),
+    async disable(endpoint, reason) {
+      const disabled: Endpoint = { ...endpoint, enabled: false, disabled_reason: reason, updated_at: clock.now() };
+      disabledLocally.set(endpoint.endpoint_id, disabled);
+      const value = await codec.encode(topics.endpoints, 'ENDPOINT', disabled);
+      await sink.send(topics.endpoints, { key: endpoint.endpoint_id, value });
+    },
+  };
+  const sender = createHttpSender({
+    devAllowList: config.DISPATCHER_DEV_ALLOW_LIST,
+    connectTimeoutMs: config.DISPATCHER_CONNECT_TIMEOUT_MS,
+    headersTimeoutMs: config.DISPATCHER_REQUEST_TIMEOUT_MS,
+    bodyTimeoutMs: config.DISPATCHER_REQUEST_TIMEOUT_MS,
+    maxConcurrent: config.DISPATCHER_MAX_IN_FLIGHT,
+    clock,
+    ...(deps.resolve === undefined ? {} : { resolve: deps.resolve }),
+    ...(deps.connector === undefined ? {} : { connector: deps.connector }),
+  });
+  const breakers = new CircuitBreakerRegistry({
+    failureThreshold: config.DISPATCHER_BREAKER_FAILURES,
+    coolDownMs: config.DISPATCHER_BREAKER_COOLDOWN_MS,
+    clock,
+    onStateChange: (change) => {
+      metrics.breakerTransitions.inc({ to: change.to });
+      logger.warn({ endpointId: change.key, from: change.from, to: change.to }, 'circuit breaker state changed');
+    },
+  });
+  const buckets = new TokenBucketRegistry({
+    defaultLimit: { ratePerSecond: config.DISPATCHER_DEFAULT_RATE_PER_SECOND },
+    clock,
+  });
+  const lanes = new EndpointLanes({ perEndpoint: config.DISPATCHER_PER_ENDPOINT_CONCURRENCY });
+  const shutdown = new AbortController();
+  const handle = createDeliveryHandler({
+    codec,
+    directory,
+    sender,
+    breakers,
+    buckets,
+    router: createRouter({ sink, codec, topics }),
+    topics,
+    clock,
+    logger,
+    metrics,
+    userAgent: `payhook/${PAYHOOK_VERSION} (+webhooks)`,
+    jitter: config.DISPATCHER_RETRY_JITTER,
+    signal: shutdown.signal,
+  });
+  const consumer = createDispatchConsumer({
+    kafka,
+    groupId: `${config.PAYHOOK_TOPIC_PREFIX}${config.DISPATCHER_GROUP_ID}`,
+    topics,
+    handle,
+    lanes,
+    clock,
+    logger,
+    metrics,
+    maxUnfinishedPerPartition: config.DISPATCHER_MAX_UNFINISHED_PER_PARTITION,
+    commitIntervalMs: config.DISPATCHER_COMMIT_INTERVAL_MS,
+    partitionsConsumedConcurrently: config.DISPATCHER_PARTITIONS_CONCURRENTLY,
+  });
+
+  return {
+    topics,
+    metrics,
+    readiness: [
+      { name: 'endpoints', check: () => endpoints.caughtUp || 'endpoints table is still loading' },
+      { name: 'consumer', check: () => consumer.joined || 'not yet a member of the consumer group' },
+    ],
+    async start() {
+      await producer.connect();
+      // Deliveries need the endpoints: load the whole table before the first record.
+      await endpoints.start();
+      await consumer.start();
+      logger.info({ topics: [topics.dispatch, ...topics.retry.map((t) => t.topic)] }, 'dispatcher started');
+    },
+    async stop() {
+      await consumer.stop(config.DISPATCHER_SHUTDOWN_DEADLINE_MS, () => shutdown.abort());
+      await sink.close();
+      await producer.disconnect();
+      await endpoints.stop();
+      await sender.close();
+    },
+  };
+}

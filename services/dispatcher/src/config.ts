@@ -1,0 +1,41 @@
+import { contractsEnv } from '@payhook/contracts';
+import { kafkaEnv } from '@payhook/kafka';
+import { envField } from '@payhook/runtime';
+import { z } from 'zod';
+
+const ratio = z.coerce.number({ error: 'must be a number' }).min(0, 'must be ≥ 0').max(1, 'must be ≤ 1');
+const list = z.string().transform((raw) =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0),
+);
+
+/** The dispatcher's environment. */
+export const dispatcherEnvSchema = z.object({
+  ...kafkaEnv,
+  ...contractsEnv,
+  LOG_LEVEL: envField.logLevel().default('info'),
+  /** `/metrics`, `/healthz`, `/readyz`. */
+  PAYHOOK_HTTP_PORT: envField.port().default(9464),
+  PAYHOOK_HTTP_HOST: z.string().default('0.0.0.0'),
+  DISPATCHER_GROUP_ID: z.string().min(1).default('payhook-dispatcher'),
+  /** Host names, IPs or CIDRs that may be reached over plain http and at private addresses (development only). */
+  DISPATCHER_DEV_ALLOW_LIST: list.default([]),
+  DISPATCHER_CONNECT_TIMEOUT_MS: envField.positiveInt().default(5_000),
+  DISPATCHER_REQUEST_TIMEOUT_MS: envField.positiveInt().default(15_000),
+  DISPATCHER_MAX_IN_FLIGHT: envField.positiveInt().default(512),
+  DISPATCHER_PER_ENDPOINT_CONCURRENCY: envField.positiveInt().default(1),
+  DISPATCHER_MAX_UNFINISHED_PER_PARTITION: envField.positiveInt().default(2_000),
+  DISPATCHER_PARTITIONS_CONCURRENTLY: envField.positiveInt().default(6),
+  DISPATCHER_COMMIT_INTERVAL_MS: envField.positiveInt().default(500),
+  DISPATCHER_RETRY_JITTER: ratio.default(0.1),
+  DISPATCHER_BREAKER_FAILURES: envField.positiveInt().default(5),
+  DISPATCHER_BREAKER_COOLDOWN_MS: envField.positiveInt().default(30_000),
+  /** Deliveries per second to an endpoint whose record sets no rate. */
+  DISPATCHER_DEFAULT_RATE_PER_SECOND: envField.positiveInt().default(50),
+  DISPATCHER_SHUTDOWN_DEADLINE_MS: envField.positiveInt().default(20_000),
+});
+
+/** The parsed environment. */
+export type DispatcherConfig = z.infer<typeof dispatcherEnvSchema>;

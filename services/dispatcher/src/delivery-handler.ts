@@ -1,0 +1,261 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type ContractCodec,
+  ContractError,
+  type DeliveryAttempt,
+  type PipelineTopics,
+  type WebhookDelivery,
+} from '@payhook/contracts';
+import { DeliveryOutcome, type DeliveryResult, type HttpSender } from '@payhook/http-delivery';
+import { type CircuitBreakerRegistry, nextStep, type TokenBucketRegistry } from '@payhook/retry';
+import type { Clock, Logger } from '@payhook/runtime';
+import { activeSecrets, sign } from '@payhook/signing';
+import type { EndpointDirectory } from './endpoint-directory.ts';
+import { DeadLetterReason, type FailureFacts, readRetryState } from './headers.ts';
+import type { DispatcherMetrics } from './metrics.ts';
+import type { InboundRecord, Router } from './router.ts';
+
+/** Where a record was read: `webhooks.dispatch` (index -1) or a retry tier. */
+export interface TierContext {
+  readonly label: string;
+  readonly index: number;
+}
+
+/** What became of a record: finished (its offset may be committed) or abandoned on shutdown. */
+export type HandleResult = 'finished' | 'abandoned';
+
+/** Everything {@link createDeliveryHandler} needs. */
+export interface DeliveryHandlerDeps {
+  readonly codec: ContractCodec;
+  readonly directory: EndpointDirectory;
+  readonly sender: HttpSender;
+  readonly breakers: CircuitBreakerRegistry;
+  readonly buckets: TokenBucketRegistry;
+  readonly router: Router;
+  readonly topics: PipelineTopics;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: DispatcherMetrics;
+  /** Sent as `user-agent`. */
+  readonly userAgent: string;
+  /** Extra delay added to each tier's, as a ratio of it (0.1 adds up to 10 %). */
+  readonly jitter: number;
+  /** Aborted on shutdown: in-flight requests stop and their records stay uncommitted. */
+  readonly signal: AbortSignal;
+}
+
+const ATTEMPT_OUTCOME = {
+  [DeliveryOutcome.DELIVERED]: 'DELIVERED',
+  [DeliveryOutcome.GONE]: 'ENDPOINT_DISABLED',
+} as const;
+
+/** Builds the function that takes one consumed delivery record to exactly one destination. */
+export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
+  const { codec, directory, router, clock, metrics, topics } = deps;
+
+  async function decode(record: InboundRecord): Promise<WebhookDelivery | ContractError> {
+    for (;;) {
+      try {
+        return await codec.decode('WEBHOOK_DELIVERY', record.value);
+      } catch (error) {
+        if (!(error instanceof ContractError) || !error.retryable) {
+          return error instanceof ContractError ? error : new ContractError('CONTRACT_DECODE_INVALID', String(error));
+        }
+        // The registry is unreachable: wait for it rather than park a good record.
+        deps.logger.warn({ err: error }, 'schema registry unavailable; retrying decode');
+        if (deps.signal.aborted) throw error;
+        await sleep(1_000, undefined, { signal: deps.signal }).catch(() => undefined);
+      }
+    }
+  }
+
+  async function park(record: InboundRecord, failure: FailureFacts, reason: DeadLetterReason): Promise<void> {
+    await router.deadLetter(record, failure, reason);
+    metrics.deadLetters.inc({ reason });
+  }
+
+  return async function handle(record: InboundRecord, tier: TierContext): Promise<HandleResult> {
+    const state = readRetryState(record.source.headers);
+    const now = clock.now();
+    const decoded = await decode(record);
+    if (decoded instanceof ContractError) {
+      deps.logger.warn(
+        { topic: record.source.topic, offset: record.source.offset, code: decoded.code },
+        'poison record',
+      );
+      await park(
+        record,
+        {
+          attempts: state.attempts,
+          failedAtMs: now,
+          status: undefined,
+          errorClass: decoded.code,
+          error: decoded.message,
+        },
+        DeadLetterReason.POISON_RECORD,
+      );
+      return 'finished';
+    }
+    const delivery = decoded;
+    const log = deps.logger.child({
+      deliveryId: delivery.delivery_id,
+      endpointId: delivery.endpoint_id,
+      paymentId: delivery.payment_id,
+    });
+    const noRequest = (errorClass: string, error: string): FailureFacts => ({
+      attempts: state.attempts,
+      failedAtMs: now,
+      status: undefined,
+      errorClass,
+      error,
+    });
+
+    const endpoint = directory.get(delivery.endpoint_id);
+    if (endpoint === undefined) {
+      await park(record, noRequest('ENDPOINT_UNKNOWN', 'no such endpoint'), DeadLetterReason.ENDPOINT_UNKNOWN);
+      return 'finished';
+    }
+    if (!endpoint.enabled) {
+      const why = endpoint.disabled_reason ?? 'disabled';
+      await park(record, noRequest('ENDPOINT_DISABLED', why), DeadLetterReason.ENDPOINT_DISABLED);
+      return 'finished';
+    }
+
+    // The tier after the one this record was read from (the dispatch topic counts as -1).
+    const scheduleNext = async (failure: FailureFacts, reason: string, retryAfterMs?: number) => {
+      const step = nextStep({
+        tiers: topics.retry,
+        attempt: tier.index + 2,
+        failedAtMs: failure.failedAtMs,
+        retryAfterMs: retryAfterMs ?? null,
+        jitter: deps.jitter,
+      });
+      if (step.kind === 'dead-letter') {
+        const deadReason =
+          reason === 'circuit_open' ? DeadLetterReason.CIRCUIT_OPEN : DeadLetterReason.RETRIES_EXHAUSTED;
+        await park(record, failure, deadReason);
+        return undefined;
+      }
+      const next = topics.retry[step.tierIndex];
+      if (next === undefined) throw new Error(`retry tier ${step.tierIndex} is not configured`);
+      await router.retry(record, failure, { topic: next.topic, tier: next.label, dueAtMs: step.dueAtMs });
+      metrics.retriesScheduled.inc({ tier: next.label, reason });
+      return step.dueAtMs;
+    };
+
+    const breaker = deps.breakers.get(endpoint.endpoint_id);
+    if (!breaker.tryAcquire()) {
+      await scheduleNext(noRequest('circuit_open', 'circuit open: no request sent'), 'circuit_open');
+      return 'finished';
+    }
+
+    const secrets = activeSecrets(endpoint.secrets, now);
+    if (secrets.length === 0) {
+      await park(
+        record,
+        noRequest('NO_ACTIVE_SECRET', 'no signing secret is active'),
+        DeadLetterReason.NO_ACTIVE_SECRET,
+      );
+      return 'finished';
+    }
+
+    // Shape load per endpoint; only this endpoint's lane waits.
+    const limit = endpoint.rate_limit_per_second === null ? null : { ratePerSecond: endpoint.rate_limit_per_second };
+    for (let wait = deps.buckets.tryTake(endpoint.endpoint_id, limit); wait > 0; ) {
+      await sleep(wait, undefined, { signal: deps.signal }).catch(() => undefined);
+      if (deps.signal.aborted) return 'abandoned';
+      wait = deps.buckets.tryTake(endpoint.endpoint_id, limit);
+    }
+
+    const sentAt = clock.now();
+    const headers = {
+      ...sign({ id: delivery.delivery_id, timestamp: Math.floor(sentAt / 1000), body: delivery.body, secrets }),
+      'content-type': 'application/json',
+      'user-agent': deps.userAgent,
+    };
+    metrics.inFlight.inc();
+    let result: DeliveryResult;
+    try {
+      result = await deps.sender.send({
+        url: endpoint.url,
+        headers,
+        body: delivery.body,
+        signal: deps.signal,
+        ...(endpoint.timeout_ms === null
+          ? {}
+          : { headersTimeoutMs: endpoint.timeout_ms, bodyTimeoutMs: endpoint.timeout_ms }),
+      });
+    } finally {
+      metrics.inFlight.dec();
+    }
+    if (deps.signal.aborted && result.outcome !== DeliveryOutcome.DELIVERED) return 'abandoned';
+
+    metrics.deliveries.inc({ outcome: result.outcome, tier: tier.label });
+    metrics.latency.observe({ outcome: result.outcome }, result.durationMs / 1000);
+    if (result.outcome === DeliveryOutcome.DELIVERED) breaker.onSuccess();
+    else if (result.outcome === DeliveryOutcome.RETRYABLE || result.outcome === DeliveryOutcome.THROTTLED)
+      breaker.onFailure();
+
+    const failedAt = clock.now();
+    const failure: FailureFacts = {
+      attempts: state.attempts + 1,
+      failedAtMs: failedAt,
+      status: result.status,
+      errorClass: result.errorClass,
+      error: result.error?.message ?? (result.status === undefined ? undefined : `HTTP ${result.status}`),
+    };
+    let outcome: DeliveryAttempt['outcome'] =
+      ATTEMPT_OUTCOME[result.outcome as keyof typeof ATTEMPT_OUTCOME] ?? 'DEAD_LETTERED';
+    let nextAttemptAt: number | null = null;
+
+    switch (result.outcome) {
+      case DeliveryOutcome.DELIVERED:
+        log.debug({ status: result.status, attempt: failure.attempts }, 'delivered');
+        break;
+      case DeliveryOutcome.GONE:
+        log.warn('endpoint answered 410 Gone; disabling it');
+        await directory.disable(endpoint, 'the endpoint answered 410 Gone');
+        metrics.endpointsDisabled.inc();
+        await park(record, failure, DeadLetterReason.ENDPOINT_GONE);
+        break;
+      case DeliveryOutcome.REFUSED:
+        log.warn({ errorClass: result.errorClass }, 'endpoint URL refused; no request sent');
+        await park(record, { ...failure, attempts: state.attempts }, DeadLetterReason.UNSAFE_URL);
+        break;
+      default: {
+        const reason = result.outcome === DeliveryOutcome.THROTTLED ? 'throttled' : 'failure';
+        const due = await scheduleNext(failure, reason, result.retryAfterMs);
+        if (due !== undefined) {
+          outcome = 'RETRY_SCHEDULED';
+          nextAttemptAt = due;
+        }
+        log.info(
+          { status: result.status, errorClass: result.errorClass, attempt: failure.attempts, nextAttemptAt },
+          'delivery failed',
+        );
+      }
+    }
+
+    if (result.outcome !== DeliveryOutcome.REFUSED) {
+      await router.attempt({
+        delivery_id: delivery.delivery_id,
+        event_id: delivery.event_id,
+        payment_id: delivery.payment_id,
+        endpoint_id: delivery.endpoint_id,
+        attempt: failure.attempts,
+        tier: tier.label,
+        outcome,
+        status_code: result.status ?? null,
+        duration_ms: Math.round(result.durationMs),
+        error_class: result.outcome === DeliveryOutcome.DELIVERED ? null : result.errorClass,
+        error_message: result.outcome === DeliveryOutcome.DELIVERED ? null : (failure.error ?? null),
+        attempted_at: sentAt,
+        next_attempt_at: nextAttemptAt,
+      });
+    }
+    return 'finished';
+  };
+}
+
+/** The function {@link createDeliveryHandler} returns. */
+export type DeliveryHandler = ReturnType<typeof createDeliveryHandler>;

@@ -1,0 +1,231 @@
+import type { PipelineTopics } from '@payhook/contracts';
+import type { Clock, Logger } from '@payhook/runtime';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { DeliveryHandler, TierContext } from './delivery-handler.ts';
+import type { EndpointLanes } from './endpoint-lanes.ts';
+import { readRetryState } from './headers.ts';
+import type { DispatcherMetrics } from './metrics.ts';
+import { PartitionProgress } from './partition-progress.ts';
+
+/** Options of {@link createDispatchConsumer}. */
+export interface DispatchConsumerOptions {
+  readonly kafka: Kafka;
+  /** @defaultValue `'payhook-dispatcher'` (prefixed with the topic prefix) */
+  readonly groupId: string;
+  readonly topics: PipelineTopics;
+  readonly handle: DeliveryHandler;
+  readonly lanes: EndpointLanes;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: DispatcherMetrics;
+  /** Records read but unfinished per partition before reading that partition waits. */
+  readonly maxUnfinishedPerPartition: number;
+  /** How often finished offsets are committed. */
+  readonly commitIntervalMs: number;
+  /** Partitions whose batches are handled at once. */
+  readonly partitionsConsumedConcurrently: number;
+}
+
+/** The dispatcher's consumer: reads dispatch and every retry tier, hands records to endpoint lanes. */
+export interface DispatchConsumer {
+  start(): Promise<void>;
+  /**
+   * Stops fetching, waits up to `deadlineMs` for in-flight deliveries (then calls
+   * `abortInFlight`), commits what finished and leaves the group.
+   */
+  stop(deadlineMs: number, abortInFlight: () => void): Promise<void>;
+  /** Whether the consumer has joined its group. */
+  readonly joined: boolean;
+}
+
+const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+/** Creates the consumer loop. */
+export function createDispatchConsumer(options: DispatchConsumerOptions): DispatchConsumer {
+  const { topics, lanes, clock, logger, metrics } = options;
+  const tiers = new Map<string, TierContext & { delayMs: number }>(
+    topics.retry.map((t, index) => [t.topic, { label: t.label, index, delayMs: t.delayMs }]),
+  );
+  const dispatchTier: TierContext = { label: 'dispatch', index: -1 };
+  const consumer: Consumer = options.kafka.consumer({
+    groupId: options.groupId,
+    readUncommitted: false,
+    maxWaitTimeInMs: 250,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+  });
+  const progress = new Map<string, PartitionProgress>();
+  const resumeTimers = new Map<string, NodeJS.Timeout>();
+  const waiters = new Set<() => void>();
+  let joined = false;
+  let stopping = false;
+  const subscribed = () => [topics.dispatch, ...topics.retry.map((t) => t.topic)];
+  let commitTimer: NodeJS.Timeout | undefined;
+  let committing: Promise<void> = Promise.resolve();
+
+  const wake = () => {
+    for (const w of waiters) w();
+    waiters.clear();
+  };
+
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    joined = true;
+    const assigned = new Set<string>();
+    for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
+      for (const p of partitions) assigned.add(key(topic, p));
+    }
+    // A partition that moved away starts afresh if it ever comes back: another member may
+    // have advanced it meanwhile. Its in-flight deliveries finish, but commit nothing.
+    for (const k of progress.keys()) if (!assigned.has(k)) progress.delete(k);
+    for (const [k, timer] of resumeTimers) {
+      if (!assigned.has(k)) {
+        clearTimeout(timer);
+        resumeTimers.delete(k);
+      }
+    }
+    metrics.pausedPartitions.set(resumeTimers.size);
+    logger.info({ assigned: assigned.size }, 'partitions assigned');
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => logger.error({ err: payload.error }, 'consumer crashed'));
+
+  async function commit(): Promise<void> {
+    const offsets: { topic: string; partition: number; offset: string }[] = [];
+    const marks: [PartitionProgress, number][] = [];
+    for (const [k, p] of progress) {
+      const point = p.commitPoint();
+      if (point === undefined) continue;
+      const [topic, partition] = k.split('\u0000') as [string, string];
+      offsets.push({ topic, partition: Number(partition), offset: String(point) });
+      marks.push([p, point]);
+    }
+    if (offsets.length === 0) return;
+    try {
+      await consumer.commitOffsets(offsets);
+      for (const [p, point] of marks) p.markCommitted(point);
+    } catch (error) {
+      // A rebalance is under way; the next commit carries the same offsets.
+      logger.warn({ err: error }, 'offset commit failed; will retry');
+    }
+  }
+  const scheduleCommits = () => {
+    commitTimer = setInterval(() => {
+      committing = committing.then(commit);
+    }, options.commitIntervalMs);
+  };
+
+  function pauseUntil(topic: string, partition: number, offset: string, dueAtMs: number): void {
+    const k = key(topic, partition);
+    consumer.pause([{ topic, partitions: [partition] }]);
+    // Read the not-yet-due record again when the partition resumes.
+    consumer.seek({ topic, partition, offset });
+    clearTimeout(resumeTimers.get(k));
+    const timer = setTimeout(
+      () => {
+        resumeTimers.delete(k);
+        metrics.pausedPartitions.set(resumeTimers.size);
+        consumer.resume([{ topic, partitions: [partition] }]);
+      },
+      Math.max(0, dueAtMs - clock.now()),
+    );
+    resumeTimers.set(k, timer);
+    metrics.pausedPartitions.set(resumeTimers.size);
+  }
+
+  async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    const k = key(topic, partition);
+    let state = progress.get(k);
+    if (state === undefined) {
+      state = new PartitionProgress();
+      progress.set(k, state);
+    }
+    const tier = tiers.get(topic);
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale() || stopping) return;
+      const offset = Number(message.offset);
+      if (tier !== undefined) {
+        // Never early: a record waits for its due time (or, without the header, its tier delay).
+        const dueAt = readRetryState(message.headers).dueAtMs ?? Number(message.timestamp) + tier.delayMs;
+        if (dueAt > clock.now()) {
+          pauseUntil(topic, partition, message.offset, dueAt);
+          return;
+        }
+      }
+      if (!state.begin(offset)) {
+        resolveOffset(message.offset);
+        continue;
+      }
+      while (state.unfinished > options.maxUnfinishedPerPartition && isRunning() && !isStale()) {
+        await new Promise<void>((resolve) => {
+          waiters.add(resolve);
+          setTimeout(resolve, 1_000);
+        });
+        await heartbeat();
+      }
+      resolveOffset(message.offset);
+      const current = state;
+      const record = {
+        source: { topic, partition, offset: message.offset, timestamp: message.timestamp, headers: message.headers },
+        key: message.key,
+        value: message.value,
+      };
+      metrics.buffered.inc();
+      lanes.submit(message.key?.toString('utf8') ?? '', async () => {
+        metrics.buffered.dec();
+        try {
+          const result = await options.handle(record, tier ?? dispatchTier);
+          if (result === 'finished') current.finish(offset);
+        } catch (error) {
+          // Unfinished on purpose: it is not committed, so it is read again after a restart.
+          logger.error({ err: error, topic, partition, offset: message.offset }, 'delivery failed unexpectedly');
+        } finally {
+          wake();
+        }
+      });
+    }
+  }
+
+  return {
+    get joined() {
+      return joined;
+    },
+    async start() {
+      await consumer.connect();
+      await consumer.subscribe({ topics: subscribed(), fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+        eachBatch,
+      });
+      scheduleCommits();
+    },
+    async stop(deadlineMs, abortInFlight) {
+      // 1. Stop fetching: pause everything (the member stays in the group and keeps
+      //    heartbeating, so it can still commit) and hand no more records to the lanes.
+      stopping = true;
+      for (const timer of resumeTimers.values()) clearTimeout(timer);
+      resumeTimers.clear();
+      consumer.pause(subscribed().map((topic) => ({ topic })));
+      // 2. Let in-flight deliveries finish, up to the deadline; then abort the rest, which
+      //    stay uncommitted and are delivered again by whoever owns the partition next.
+      const drained = await Promise.race([
+        lanes.idle().then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), deadlineMs).unref()),
+      ]);
+      if (!drained) {
+        logger.warn(
+          { running: lanes.running, queued: lanes.queued },
+          'shutdown deadline: aborting in-flight deliveries',
+        );
+        abortInFlight();
+        await lanes.idle();
+      }
+      // 3. Commit what finished, then leave the group.
+      clearInterval(commitTimer);
+      await committing;
+      await commit();
+      await consumer.disconnect();
+    },
+  };
+}

@@ -1,0 +1,145 @@
+import type { IHeaders } from 'kafkajs';
+
+/**
+ * Kafka headers that carry a delivery's retry state and provenance across the retry tiers
+ * and into the DLQ (modelled on Spring Kafka's `kafka_original-*` / `kafka_exception-*`).
+ */
+export const DeliveryHeader = {
+  /** Attempts made so far (HTTP attempts; a skipped attempt while a breaker is open does not count). */
+  ATTEMPTS: 'payhook-attempts',
+  /** When the record in a retry tier becomes due (epoch ms). */
+  DUE_AT: 'payhook-due-at',
+  /** The tier label the record was written to. */
+  TIER: 'payhook-tier',
+  FIRST_FAILURE_AT: 'payhook-first-failure-at',
+  LAST_FAILURE_AT: 'payhook-last-failure-at',
+  /** HTTP status of the last attempt, when a response arrived. */
+  LAST_STATUS: 'payhook-last-status',
+  /** Stable error class of the last failure, e.g. `HTTP_5XX`, `TIMEOUT_HEADERS`, `circuit_open`. */
+  LAST_ERROR_CLASS: 'payhook-last-error-class',
+  /** Short, secret-free description of the last failure. */
+  LAST_ERROR: 'payhook-last-error',
+  /** Where the delivery first entered the pipeline. */
+  ORIGINAL_TOPIC: 'payhook-original-topic',
+  ORIGINAL_PARTITION: 'payhook-original-partition',
+  ORIGINAL_OFFSET: 'payhook-original-offset',
+  ORIGINAL_TIMESTAMP: 'payhook-original-timestamp',
+  /** Why a record is in the DLQ (see {@link DeadLetterReason}). */
+  DLQ_REASON: 'payhook-dlq-reason',
+  /** When and why an operator replayed the record. */
+  REPLAYED_AT: 'payhook-replayed-at',
+  REPLAY_REASON: 'payhook-replay-reason',
+} as const;
+
+/** Why a record ended in the DLQ. */
+export const DeadLetterReason = {
+  RETRIES_EXHAUSTED: 'retries_exhausted',
+  ENDPOINT_UNKNOWN: 'endpoint_unknown',
+  ENDPOINT_DISABLED: 'endpoint_disabled',
+  /** The endpoint answered 410 Gone and was disabled. */
+  ENDPOINT_GONE: 'endpoint_gone',
+  /** The URL is invalid or resolves to a refused address. */
+  UNSAFE_URL: 'unsafe_url',
+  /** The endpoint has no secret active at send time. */
+  NO_ACTIVE_SECRET: 'no_active_secret',
+  /** The last tier was reached while the endpoint's circuit was open. */
+  CIRCUIT_OPEN: 'circuit_open',
+  /** The record cannot be decoded: wrong magic byte, unknown schema id, garbage. */
+  POISON_RECORD: 'poison_record',
+} as const;
+export type DeadLetterReason = (typeof DeadLetterReason)[keyof typeof DeadLetterReason];
+
+/** A delivery's retry state as read from its headers. */
+export interface RetryState {
+  readonly attempts: number;
+  readonly dueAtMs: number | undefined;
+  readonly firstFailureAtMs: number | undefined;
+  readonly originalTopic: string | undefined;
+  readonly originalPartition: number | undefined;
+  readonly originalOffset: string | undefined;
+  readonly originalTimestamp: string | undefined;
+}
+
+/** One header as a string (kafkajs gives Buffers, possibly arrays). */
+export function headerText(headers: IHeaders | undefined, name: string): string | undefined {
+  const raw = headers?.[name];
+  const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+  if (value === undefined) return undefined;
+  return typeof value === 'string' ? value : value.toString('utf8');
+}
+
+function headerNumber(headers: IHeaders | undefined, name: string): number | undefined {
+  const text = headerText(headers, name);
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** Reads the retry state; a record fresh from `webhooks.dispatch` has none (0 attempts). */
+export function readRetryState(headers: IHeaders | undefined): RetryState {
+  return {
+    attempts: headerNumber(headers, DeliveryHeader.ATTEMPTS) ?? 0,
+    dueAtMs: headerNumber(headers, DeliveryHeader.DUE_AT),
+    firstFailureAtMs: headerNumber(headers, DeliveryHeader.FIRST_FAILURE_AT),
+    originalTopic: headerText(headers, DeliveryHeader.ORIGINAL_TOPIC),
+    originalPartition: headerNumber(headers, DeliveryHeader.ORIGINAL_PARTITION),
+    originalOffset: headerText(headers, DeliveryHeader.ORIGINAL_OFFSET),
+    originalTimestamp: headerText(headers, DeliveryHeader.ORIGINAL_TIMESTAMP),
+  };
+}
+
+/** Where a consumed record came from. */
+export interface SourceRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly timestamp: string;
+  readonly headers: IHeaders | undefined;
+}
+
+/** The failure being recorded on the way to a tier or the DLQ. */
+export interface FailureFacts {
+  readonly attempts: number;
+  readonly failedAtMs: number;
+  readonly status: number | undefined;
+  readonly errorClass: string;
+  readonly error: string | undefined;
+}
+
+/**
+ * Headers for the next hop: the record's other headers are kept (e.g. a replay marker),
+ * provenance is set from the record itself the first time and carried afterwards.
+ */
+export function nextHopHeaders(
+  source: SourceRecord,
+  failure: FailureFacts,
+  next: { tier?: string; dueAtMs?: number; deadLetterReason?: DeadLetterReason },
+): IHeaders {
+  const state = readRetryState(source.headers);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(source.headers ?? {})) {
+    if (name.startsWith('payhook-') || value === undefined) continue;
+    const text = headerText(source.headers, name);
+    if (text !== undefined) headers[name] = text;
+  }
+  const copy = (name: string) => {
+    const value = headerText(source.headers, name);
+    if (value !== undefined) headers[name] = value;
+  };
+  copy(DeliveryHeader.REPLAYED_AT);
+  copy(DeliveryHeader.REPLAY_REASON);
+  headers[DeliveryHeader.ATTEMPTS] = String(failure.attempts);
+  headers[DeliveryHeader.FIRST_FAILURE_AT] = String(state.firstFailureAtMs ?? failure.failedAtMs);
+  headers[DeliveryHeader.LAST_FAILURE_AT] = String(failure.failedAtMs);
+  if (failure.status !== undefined) headers[DeliveryHeader.LAST_STATUS] = String(failure.status);
+  headers[DeliveryHeader.LAST_ERROR_CLASS] = failure.errorClass;
+  if (failure.error !== undefined) headers[DeliveryHeader.LAST_ERROR] = failure.error.slice(0, 500);
+  headers[DeliveryHeader.ORIGINAL_TOPIC] = state.originalTopic ?? source.topic;
+  headers[DeliveryHeader.ORIGINAL_PARTITION] = String(state.originalPartition ?? source.partition);
+  headers[DeliveryHeader.ORIGINAL_OFFSET] = state.originalOffset ?? source.offset;
+  headers[DeliveryHeader.ORIGINAL_TIMESTAMP] = state.originalTimestamp ?? source.timestamp;
+  if (next.tier !== undefined) headers[DeliveryHeader.TIER] = next.tier;
+  if (next.dueAtMs !== undefined) headers[DeliveryHeader.DUE_AT] = String(next.dueAtMs);
+  if (next.deadLetterReason !== undefined) headers[DeliveryHeader.DLQ_REASON] = next.deadLetterReason;
+  return headers;
+}

@@ -1,0 +1,68 @@
+import { Counter, Gauge, Histogram, type Registry } from '@payhook/runtime';
+
+/** The dispatcher's metrics; labels are bounded (outcomes, tier labels, reasons), never ids. */
+export interface DispatcherMetrics {
+  readonly deliveries: Counter<'outcome' | 'tier'>;
+  readonly latency: Histogram<'outcome'>;
+  readonly inFlight: Gauge;
+  readonly buffered: Gauge;
+  readonly retriesScheduled: Counter<'tier' | 'reason'>;
+  readonly deadLetters: Counter<'reason'>;
+  readonly breakerTransitions: Counter<'to'>;
+  readonly endpointsDisabled: Counter;
+  readonly pausedPartitions: Gauge;
+}
+
+/** Registers the dispatcher's metrics. */
+export function createDispatcherMetrics(registry: Registry): DispatcherMetrics {
+  const registers = [registry];
+  return {
+    deliveries: new Counter({
+      name: 'payhook_dispatcher_deliveries_total',
+      help: 'HTTP delivery attempts by outcome (delivered, gone, throttled, retryable, refused) and tier read from',
+      labelNames: ['outcome', 'tier'],
+      registers,
+    }),
+    latency: new Histogram({
+      name: 'payhook_dispatcher_delivery_duration_seconds',
+      help: 'Duration of one HTTP delivery attempt, request start to response end',
+      labelNames: ['outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30],
+      registers,
+    }),
+    inFlight: new Gauge({ name: 'payhook_dispatcher_in_flight', help: 'Deliveries being processed now', registers }),
+    buffered: new Gauge({
+      name: 'payhook_dispatcher_buffered_records',
+      help: 'Records read and waiting for their endpoint lane',
+      registers,
+    }),
+    retriesScheduled: new Counter({
+      name: 'payhook_dispatcher_retries_scheduled_total',
+      help: 'Deliveries re-published to a retry tier, by tier and reason (failure, throttled, circuit_open)',
+      labelNames: ['tier', 'reason'],
+      registers,
+    }),
+    deadLetters: new Counter({
+      name: 'payhook_dispatcher_dead_letters_total',
+      help: 'Deliveries parked in the DLQ, by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+    breakerTransitions: new Counter({
+      name: 'payhook_dispatcher_breaker_transitions_total',
+      help: 'Per-endpoint circuit breaker state changes, by the state entered',
+      labelNames: ['to'],
+      registers,
+    }),
+    endpointsDisabled: new Counter({
+      name: 'payhook_dispatcher_endpoints_disabled_total',
+      help: 'Endpoints disabled because they answered 410 Gone',
+      registers,
+    }),
+    pausedPartitions: new Gauge({
+      name: 'payhook_dispatcher_paused_partitions',
+      help: 'Retry tier partitions paused until their head record is due',
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,162 @@
+import { randomBytes } from 'node:crypto';
+import {
+  type ContractCodec,
+  contractForTopic,
+  createContractCodec,
+  createRegistryClient,
+  type Endpoint,
+  loadSchemas,
+  type PipelineTopics,
+  parseRetryTiers,
+  pipelineTopics,
+  valueSubject,
+  type WebhookDelivery,
+} from '@payhook/contracts';
+import { createDispatcherApp, type DispatcherApp, dispatcherEnvSchema } from '@payhook/dispatcher';
+import type { Connector, Resolve } from '@payhook/http-delivery';
+import { createIdempotentProducer, ensureTopics, pipelineTopicSpecs } from '@payhook/kafka';
+import { createLogger, createMetricsRegistry, parseEnv, systemClock } from '@payhook/runtime';
+import { generateSecret } from '@payhook/signing';
+import { testEnvironment, testKafka, uniqueName } from '@payhook/testkit';
+import type { Admin, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+
+/** A private pipeline (own topic prefix, subjects and group) with a dispatcher running in-process. */
+export interface DispatcherFixture {
+  readonly topics: PipelineTopics;
+  readonly kafka: Kafka;
+  readonly codec: ContractCodec;
+  app: DispatcherApp;
+  addEndpoint(partial: Partial<Endpoint> & { url: string }): Promise<Endpoint>;
+  dispatch(endpoint: Endpoint, overrides?: Partial<WebhookDelivery>): Promise<WebhookDelivery>;
+  produceRaw(topic: string, key: string, value: Buffer | null, headers?: IHeaders): Promise<void>;
+  /** Reads `count` records of a topic from the start (fresh group). */
+  read(topic: string, count: number, timeoutMs?: number): Promise<KafkaMessage[]>;
+  startDispatcher(env?: Record<string, string>, inject?: { resolve?: Resolve; connector?: Connector }): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createDispatcherFixture(
+  options: { tiers?: string; partitions?: number } = {},
+): Promise<DispatcherFixture> {
+  const prefix = `${uniqueName('disp')}.`;
+  const tiers = options.tiers ?? '1s,2s';
+  const topics = pipelineTopics(parseRetryTiers(tiers), prefix);
+  const kafka = testKafka();
+  const admin: Admin = kafka.admin();
+  await admin.connect();
+  const specs = pipelineTopicSpecs(topics, { partitions: options.partitions ?? 3, tablePartitions: 1 });
+  await ensureTopics(admin, specs);
+  const registry = createRegistryClient(testEnvironment.schemaRegistryUrl);
+  const schemas = loadSchemas();
+  for (const spec of specs) {
+    const contract = contractForTopic(spec.name, prefix);
+    if (contract === undefined) continue;
+    await registry.setCompatibility(valueSubject(spec.name));
+    await registry.register(valueSubject(spec.name), schemas[contract]);
+  }
+  const codec = createContractCodec(registry, schemas);
+  const producer: Producer = createIdempotentProducer(kafka);
+  await producer.connect();
+  const readers: (() => Promise<void>)[] = [];
+
+  const fixture: DispatcherFixture = {
+    topics,
+    kafka,
+    codec,
+    app: undefined as unknown as DispatcherApp,
+    async addEndpoint(partial) {
+      const endpoint: Endpoint = {
+        endpoint_id: uniqueName('ep'),
+        merchant_id: 'mer_test',
+        secrets: [{ secret: generateSecret(), active_from: Date.now() - 60_000, expires_at: null }],
+        event_types: ['payment.confirmed'],
+        rate_limit_per_second: null,
+        timeout_ms: null,
+        enabled: true,
+        disabled_reason: null,
+        updated_at: Date.now(),
+        ...partial,
+      };
+      const value = await codec.encode(topics.endpoints, 'ENDPOINT', endpoint);
+      await producer.send({ topic: topics.endpoints, messages: [{ key: endpoint.endpoint_id, value }] });
+      return endpoint;
+    },
+    async dispatch(endpoint, overrides = {}) {
+      const id = randomBytes(6).toString('hex');
+      const delivery: WebhookDelivery = {
+        delivery_id: `msg_${id}`,
+        event_id: `evt_${id}`,
+        event_type: 'payment.confirmed',
+        endpoint_id: endpoint.endpoint_id,
+        merchant_id: endpoint.merchant_id,
+        payment_id: `pay_${id}`,
+        body: JSON.stringify({
+          type: 'payment.confirmed',
+          id: `evt_${id}`,
+          data: { payment_id: `pay_${id}`, amount: '1' },
+        }),
+        created_at: Date.now(),
+        ...overrides,
+      };
+      const value = await codec.encode(topics.dispatch, 'WEBHOOK_DELIVERY', delivery);
+      await producer.send({ topic: topics.dispatch, messages: [{ key: delivery.endpoint_id, value }] });
+      return delivery;
+    },
+    async produceRaw(topic, key, value, headers) {
+      await producer.send({ topic, messages: [{ key, value, ...(headers === undefined ? {} : { headers }) }] });
+    },
+    async read(topic, count, timeoutMs = 30_000) {
+      const consumer = kafka.consumer({ groupId: uniqueName('read'), maxWaitTimeInMs: 100 });
+      const out: KafkaMessage[] = [];
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({ eachMessage: async ({ message }) => void out.push(message) });
+      const deadline = Date.now() + timeoutMs;
+      while (out.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await consumer.disconnect();
+      if (out.length < count) throw new Error(`expected ${count} records on ${topic}, found ${out.length}`);
+      return out;
+    },
+    async startDispatcher(env = {}, inject = {}) {
+      const config = parseEnv(dispatcherEnvSchema, {
+        KAFKA_BROKERS: testEnvironment.kafkaBrokers.join(','),
+        SCHEMA_REGISTRY_URL: testEnvironment.schemaRegistryUrl,
+        PAYHOOK_RETRY_TIERS: tiers,
+        PAYHOOK_TOPIC_PREFIX: prefix,
+        DISPATCHER_DEV_ALLOW_LIST: '127.0.0.1',
+        DISPATCHER_RETRY_JITTER: '0',
+        DISPATCHER_COMMIT_INTERVAL_MS: '100',
+        DISPATCHER_SHUTDOWN_DEADLINE_MS: '2000',
+        ...env,
+      });
+      const logger = createLogger({
+        name: 'dispatcher-test',
+        level: process.env.TEST_LOG_LEVEL ?? 'error',
+        destination: process.stderr,
+      });
+      fixture.app = createDispatcherApp({
+        config,
+        logger,
+        registry: createMetricsRegistry('dispatcher'),
+        clock: systemClock,
+        ...inject,
+      });
+      await fixture.app.start();
+      readers.push(() => fixture.app.stop());
+    },
+    async close() {
+      for (const stop of readers.reverse()) await stop().catch(() => undefined);
+      await producer.disconnect();
+      await admin.deleteTopics({ topics: specs.map((s) => s.name) }).catch(() => undefined);
+      await admin.disconnect();
+    },
+  };
+  return fixture;
+}
+
+/** A header as text. */
+export function header(message: KafkaMessage, name: string): string | undefined {
+  const raw = message.headers?.[name];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  return value === undefined ? undefined : value.toString();
+}
