@@ -1,9 +1,9 @@
+import { PAYHOOK_VERSION } from '@payhook/runtime';
 import { Command } from 'commander';
 import { registerDevCommands } from './commands/dev.ts';
 import { registerSchemaCommands } from './commands/schemas.ts';
 import { registerTopicCommands } from './commands/topics.ts';
 import type { CliContext } from './context.ts';
-import { PAYHOOK_VERSION } from '@payhook/runtime';
 
 /** The `payhook` command tree. */
 export function createProgram(ctx: CliContext): Command {
