@@ -1,4 +1,6 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import {
   type ContractCodec,
   contractForTopic,
@@ -20,6 +22,8 @@ import { generateSecret } from '@payhook/signing';
 import { testEnvironment, testKafka, uniqueName } from '@payhook/testkit';
 import type { Admin, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 
+const DISPATCHER_MAIN = fileURLToPath(new URL('../../services/dispatcher/src/main.ts', import.meta.url));
+
 /** A private pipeline (own topic prefix, subjects and group) with a dispatcher running in-process. */
 export interface DispatcherFixture {
   readonly topics: PipelineTopics;
@@ -28,10 +32,16 @@ export interface DispatcherFixture {
   app: DispatcherApp;
   addEndpoint(partial: Partial<Endpoint> & { url: string }): Promise<Endpoint>;
   dispatch(endpoint: Endpoint, overrides?: Partial<WebhookDelivery>): Promise<WebhookDelivery>;
+  /** Produces `count` deliveries round-robin over the endpoints, in one request. */
+  dispatchMany(endpoints: readonly Endpoint[], count: number): Promise<WebhookDelivery[]>;
   produceRaw(topic: string, key: string, value: Buffer | null, headers?: IHeaders): Promise<void>;
   /** Reads `count` records of a topic from the start (fresh group). */
   read(topic: string, count: number, timeoutMs?: number): Promise<KafkaMessage[]>;
+  /** The dispatcher's environment for this pipeline, plus overrides. */
+  dispatcherEnv(env?: Record<string, string>): Record<string, string>;
   startDispatcher(env?: Record<string, string>, inject?: { resolve?: Resolve; connector?: Connector }): Promise<void>;
+  /** Runs the real dispatcher process (its composition root); killed in `close()`. */
+  spawnDispatcher(env?: Record<string, string>): ChildProcess;
   close(): Promise<void>;
 }
 
@@ -58,6 +68,38 @@ export async function createDispatcherFixture(
   const producer: Producer = createIdempotentProducer(kafka);
   await producer.connect();
   const readers: (() => Promise<void>)[] = [];
+  const children: ChildProcess[] = [];
+
+  async function sendDeliveries(
+    items: { endpoint: Endpoint; overrides: Partial<WebhookDelivery> }[],
+  ): Promise<WebhookDelivery[]> {
+    const deliveries = items.map(({ endpoint, overrides }) => {
+      const id = randomBytes(6).toString('hex');
+      return {
+        delivery_id: `msg_${id}`,
+        event_id: `evt_${id}`,
+        event_type: 'payment.confirmed',
+        endpoint_id: endpoint.endpoint_id,
+        merchant_id: endpoint.merchant_id,
+        payment_id: `pay_${id}`,
+        body: JSON.stringify({
+          type: 'payment.confirmed',
+          id: `evt_${id}`,
+          data: { payment_id: `pay_${id}`, amount: '1' },
+        }),
+        created_at: Date.now(),
+        ...overrides,
+      } satisfies WebhookDelivery;
+    });
+    const messages = await Promise.all(
+      deliveries.map(async (d) => ({
+        key: d.endpoint_id,
+        value: await codec.encode(topics.dispatch, 'WEBHOOK_DELIVERY', d),
+      })),
+    );
+    await producer.send({ topic: topics.dispatch, messages });
+    return deliveries;
+  }
 
   const fixture: DispatcherFixture = {
     topics,
@@ -82,25 +124,16 @@ export async function createDispatcherFixture(
       return endpoint;
     },
     async dispatch(endpoint, overrides = {}) {
-      const id = randomBytes(6).toString('hex');
-      const delivery: WebhookDelivery = {
-        delivery_id: `msg_${id}`,
-        event_id: `evt_${id}`,
-        event_type: 'payment.confirmed',
-        endpoint_id: endpoint.endpoint_id,
-        merchant_id: endpoint.merchant_id,
-        payment_id: `pay_${id}`,
-        body: JSON.stringify({
-          type: 'payment.confirmed',
-          id: `evt_${id}`,
-          data: { payment_id: `pay_${id}`, amount: '1' },
-        }),
-        created_at: Date.now(),
-        ...overrides,
-      };
-      const value = await codec.encode(topics.dispatch, 'WEBHOOK_DELIVERY', delivery);
-      await producer.send({ topic: topics.dispatch, messages: [{ key: delivery.endpoint_id, value }] });
-      return delivery;
+      const [delivery] = await sendDeliveries([{ endpoint, overrides }]);
+      return delivery as WebhookDelivery;
+    },
+    dispatchMany(endpoints, count) {
+      return sendDeliveries(
+        Array.from({ length: count }, (_, i) => ({
+          endpoint: endpoints[i % endpoints.length] as Endpoint,
+          overrides: {},
+        })),
+      );
     },
     async produceRaw(topic, key, value, headers) {
       await producer.send({ topic, messages: [{ key, value, ...(headers === undefined ? {} : { headers }) }] });
@@ -117,18 +150,24 @@ export async function createDispatcherFixture(
       if (out.length < count) throw new Error(`expected ${count} records on ${topic}, found ${out.length}`);
       return out;
     },
-    async startDispatcher(env = {}, inject = {}) {
-      const config = parseEnv(dispatcherEnvSchema, {
+    dispatcherEnv(env = {}) {
+      return {
         KAFKA_BROKERS: testEnvironment.kafkaBrokers.join(','),
         SCHEMA_REGISTRY_URL: testEnvironment.schemaRegistryUrl,
         PAYHOOK_RETRY_TIERS: tiers,
         PAYHOOK_TOPIC_PREFIX: prefix,
+        PAYHOOK_HTTP_PORT: '0',
+        PAYHOOK_HTTP_HOST: '127.0.0.1',
         DISPATCHER_DEV_ALLOW_LIST: '127.0.0.1',
         DISPATCHER_RETRY_JITTER: '0',
         DISPATCHER_COMMIT_INTERVAL_MS: '100',
         DISPATCHER_SHUTDOWN_DEADLINE_MS: '2000',
+        DISPATCHER_SESSION_TIMEOUT_MS: '6000',
         ...env,
-      });
+      };
+    },
+    async startDispatcher(env = {}, inject = {}) {
+      const config = parseEnv(dispatcherEnvSchema, fixture.dispatcherEnv(env));
       const logger = createLogger({
         name: 'dispatcher-test',
         level: process.env.TEST_LOG_LEVEL ?? 'error',
@@ -144,7 +183,16 @@ export async function createDispatcherFixture(
       await fixture.app.start();
       readers.push(() => fixture.app.stop());
     },
+    spawnDispatcher(env = {}) {
+      const child = spawn(process.execPath, [DISPATCHER_MAIN], {
+        env: { ...process.env, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn', ...fixture.dispatcherEnv(env) },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      children.push(child);
+      return child;
+    },
     async close() {
+      for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       for (const stop of readers.reverse()) await stop().catch(() => undefined);
       await producer.disconnect();
       await admin.deleteTopics({ topics: specs.map((s) => s.name) }).catch(() => undefined);

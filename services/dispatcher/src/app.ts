@@ -119,6 +119,7 @@ export function createDispatcherApp(deps: DispatcherDeps): DispatcherApp {
     maxUnfinishedPerPartition: config.DISPATCHER_MAX_UNFINISHED_PER_PARTITION,
     commitIntervalMs: config.DISPATCHER_COMMIT_INTERVAL_MS,
     partitionsConsumedConcurrently: config.DISPATCHER_PARTITIONS_CONCURRENTLY,
+    sessionTimeoutMs: config.DISPATCHER_SESSION_TIMEOUT_MS,
   });
 
   return {

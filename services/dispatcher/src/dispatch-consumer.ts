@@ -22,6 +22,8 @@ export interface DispatchConsumerOptions {
   readonly maxUnfinishedPerPartition: number;
   /** How often finished offsets are committed. */
   readonly commitIntervalMs: number;
+  /** Session timeout of the group membership. */
+  readonly sessionTimeoutMs: number;
   /** Partitions whose batches are handled at once. */
   readonly partitionsConsumedConcurrently: number;
 }
@@ -51,8 +53,8 @@ export function createDispatchConsumer(options: DispatchConsumerOptions): Dispat
     groupId: options.groupId,
     readUncommitted: false,
     maxWaitTimeInMs: 250,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3_000,
+    sessionTimeout: options.sessionTimeoutMs,
+    heartbeatInterval: Math.max(500, Math.floor(options.sessionTimeoutMs / 10)),
   });
   const progress = new Map<string, PartitionProgress>();
   const resumeTimers = new Map<string, NodeJS.Timeout>();
