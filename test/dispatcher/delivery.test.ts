@@ -101,4 +101,16 @@ describe('dispatcher: signed delivery, tiered retries, DLQ', () => {
     const ids = new Set(receiver.arrivalsAt('/down').map((a) => a.headers['webhook-id']));
     assert.deepEqual([...ids], [delivery.delivery_id]);
   });
+
+  it('exports what happened as metrics with bounded labels', async () => {
+    const text = await fx.metrics.metrics();
+    const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 'NaN');
+    assert.ok(value(/payhook_dispatcher_deliveries_total\{outcome="delivered",tier="dispatch"[^}]*\} (\d+)/) >= 1);
+    assert.ok(value(/payhook_dispatcher_deliveries_total\{outcome="throttled",tier="1s"[^}]*\} (\d+)/) >= 1);
+    assert.equal(value(/payhook_dispatcher_dead_letters_total\{reason="retries_exhausted"[^}]*\} (\d+)/), 1);
+    assert.ok(value(/payhook_dispatcher_retries_scheduled_total\{tier="2s",reason="throttled"[^}]*\} (\d+)/) >= 1);
+    assert.match(text, /payhook_dispatcher_delivery_duration_seconds_bucket\{/);
+    assert.match(text, /payhook_dispatcher_in_flight\{[^}]*\} 0/);
+    assert.doesNotMatch(text, /msg_|ep_|whsec_/, 'no ids or secrets in labels');
+  });
 });

@@ -17,7 +17,7 @@ import {
 import { createDispatcherApp, type DispatcherApp, dispatcherEnvSchema } from '@payhook/dispatcher';
 import type { Connector, Resolve } from '@payhook/http-delivery';
 import { createIdempotentProducer, ensureTopics, pipelineTopicSpecs } from '@payhook/kafka';
-import { createLogger, createMetricsRegistry, parseEnv, systemClock } from '@payhook/runtime';
+import { createLogger, createMetricsRegistry, parseEnv, type Registry, systemClock } from '@payhook/runtime';
 import { generateSecret } from '@payhook/signing';
 import { testEnvironment, testKafka, uniqueName } from '@payhook/testkit';
 import type { Admin, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
@@ -30,6 +30,8 @@ export interface DispatcherFixture {
   readonly kafka: Kafka;
   readonly codec: ContractCodec;
   app: DispatcherApp;
+  /** The metrics registry of the in-process dispatcher. */
+  metrics: Registry;
   addEndpoint(partial: Partial<Endpoint> & { url: string }): Promise<Endpoint>;
   dispatch(endpoint: Endpoint, overrides?: Partial<WebhookDelivery>): Promise<WebhookDelivery>;
   /** Produces `count` deliveries round-robin over the endpoints, in one request. */
@@ -106,6 +108,7 @@ export async function createDispatcherFixture(
     kafka,
     codec,
     app: undefined as unknown as DispatcherApp,
+    metrics: undefined as unknown as Registry,
     async addEndpoint(partial) {
       const endpoint: Endpoint = {
         endpoint_id: uniqueName('ep'),
@@ -176,7 +179,7 @@ export async function createDispatcherFixture(
       fixture.app = createDispatcherApp({
         config,
         logger,
-        registry: createMetricsRegistry('dispatcher'),
+        registry: (fixture.metrics = createMetricsRegistry('dispatcher')),
         clock: systemClock,
         ...inject,
       });

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DeliveryHeader } from '@payhook/dispatcher';
+import type { Connector } from '@payhook/http-delivery';
+import { waitUntil } from '@payhook/testkit';
+import { createDispatcherFixture, type DispatcherFixture, header } from './fixture.ts';
+import { type Receiver, startReceiver } from './receiver.ts';
+
+let fx: DispatcherFixture;
+let receiver: Receiver;
+const connections: string[] = [];
+
+// Records every connection the dispatcher opens, then opens it for real (only loopback
+// addresses ever pass the guard here; anything else would be a recorded failure).
+const recordingConnector: Connector = (options, callback) => {
+  connections.push(String(options.hostname));
+  if (!String(options.hostname).startsWith('127.')) {
+    callback(new Error(`test connector refuses ${String(options.hostname)}`), null);
+    return;
+  }
+  import('undici').then(({ buildConnector }) => buildConnector({})(options, callback));
+};
+
+describe('dispatcher: per-endpoint protection', () => {
+  before(async () => {
+    receiver = await startReceiver();
+    fx = await createDispatcherFixture({ tiers: '30s' });
+    await fx.startDispatcher(
+      { DISPATCHER_BREAKER_FAILURES: '2', DISPATCHER_BREAKER_COOLDOWN_MS: '60000' },
+      {
+        resolve: async (host) => (host === 'private.merchant.test' ? [{ address: '10.1.2.3', family: 4 }] : []),
+        connector: recordingConnector,
+      },
+    );
+  });
+  after(async () => {
+    await fx.close();
+    await receiver.close();
+  });
+
+  it('an open circuit sends the endpoint’s records to the next tier with circuit_open and no request', async () => {
+    receiver.program('/broken', [{ status: 500 }]);
+    const endpoint = await fx.addEndpoint({ url: `${receiver.url}/broken` });
+    for (let i = 0; i < 5; i++) await fx.dispatch(endpoint);
+    const tier = fx.topics.retry[0]?.topic as string;
+    const scheduled = (await fx.read(tier, 5)).filter((m) => m.key?.toString() === endpoint.endpoint_id);
+    assert.equal(scheduled.length, 5);
+    assert.equal(receiver.arrivalsAt('/broken').length, 2, 'two failures open the circuit; then no requests');
+    const classes = scheduled.map((m) => header(m, DeliveryHeader.LAST_ERROR_CLASS));
+    assert.deepEqual(classes.slice(0, 2), ['HTTP_5XX', 'HTTP_5XX']);
+    assert.deepEqual(classes.slice(2), ['circuit_open', 'circuit_open', 'circuit_open']);
+    assert.deepEqual(
+      scheduled.slice(2).map((m) => header(m, DeliveryHeader.ATTEMPTS)),
+      ['0', '0', '0'],
+      'a skipped attempt is not counted',
+    );
+  });
+
+  it('the token bucket shapes one endpoint to its rate without holding up another', async () => {
+    const slow = await fx.addEndpoint({ url: `${receiver.url}/rated`, rate_limit_per_second: 4 });
+    const fast = await fx.addEndpoint({ url: `${receiver.url}/free` });
+    for (let i = 0; i < 12; i++) await fx.dispatch(slow);
+    for (let i = 0; i < 12; i++) await fx.dispatch(fast);
+    await waitUntil(() => receiver.arrivalsAt('/rated').length === 12, { what: 'the rated deliveries', timeoutMs: 20_000 });
+    const rated = receiver.arrivalsAt('/rated').map((a) => a.at);
+    const free = receiver.arrivalsAt('/free').map((a) => a.at);
+    assert.equal(free.length, 12);
+    // Burst of 4, then 4 per second: the last of 12 cannot come before 2 s after the first.
+    assert.ok((rated.at(-1) as number) - (rated[0] as number) >= 1_900, 'shaped to its rate');
+    assert.ok(Math.max(...free) < (rated.at(-1) as number), 'the other endpoint did not wait for it');
+  });
+
+  it('a host name that resolves to a private address is parked without any connection', async () => {
+    const before = connections.length;
+    const endpoint = await fx.addEndpoint({ url: 'https://private.merchant.test/hook' });
+    await fx.dispatch(endpoint);
+    const parked = (await fx.read(fx.topics.dlq, 1)).find((m) => m.key?.toString() === endpoint.endpoint_id);
+    assert.ok(parked);
+    assert.equal(header(parked, DeliveryHeader.DLQ_REASON), 'unsafe_url');
+    assert.equal(header(parked, DeliveryHeader.LAST_ERROR_CLASS), 'ADDRESS_REFUSED');
+    assert.deepEqual(connections.slice(before), [], 'no connection was attempted');
+  });
+});
