@@ -61,7 +61,10 @@ describe('dispatcher: per-endpoint protection', () => {
     const fast = await fx.addEndpoint({ url: `${receiver.url}/free` });
     for (let i = 0; i < 12; i++) await fx.dispatch(slow);
     for (let i = 0; i < 12; i++) await fx.dispatch(fast);
-    await waitUntil(() => receiver.arrivalsAt('/rated').length === 12, { what: 'the rated deliveries', timeoutMs: 20_000 });
+    await waitUntil(() => receiver.arrivalsAt('/rated').length === 12, {
+      what: 'the rated deliveries',
+      timeoutMs: 20_000,
+    });
     const rated = receiver.arrivalsAt('/rated').map((a) => a.at);
     const free = receiver.arrivalsAt('/free').map((a) => a.at);
     assert.equal(free.length, 12);

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { parseRetryAfter } from '@payhook/retry';
 import { type Clock, PayhookError, systemClock } from '@payhook/runtime';
 import { Agent, buildConnector, type Dispatcher } from 'undici';
 import { createDevAllowList } from './allow-list.ts';
@@ -6,7 +7,6 @@ import { SenderClosedError } from './errors.ts';
 import { type Connector, createGuardedConnector } from './guarded-connector.ts';
 import { type Classification, classifyError, classifyStatus, DeliveryOutcome, ErrorClass } from './outcome.ts';
 import { type Resolve, systemResolve } from './resolver.ts';
-import { parseRetryAfter } from './retry-after.ts';
 import { createSemaphore } from './semaphore.ts';
 import { parseEndpointUrl } from './url-policy.ts';
 
@@ -192,7 +192,7 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
         status: response.statusCode,
         durationMs: elapsed(),
         retryAfter,
-        retryAfterMs: parseRetryAfter(retryAfter, clock.now()),
+        retryAfterMs: parseRetryAfter(retryAfter, clock.now()) ?? undefined,
         bodySnippet: snippet?.text,
         bodyTruncated: snippet?.truncated ?? false,
         ...(bodyError === undefined ? {} : { bodyError }),

@@ -37,5 +37,4 @@ export {
   type StatusRule,
 } from './outcome.ts';
 export { type Resolve, type ResolvedAddress, systemResolve } from './resolver.ts';
-export { parseRetryAfter } from './retry-after.ts';
 export { type EndpointUrl, parseEndpointUrl } from './url-policy.ts';

@@ -8,7 +8,6 @@ import {
   DnsLookupError,
   EndpointRefusedError,
   HttpDeliveryErrorCode,
-  parseRetryAfter,
 } from '../src/index.ts';
 import { createSemaphore } from '../src/semaphore.ts';
 
@@ -78,60 +77,5 @@ describe('classifyError', () => {
     const happyEyeballs = new AggregateError([withCode('ENETUNREACH'), withCode('ECONNREFUSED')], 'all failed');
     assert.equal(classifyError(happyEyeballs).errorClass, 'CONNECTION_FAILED');
     assert.equal(classifyError(happyEyeballs).code, 'ENETUNREACH');
-  });
-});
-
-describe('parseRetryAfter', () => {
-  const now = Date.parse('2025-01-01T00:00:00Z');
-
-  test('reads delay-seconds and HTTP-dates', () => {
-    assert.equal(parseRetryAfter('120', now), 120_000);
-    assert.equal(parseRetryAfter(' 0 ', now), 0);
-    assert.equal(parseRetryAfter('Wed, 01 Jan 2025 00:00:30 GMT', now), 30_000);
-    assert.equal(parseRetryAfter('Tue, 31 Dec 2024 23:00:00 GMT', now), 0);
-  });
-
-  test('gives up on anything else', () => {
-    for (const raw of [undefined, '', 'soon', '1.5', '-5', '10 seconds', 'Xyz, 99 Foo 2025 00:00:00 GMT']) {
-      assert.equal(parseRetryAfter(raw, now), undefined, String(raw));
-    }
-  });
-});
-
-describe('createSemaphore', () => {
-  test('bounds holders and hands slots over in arrival order', async () => {
-    const slots = createSemaphore(2);
-    const first = await slots.acquire();
-    const second = await slots.acquire();
-    const order: number[] = [];
-    const third = slots.acquire().then((release) => {
-      order.push(3);
-      return release;
-    });
-    const fourth = slots.acquire().then((release) => {
-      order.push(4);
-      return release;
-    });
-    assert.equal(slots.active, 2);
-    assert.equal(slots.waiting, 2);
-    first();
-    first(); // a second release of the same slot is ignored
-    (await third)();
-    second();
-    (await fourth)();
-    assert.deepEqual(order, [3, 4]);
-    assert.equal(slots.active, 0);
-  });
-
-  test('drops a waiter whose signal aborts', async () => {
-    const slots = createSemaphore(1);
-    const held = await slots.acquire();
-    const controller = new AbortController();
-    const waiting = slots.acquire(controller.signal);
-    controller.abort(new Error('shutting down'));
-    await assert.rejects(waiting, /shutting down/);
-    assert.equal(slots.waiting, 0);
-    held();
-    assert.equal(slots.active, 0);
   });
 });

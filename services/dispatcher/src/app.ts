@@ -105,6 +105,7 @@ export function createDispatcherApp(deps: DispatcherDeps): DispatcherApp {
     metrics,
     userAgent: `payhook/${PAYHOOK_VERSION} (+webhooks)`,
     jitter: config.DISPATCHER_RETRY_JITTER,
+    lastTierRepeats: config.DISPATCHER_LAST_TIER_REPEATS,
     signal: shutdown.signal,
   });
   const consumer = createDispatchConsumer({

@@ -32,6 +32,12 @@ export const dispatcherEnvSchema = z.object({
   DISPATCHER_PARTITIONS_CONCURRENTLY: envField.positiveInt().default(6),
   DISPATCHER_COMMIT_INTERVAL_MS: envField.positiveInt().default(500),
   DISPATCHER_RETRY_JITTER: ratio.default(0.1),
+  /** Times a delivery may go through the last tier again before the DLQ. */
+  DISPATCHER_LAST_TIER_REPEATS: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be an integer')
+    .min(0, 'must be ≥ 0')
+    .default(0),
   DISPATCHER_BREAKER_FAILURES: envField.positiveInt().default(5),
   DISPATCHER_BREAKER_COOLDOWN_MS: envField.positiveInt().default(30_000),
   /** Deliveries per second to an endpoint whose record sets no rate. */

@@ -40,6 +40,8 @@ export interface DeliveryHandlerDeps {
   readonly userAgent: string;
   /** Extra delay added to each tier's, as a ratio of it (0.1 adds up to 10 %). */
   readonly jitter: number;
+  /** Extra visits to the last tier before the DLQ. */
+  readonly lastTierRepeats: number;
   /** Aborted on shutdown: in-flight requests stop and their records stay uncommitted. */
   readonly signal: AbortSignal;
 }
@@ -121,11 +123,14 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
       return 'finished';
     }
 
-    // The tier after the one this record was read from (the dispatch topic counts as -1).
+    // The next tier: after the one this record was read from, or the last one again.
     const scheduleNext = async (failure: FailureFacts, reason: string, retryAfterMs?: number) => {
+      // Tiers visited so far (a record without the header, e.g. a replay, counts its tier).
+      const hops = state.hops ?? tier.index + 1;
       const step = nextStep({
         tiers: topics.retry,
-        attempt: tier.index + 2,
+        attempt: hops + 1,
+        lastTierRepeats: deps.lastTierRepeats,
         failedAtMs: failure.failedAtMs,
         retryAfterMs: retryAfterMs ?? null,
         jitter: deps.jitter,
@@ -138,7 +143,12 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
       }
       const next = topics.retry[step.tierIndex];
       if (next === undefined) throw new Error(`retry tier ${step.tierIndex} is not configured`);
-      await router.retry(record, failure, { topic: next.topic, tier: next.label, dueAtMs: step.dueAtMs });
+      await router.retry(record, failure, {
+        topic: next.topic,
+        tier: next.label,
+        hops: hops + 1,
+        dueAtMs: step.dueAtMs,
+      });
       metrics.retriesScheduled.inc({ tier: next.label, reason });
       return step.dueAtMs;
     };

@@ -11,6 +11,8 @@ export const DeliveryHeader = {
   DUE_AT: 'payhook-due-at',
   /** The tier label the record was written to. */
   TIER: 'payhook-tier',
+  /** Retry tiers visited so far, counting repeats of the last tier. */
+  HOPS: 'payhook-tier-hops',
   FIRST_FAILURE_AT: 'payhook-first-failure-at',
   LAST_FAILURE_AT: 'payhook-last-failure-at',
   /** HTTP status of the last attempt, when a response arrived. */
@@ -52,6 +54,8 @@ export type DeadLetterReason = (typeof DeadLetterReason)[keyof typeof DeadLetter
 /** A delivery's retry state as read from its headers. */
 export interface RetryState {
   readonly attempts: number;
+  /** Tiers visited so far; undefined on a record that never went through one. */
+  readonly hops: number | undefined;
   readonly dueAtMs: number | undefined;
   readonly firstFailureAtMs: number | undefined;
   readonly originalTopic: string | undefined;
@@ -79,6 +83,7 @@ function headerNumber(headers: IHeaders | undefined, name: string): number | und
 export function readRetryState(headers: IHeaders | undefined): RetryState {
   return {
     attempts: headerNumber(headers, DeliveryHeader.ATTEMPTS) ?? 0,
+    hops: headerNumber(headers, DeliveryHeader.HOPS),
     dueAtMs: headerNumber(headers, DeliveryHeader.DUE_AT),
     firstFailureAtMs: headerNumber(headers, DeliveryHeader.FIRST_FAILURE_AT),
     originalTopic: headerText(headers, DeliveryHeader.ORIGINAL_TOPIC),
@@ -113,7 +118,7 @@ export interface FailureFacts {
 export function nextHopHeaders(
   source: SourceRecord,
   failure: FailureFacts,
-  next: { tier?: string; dueAtMs?: number; deadLetterReason?: DeadLetterReason },
+  next: { tier?: string; hops?: number; dueAtMs?: number; deadLetterReason?: DeadLetterReason },
 ): IHeaders {
   const state = readRetryState(source.headers);
   const headers: Record<string, string> = {};
@@ -139,6 +144,7 @@ export function nextHopHeaders(
   headers[DeliveryHeader.ORIGINAL_OFFSET] = state.originalOffset ?? source.offset;
   headers[DeliveryHeader.ORIGINAL_TIMESTAMP] = state.originalTimestamp ?? source.timestamp;
   if (next.tier !== undefined) headers[DeliveryHeader.TIER] = next.tier;
+  if (next.hops !== undefined) headers[DeliveryHeader.HOPS] = String(next.hops);
   if (next.dueAtMs !== undefined) headers[DeliveryHeader.DUE_AT] = String(next.dueAtMs);
   if (next.deadLetterReason !== undefined) headers[DeliveryHeader.DLQ_REASON] = next.deadLetterReason;
   return headers;
