@@ -1,7 +1,16 @@
 export { Contract, type ContractKey, type ContractSpec, contractForTopic } from './catalog.ts';
+export { Chain, type ChainInfo, type ChainKey, chainById, KNOWN_CHAINS, type KnownChainId } from './chains.ts';
 export { type ContractCodec, createContractCodec, WIRE_HEADER_BYTES } from './codec.ts';
 export { contractsEnv } from './env.ts';
 export { ContractError, ContractErrorCode } from './errors.ts';
+export {
+  DEFAULT_EVENT_TYPES,
+  EVENT_TYPE_BY_STATUS,
+  EVENT_TYPES,
+  EventType,
+  eventTypeOf,
+  isEventType,
+} from './event-types.ts';
 export type * from './generated/contract-types.ts';
 export { createRegistryClient, type RegistryClient, SUBJECT_COMPATIBILITY } from './registry.ts';
 export { DEFAULT_RETRY_TIERS, parseRetryTiers, type RetryTier } from './retry-tiers.ts';

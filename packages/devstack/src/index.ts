@@ -1,3 +1,13 @@
+export {
+  ANVIL_CHAIN_ID,
+  type AnvilNode,
+  anvilBinary,
+  anvilUrl,
+  freePort,
+  rpcChainId,
+  type StandaloneAnvilOptions,
+  startAnvil,
+} from './anvil-node.ts';
 export { CCOMPAT_PATH, registryUrl } from './registry-node.ts';
 export { type DevStackSettings, devStackSettings, VERSIONS } from './settings.ts';
 export {

@@ -23,6 +23,8 @@ export interface DevStackSettings {
   readonly kafkaPort: number;
   readonly controllerPort: number;
   readonly registryPort: number;
+  /** JSON-RPC port of the local chain (anvil). */
+  readonly anvilPort: number;
   /** Largest heap of each JVM, e.g. `768m`. */
   readonly kafkaHeap: string;
   readonly registryHeap: string;
@@ -33,6 +35,7 @@ const schema = z.object({
   PAYHOOK_DEV_KAFKA_PORT: envField.port().default(9092),
   PAYHOOK_DEV_CONTROLLER_PORT: envField.port().default(9093),
   PAYHOOK_DEV_REGISTRY_PORT: envField.port().default(8081),
+  PAYHOOK_DEV_ANVIL_PORT: envField.port().default(8545),
   PAYHOOK_DEV_KAFKA_HEAP: z
     .string()
     .regex(/^\d+[mg]$/, 'must look like 768m or 1g')
@@ -56,6 +59,7 @@ export function devStackSettings(env: Environment = process.env): DevStackSettin
     kafkaPort: parsed.PAYHOOK_DEV_KAFKA_PORT,
     controllerPort: parsed.PAYHOOK_DEV_CONTROLLER_PORT,
     registryPort: parsed.PAYHOOK_DEV_REGISTRY_PORT,
+    anvilPort: parsed.PAYHOOK_DEV_ANVIL_PORT,
     kafkaHeap: parsed.PAYHOOK_DEV_KAFKA_HEAP,
     registryHeap: parsed.PAYHOOK_DEV_REGISTRY_HEAP,
   };

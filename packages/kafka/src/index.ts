@@ -7,7 +7,7 @@ export {
 } from './batching-producer.ts';
 export { createKafkaClient, type KafkaClientOptions, silenceKafkajsTimerWarning } from './client.ts';
 export { kafkaEnv, kafkaEnvSchema } from './env.ts';
-export { createIdempotentProducer, createTransactionalProducer } from './producer.ts';
+export { connectTransactional, createIdempotentProducer, createTransactionalProducer } from './producer.ts';
 export { ensureTopics, type ProvisionReport, readTopicConfigs } from './provision.ts';
 export {
   createTableReader,

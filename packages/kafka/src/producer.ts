@@ -29,3 +29,14 @@ export function createTransactionalProducer(kafka: Kafka, transactionalId: strin
     createPartitioner: Partitioners.DefaultPartitioner,
   });
 }
+
+/**
+ * Connects a transactional producer and registers its transactional id with the broker now
+ * (kafkajs would wait for the first transaction). Registering fences every older producer
+ * with the same id and aborts its open transaction, so what is read afterwards is final.
+ */
+export async function connectTransactional(producer: Producer): Promise<void> {
+  await producer.connect();
+  const tx = await producer.transaction();
+  await tx.abort();
+}

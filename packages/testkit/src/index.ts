@@ -1,4 +1,17 @@
+export {
+  ANVIL_MNEMONIC,
+  type DeployedToken,
+  type DeployTokenOptions,
+  fundedAccounts,
+  type ReorgTransaction,
+  type Sender,
+  type TestChain,
+  type TestTokenArtifact,
+  testChain,
+  testTokenArtifact,
+} from './chain.ts';
 export { testEnvironment, uniqueName } from './environment.ts';
 export { readRecords, scratchTopics, testKafka } from './kafka.ts';
+export { createPipelineFixture, type PipelineFixture } from './pipeline.ts';
 export { sampleValues } from './samples.ts';
 export { waitUntil } from './wait.ts';

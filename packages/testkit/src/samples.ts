@@ -32,6 +32,15 @@ export const sampleValues: { readonly [K in keyof ContractTypes]: ContractTypes[
     block_hash: '0x1f2e3d4c5b6a79881726354453627180f9e8d7c6b5a4938271605f4e3d2c1b0a',
     confirmations: 12,
     occurred_at: NOW,
+    funding: [
+      {
+        tx_hash: '0x8a3b8e9f1c2d4e5f60718293a4b5c6d7e8f90112233445566778899aabbccddee',
+        log_index: -1,
+        block_number: 1234,
+        block_hash: '0x1f2e3d4c5b6a79881726354453627180f9e8d7c6b5a4938271605f4e3d2c1b0a',
+        amount: '1000000000000000000',
+      },
+    ],
   },
   ENDPOINT: {
     endpoint_id: 'ep_01',
@@ -78,5 +87,9 @@ export const sampleValues: { readonly [K in keyof ContractTypes]: ContractTypes[
     block_number: 1234,
     block_hash: '0x1f2e3d4c5b6a79881726354453627180f9e8d7c6b5a4938271605f4e3d2c1b0a',
     updated_at: NOW,
+    recent_blocks: [
+      { number: 1233, hash: '0x0a1b2c3d4e5f60718293a4b5c6d7e8f90112233445566778899aabbccddeeff0' },
+      { number: 1234, hash: '0x1f2e3d4c5b6a79881726354453627180f9e8d7c6b5a4938271605f4e3d2c1b0a' },
+    ],
   },
 };

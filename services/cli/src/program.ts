@@ -1,6 +1,8 @@
 import { PAYHOOK_VERSION } from '@payhook/runtime';
 import { Command } from 'commander';
 import { registerDevCommands } from './commands/dev.ts';
+import { registerEndpointCommands } from './commands/endpoints.ts';
+import { registerPaymentCommands } from './commands/payments.ts';
 import { registerSchemaCommands } from './commands/schemas.ts';
 import { registerTopicCommands } from './commands/topics.ts';
 import type { CliContext } from './context.ts';
@@ -15,5 +17,7 @@ export function createProgram(ctx: CliContext): Command {
   registerDevCommands(program, ctx);
   registerTopicCommands(program, ctx);
   registerSchemaCommands(program, ctx);
+  registerEndpointCommands(program, ctx);
+  registerPaymentCommands(program, ctx);
   return program;
 }

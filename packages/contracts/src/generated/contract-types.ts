@@ -40,6 +40,20 @@ export interface PaymentIntent {
 /** Payment state. */
 export type PaymentStatus = 'PENDING' | 'DETECTED' | 'CONFIRMED' | 'UNDERPAID' | 'OVERPAID' | 'EXPIRED' | 'REORGED';
 
+/** One transfer into the deposit address. */
+export interface Funding {
+  /** Transaction hash. */
+  tx_hash: string;
+  /** Log index of the ERC-20 Transfer; -1 for a native transfer. */
+  log_index: number;
+  /** Block that includes the transfer. */
+  block_number: number;
+  /** Hash of that block. */
+  block_hash: string;
+  /** Amount in integer base units. */
+  amount: string;
+}
+
 /** One payment state change, on payments.events keyed by payment_id. Carries the full payment state. */
 export interface PaymentEvent {
   /** Deterministic id of this state change: the same change always has the same id. */
@@ -74,6 +88,8 @@ export interface PaymentEvent {
   confirmations: number;
   /** When the scanner observed the change. Milliseconds since the epoch. */
   occurred_at: number;
+  /** Every funding transfer on the canonical chain, so the payment's state can be rebuilt from its latest event. */
+  funding: Array<Funding>;
 }
 
 /** One signing secret and its validity window. */
@@ -163,6 +179,14 @@ export interface DeliveryAttempt {
   next_attempt_at: null | number;
 }
 
+/** A block height and its hash. */
+export interface BlockRef {
+  /** Block number. */
+  number: number;
+  /** Block hash. */
+  hash: string;
+}
+
 /** The last block a chain's scanner fully processed: the compacted scanner.checkpoints topic, keyed by chain_id, written in the same transaction as the events. */
 export interface ScannerCheckpoint {
   /** EIP-155 chain id. */
@@ -173,6 +197,8 @@ export interface ScannerCheckpoint {
   block_hash: string;
   /** When the checkpoint was written. Milliseconds since the epoch. */
   updated_at: number;
+  /** The last blocks processed, oldest first, to find the common ancestor after a reorg, across restarts too. */
+  recent_blocks: Array<BlockRef>;
 }
 
 /** The value type of each contract. */

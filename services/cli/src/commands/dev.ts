@@ -14,6 +14,7 @@ export function registerDevCommands(program: Command, ctx: CliContext): void {
       const endpoints = await stackUp(settings, (line) => ctx.io.err(line));
       ctx.io.out(`KAFKA_BROKERS=${endpoints.kafkaBrokers}`);
       ctx.io.out(`SCHEMA_REGISTRY_URL=${endpoints.schemaRegistryUrl}`);
+      ctx.io.out(`ANVIL_RPC_URL=${endpoints.anvilRpcUrl}`);
     });
 
   dev

@@ -1,0 +1,323 @@
+import { randomBytes } from 'node:crypto';
+import { DEFAULT_EVENT_TYPES, type Endpoint, type EndpointSecret } from '@payhook/contracts';
+import { generateSecret } from '@payhook/signing';
+import type { Command } from 'commander';
+import { CliUsageError } from '../cli-error.ts';
+import { type CliContext, pipelineEnv } from '../context.ts';
+import { devAllowListFromEnv } from '../dev-allow-list.ts';
+import { type HelpVariable, tableCommandHelp } from '../help.ts';
+import { type CliTables, Table, withTables } from '../tables.ts';
+import {
+  formatDuration,
+  MAX_OVERLAP_MS,
+  parseDuration,
+  parseEventTypes,
+  parseId,
+  parseInteger,
+  parseRate,
+  parseUrl,
+  TIMEOUT_MS_RANGE,
+} from '../validation.ts';
+
+/** How long old secrets keep signing after a rotation unless `--overlap` says otherwise. */
+const DEFAULT_ROTATION_OVERLAP = '24h';
+/** The reason recorded by `endpoints disable` without `--reason`. */
+const DEFAULT_DISABLED_REASON = 'disabled by an operator';
+const MAX_REASON_LENGTH = 500;
+
+const TABLE_ENV: readonly HelpVariable[] = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'PAYHOOK_TOPIC_PREFIX'];
+
+/** Where a secret stands at one instant. */
+const SecretState = {
+  /** Signs, with no end set. */
+  CURRENT: 'current',
+  /** Signs until its `expires_at` (an older secret during a rotation). */
+  EXPIRING: 'expiring',
+  /** Past its `expires_at`: signs no more. */
+  EXPIRED: 'expired',
+  /** Its `active_from` is still ahead. */
+  PENDING: 'pending',
+} as const;
+type SecretState = (typeof SecretState)[keyof typeof SecretState];
+
+/** The state of a secret at `nowMs`: the window `[active_from, expires_at)` as the dispatcher reads it. */
+function secretState(secret: EndpointSecret, nowMs: number): SecretState {
+  if (secret.active_from > nowMs) return SecretState.PENDING;
+  if (secret.expires_at === null) return SecretState.CURRENT;
+  return nowMs < secret.expires_at ? SecretState.EXPIRING : SecretState.EXPIRED;
+}
+
+/** `payhook endpoints add|list|rotate-secret|disable|enable`: the compacted endpoints topic. */
+export function registerEndpointCommands(program: Command, ctx: CliContext): void {
+  // Set before the subcommands are added, so they inherit it: their usage errors (a missing
+  // required option) then reach main.ts as CommanderErrors and exit 2 instead of 1.
+  const endpoints = program
+    .command('endpoints')
+    .exitOverride()
+    .description("register and manage merchants' webhook endpoints (the compacted endpoints topic)")
+    .addHelpText('after', tableCommandHelp([...TABLE_ENV, 'DISPATCHER_DEV_ALLOW_LIST']));
+
+  endpoints
+    .command('add')
+    .description('register an endpoint; prints its id and its signing secret, which is shown only this once')
+    .requiredOption('--merchant <id>', 'merchant whose payments the endpoint receives')
+    .requiredOption('--url <url>', 'where deliveries are POSTed: https (http only for allow-listed hosts)')
+    .option('--events <types>', `comma-separated event types (default ${DEFAULT_EVENT_TYPES.join(',')})`)
+    .option('--rate <per-second>', 'sustained deliveries per second (default: the dispatcher default)')
+    .option(
+      '--timeout-ms <n>',
+      `per-request timeout, ${TIMEOUT_MS_RANGE.min} to ${TIMEOUT_MS_RANGE.max} (default: the dispatcher default)`,
+    )
+    .option('--id <id>', 'endpoint id (default: a random ep_… id); refused when taken')
+    .option('--json', 'print JSON: {"endpoint_id", "secret"}')
+    .addHelpText(
+      'after',
+      tableCommandHelp(
+        [...TABLE_ENV, 'DISPATCHER_DEV_ALLOW_LIST'],
+        [
+          'The URL is refused when it does not parse, carries a user name or password, uses http for a',
+          'host not on DISPATCHER_DEV_ALLOW_LIST, or names a loopback, private, link-local or reserved address.',
+        ],
+      ),
+    )
+    .action(
+      async (options: {
+        merchant: string;
+        url: string;
+        events?: string;
+        rate?: string;
+        timeoutMs?: string;
+        id?: string;
+        json?: boolean;
+      }) => {
+        const endpointId =
+          options.id === undefined ? `ep_${randomBytes(10).toString('hex')}` : parseId('--id', options.id);
+        const merchantId = parseId('--merchant', options.merchant);
+        const url = parseUrl('--url', options.url, devAllowListFromEnv(ctx.env));
+        const eventTypes =
+          options.events === undefined ? [...DEFAULT_EVENT_TYPES] : parseEventTypes('--events', options.events);
+        const rate = options.rate === undefined ? null : parseRate('--rate', options.rate);
+        const timeoutMs =
+          options.timeoutMs === undefined ? null : parseInteger('--timeout-ms', options.timeoutMs, TIMEOUT_MS_RANGE);
+        const env = pipelineEnv(ctx.env);
+
+        const now = Date.now();
+        const secret = generateSecret();
+        const endpoint: Endpoint = {
+          endpoint_id: endpointId,
+          merchant_id: merchantId,
+          url,
+          secrets: [{ secret, active_from: now, expires_at: null }],
+          event_types: eventTypes,
+          rate_limit_per_second: rate,
+          timeout_ms: timeoutMs,
+          enabled: true,
+          disabled_reason: null,
+          updated_at: now,
+        };
+        await withTables(env, async (tables) => {
+          // A random id cannot be taken; a chosen one may be, and overwriting it would drop its secrets.
+          if (options.id !== undefined && (await tables.read(Table.ENDPOINTS)).has(endpointId)) {
+            throw new CliUsageError(`--id: endpoint "${endpointId}" already exists`);
+          }
+          await tables.write(Table.ENDPOINTS, endpointId, endpoint);
+        });
+        if (options.json === true) {
+          ctx.io.out(JSON.stringify({ endpoint_id: endpointId, secret }));
+          return;
+        }
+        ctx.io.out(`endpoint_id: ${endpointId}`);
+        ctx.io.out(`merchant_id: ${merchantId}`);
+        ctx.io.out(`url: ${url}`);
+        ctx.io.out(`events: ${eventTypes.join(',')}`);
+        ctx.io.out(`secret: ${secret}`);
+        ctx.io.err('The signing secret is shown only now: give it to the receiver and keep no other copy.');
+      },
+    );
+
+  endpoints
+    .command('list')
+    .description('list endpoints with URL, events, state, rate, timeout and secret validity (never the secrets)')
+    .option('--merchant <id>', "only this merchant's endpoints")
+    .option('--json', 'print a JSON array')
+    .addHelpText('after', tableCommandHelp(TABLE_ENV))
+    .action(async (options: { merchant?: string; json?: boolean }) => {
+      const merchant = options.merchant === undefined ? undefined : parseId('--merchant', options.merchant);
+      const env = pipelineEnv(ctx.env);
+      const rows = await withTables(env, (tables) => tables.read(Table.ENDPOINTS));
+      const now = Date.now();
+      const selected = [...rows.values()]
+        .filter((e) => merchant === undefined || e.merchant_id === merchant)
+        .sort((a, b) => a.merchant_id.localeCompare(b.merchant_id) || a.endpoint_id.localeCompare(b.endpoint_id));
+      if (options.json === true) {
+        ctx.io.out(
+          JSON.stringify(
+            selected.map((e) => publicView(e, now)),
+            null,
+            2,
+          ),
+        );
+        return;
+      }
+      if (selected.length === 0) {
+        ctx.io.err(merchant === undefined ? 'no endpoints' : `no endpoints for merchant ${merchant}`);
+        return;
+      }
+      for (const e of selected) ctx.io.out(describeLine(e, now));
+    });
+
+  endpoints
+    .command('rotate-secret')
+    .description(
+      'add a new signing secret (printed once); older secrets keep signing for --overlap, so receivers can switch',
+    )
+    .argument('<id>', 'endpoint id')
+    .option(
+      '--overlap <duration>',
+      `how long older secrets keep signing, 0s to ${formatDuration(MAX_OVERLAP_MS)}`,
+      DEFAULT_ROTATION_OVERLAP,
+    )
+    .option('--json', 'print JSON: {"endpoint_id", "secret", "previous_secrets_expire_at"}')
+    .addHelpText(
+      'after',
+      tableCommandHelp(TABLE_ENV, [
+        'During the overlap every delivery carries one signature per active secret, so a receiver',
+        'holding either the old or the new secret verifies it. Secrets already expired are removed.',
+      ]),
+    )
+    .action(async (id: string, options: { overlap: string; json?: boolean }) => {
+      const endpointId = parseId('<id>', id);
+      const overlapMs = parseDuration('--overlap', options.overlap, { minMs: 0, maxMs: MAX_OVERLAP_MS });
+      const env = pipelineEnv(ctx.env);
+      const secret = generateSecret();
+      const { until } = await withTables(env, async (tables) => {
+        const endpoint = await existing(tables, endpointId);
+        const now = Date.now();
+        const until = now + overlapMs;
+        // Older secrets end with the overlap (or earlier, if already set to); ended ones are dropped.
+        const older = endpoint.secrets
+          .map((s) => ({ ...s, expires_at: s.expires_at === null ? until : Math.min(s.expires_at, until) }))
+          .filter((s) => s.expires_at > now);
+        await tables.write(Table.ENDPOINTS, endpointId, {
+          ...endpoint,
+          secrets: [...older, { secret, active_from: now, expires_at: null }],
+          updated_at: now,
+        });
+        return { until };
+      });
+      if (options.json === true) {
+        ctx.io.out(JSON.stringify({ endpoint_id: endpointId, secret, previous_secrets_expire_at: until }));
+        return;
+      }
+      ctx.io.out(`endpoint_id: ${endpointId}`);
+      ctx.io.out(`secret: ${secret}`);
+      ctx.io.out(`previous secrets stop signing by: ${new Date(until).toISOString()}`);
+      ctx.io.err('The new signing secret is shown only now: give it to the receiver before the overlap ends.');
+    });
+
+  endpoints
+    .command('disable')
+    .description('stop deliveries to an endpoint, recording why; a no-op when it is disabled already')
+    .argument('<id>', 'endpoint id')
+    .option('--reason <text>', `why (up to ${MAX_REASON_LENGTH} characters)`, DEFAULT_DISABLED_REASON)
+    .addHelpText('after', tableCommandHelp(TABLE_ENV))
+    .action(async (id: string, options: { reason: string }) => {
+      const endpointId = parseId('<id>', id);
+      const reason = options.reason.trim();
+      if (reason.length === 0 || reason.length > MAX_REASON_LENGTH) {
+        throw new CliUsageError(`--reason: must be 1 to ${MAX_REASON_LENGTH} characters`);
+      }
+      const env = pipelineEnv(ctx.env);
+      const changed = await withTables(env, async (tables) => {
+        const endpoint = await existing(tables, endpointId);
+        if (!endpoint.enabled && endpoint.disabled_reason === reason) return false;
+        await tables.write(Table.ENDPOINTS, endpointId, {
+          ...endpoint,
+          enabled: false,
+          disabled_reason: reason,
+          updated_at: Date.now(),
+        });
+        return true;
+      });
+      ctx.io.out(`${changed ? 'disabled' : 'already disabled'} ${endpointId}`);
+    });
+
+  endpoints
+    .command('enable')
+    .description('resume deliveries to a disabled endpoint; a no-op when it is enabled already')
+    .argument('<id>', 'endpoint id')
+    .addHelpText('after', tableCommandHelp(TABLE_ENV))
+    .action(async (id: string) => {
+      const endpointId = parseId('<id>', id);
+      const env = pipelineEnv(ctx.env);
+      const changed = await withTables(env, async (tables) => {
+        const endpoint = await existing(tables, endpointId);
+        if (endpoint.enabled) return false;
+        await tables.write(Table.ENDPOINTS, endpointId, {
+          ...endpoint,
+          enabled: true,
+          disabled_reason: null,
+          updated_at: Date.now(),
+        });
+        return true;
+      });
+      ctx.io.out(`${changed ? 'enabled' : 'already enabled'} ${endpointId}`);
+    });
+}
+
+/** The endpoint with this id as the table holds it now. */
+async function existing(tables: CliTables, endpointId: string): Promise<Endpoint> {
+  const endpoint = (await tables.read(Table.ENDPOINTS)).get(endpointId);
+  if (endpoint === undefined) throw new CliUsageError(`<id>: endpoint "${endpointId}" does not exist`);
+  return endpoint;
+}
+
+/** An endpoint as `list --json` shows it: everything but the secrets themselves. */
+function publicView(e: Endpoint, nowMs: number) {
+  return {
+    endpoint_id: e.endpoint_id,
+    merchant_id: e.merchant_id,
+    url: e.url,
+    event_types: e.event_types,
+    enabled: e.enabled,
+    disabled_reason: e.disabled_reason,
+    rate_limit_per_second: e.rate_limit_per_second,
+    timeout_ms: e.timeout_ms,
+    updated_at: e.updated_at,
+    secrets: e.secrets.map((s) => ({
+      active_from: s.active_from,
+      expires_at: s.expires_at,
+      state: secretState(s, nowMs),
+    })),
+  };
+}
+
+function describeLine(e: Endpoint, nowMs: number): string {
+  const state = e.enabled ? 'enabled' : `disabled (${e.disabled_reason ?? 'no reason'})`;
+  return [
+    e.endpoint_id,
+    `merchant=${e.merchant_id}`,
+    state,
+    `events=${e.event_types.join(',')}`,
+    `rate=${e.rate_limit_per_second ?? 'default'}`,
+    `timeout_ms=${e.timeout_ms ?? 'default'}`,
+    `secrets=${describeSecrets(e.secrets, nowMs)}`,
+    `url=${e.url}`,
+  ].join('  ');
+}
+
+/** e.g. `2 (1 current, 1 signing until 2026-01-16T12:00:00.000Z)`; says so when none can sign. */
+function describeSecrets(secrets: readonly EndpointSecret[], nowMs: number): string {
+  const states = secrets.map((s) => secretState(s, nowMs));
+  const count = (state: SecretState) => states.filter((x) => x === state).length;
+  const parts = [
+    ...(count(SecretState.CURRENT) > 0 ? [`${count(SecretState.CURRENT)} current`] : []),
+    ...secrets
+      .filter((_, i) => states[i] === SecretState.EXPIRING)
+      .map((s) => `1 signing until ${new Date(s.expires_at ?? 0).toISOString()}`),
+    ...(count(SecretState.PENDING) > 0 ? [`${count(SecretState.PENDING)} pending`] : []),
+    ...(count(SecretState.EXPIRED) > 0 ? [`${count(SecretState.EXPIRED)} expired`] : []),
+  ];
+  const signing = count(SecretState.CURRENT) + count(SecretState.EXPIRING);
+  return `${secrets.length} (${[...parts, ...(signing === 0 ? ['NONE CAN SIGN'] : [])].join(', ')})`;
+}

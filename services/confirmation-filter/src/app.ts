@@ -1,0 +1,86 @@
+import {
+  createContractCodec,
+  createRegistryClient,
+  type Endpoint,
+  loadSchemas,
+  type PipelineTopics,
+  pipelineTopics,
+} from '@payhook/contracts';
+import {
+  connectTransactional,
+  createKafkaClient,
+  createTableReader,
+  createTransactionalProducer,
+} from '@payhook/kafka';
+import type { Logger, ReadinessCheck, Registry } from '@payhook/runtime';
+import type { FilterConfig } from './config.ts';
+import { createFilterConsumer } from './filter-consumer.ts';
+import { createFilterMetrics, type FilterMetrics } from './metrics.ts';
+import { SeenEvents } from './seen-events.ts';
+import { Subscriptions } from './subscriptions.ts';
+
+/** What the composition root hands the filter. */
+export interface FilterDeps {
+  readonly config: FilterConfig;
+  readonly logger: Logger;
+  readonly registry: Registry;
+}
+
+/** A running confirmation filter. */
+export interface FilterApp {
+  readonly topics: PipelineTopics;
+  readonly metrics: FilterMetrics;
+  readonly readiness: readonly ReadinessCheck[];
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createFilterApp(deps: FilterDeps): FilterApp {
+  const { config, logger } = deps;
+  const metrics = createFilterMetrics(deps.registry);
+  const topics = pipelineTopics(config.PAYHOOK_RETRY_TIERS, config.PAYHOOK_TOPIC_PREFIX);
+  const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: 'payhook-confirmation-filter', logger });
+  const codec = createContractCodec(createRegistryClient(config.SCHEMA_REGISTRY_URL), loadSchemas());
+  const endpoints = createTableReader<Endpoint>({
+    kafka,
+    topic: topics.endpoints,
+    decode: (_k, v) => codec.decode('ENDPOINT', v),
+    logger,
+  });
+  const subscriptions = new Subscriptions(() => endpoints.values());
+  endpoints.onChange(() => subscriptions.invalidate());
+  const groupId = `${config.PAYHOOK_TOPIC_PREFIX}${config.FILTER_GROUP_ID}`;
+  const producer = createTransactionalProducer(kafka, `${groupId}-${config.FILTER_INSTANCE_ID}`);
+  const consumer = createFilterConsumer({
+    kafka,
+    groupId,
+    producer,
+    codec,
+    topics,
+    subscriptions,
+    seen: new SeenEvents(),
+    logger,
+    metrics,
+  });
+  return {
+    topics,
+    metrics,
+    readiness: [
+      { name: 'endpoints', check: () => endpoints.caughtUp || 'endpoints table is still loading' },
+      { name: 'consumer', check: () => consumer.joined || 'not yet a member of the consumer group' },
+    ],
+    async start() {
+      await connectTransactional(producer);
+      // Fan-out needs every endpoint: load the table before the first event.
+      await endpoints.start();
+      await consumer.start();
+      logger.info({ input: topics.events, output: topics.dispatch }, 'confirmation filter started');
+    },
+    async stop() {
+      // The consumer finishes its batch (one transaction) and leaves the group first.
+      await consumer.stop();
+      await producer.disconnect();
+      await endpoints.stop();
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { chainById, contractsEnv } from '@payhook/contracts';
+import { kafkaEnv } from '@payhook/kafka';
+import { envField } from '@payhook/runtime';
+import { isAddress } from 'viem';
+import { z } from 'zod';
+
+/** One chain the scanner watches. */
+const chainSchema = z
+  .object({
+    /** EIP-155 chain id; must be a known chain unless `confirmations` is given. */
+    chainId: z.number().int().positive(),
+    /** http(s) or ws(s) JSON-RPC URL. May carry an API key: it is never logged. */
+    rpcUrl: z.url({ protocol: /^(https?|wss?)$/, error: 'must be an http(s):// or ws(s):// URL' }),
+    /** Confirmations required by default for this chain's payments. */
+    confirmations: z.number().int().min(1).optional(),
+    pollIntervalMs: z.number().int().positive().default(2_000),
+    /** First block to scan on the very first run; default: the head at that moment. */
+    startBlock: z.number().int().min(0).optional(),
+    blocksPerStep: z.number().int().positive().max(5_000).default(100),
+    /** Blocks fetched at once within a step. */
+    fetchConcurrency: z.number().int().positive().max(100).default(10),
+    /** ERC-20 contracts whose Transfer logs are watched. */
+    tokens: z.array(z.string().refine((a) => isAddress(a, { strict: false }), 'must be a 0x address')).default([]),
+    maxBackoffMs: z.number().int().positive().default(30_000),
+    rpcTimeoutMs: z.number().int().positive().default(10_000),
+  })
+  .refine((c) => c.confirmations !== undefined || chainById(c.chainId) !== undefined, {
+    message: 'unknown chain: give "confirmations" for a chain payhook does not know',
+    path: ['chainId'],
+  });
+export type ChainConfig = z.infer<typeof chainSchema>;
+
+const chainsJson = z.string().transform((raw, ctx): ChainConfig[] => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be a JSON array of chains' });
+    return z.NEVER;
+  }
+  const result = z.array(chainSchema).min(1, 'must name at least one chain').safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue?.path.length ? `[${issue.path.join('.')}] ` : '';
+    ctx.addIssue({ code: 'custom', message: `${where}${issue?.message ?? 'invalid'}` });
+    return z.NEVER;
+  }
+  const ids = result.data.map((c) => c.chainId);
+  if (new Set(ids).size !== ids.length) {
+    ctx.addIssue({ code: 'custom', message: 'names a chain id twice' });
+    return z.NEVER;
+  }
+  return result.data;
+});
+
+/** The scanner's environment. */
+export const scannerEnvSchema = z.object({
+  ...kafkaEnv,
+  ...contractsEnv,
+  LOG_LEVEL: envField.logLevel().default('info'),
+  PAYHOOK_HTTP_PORT: envField.port().default(9465),
+  PAYHOOK_HTTP_HOST: z.string().default('0.0.0.0'),
+  /** JSON array: `[{"chainId":1,"rpcUrl":"https://…","tokens":["0x…"]}]` (see ChainConfig). */
+  SCANNER_CHAINS: chainsJson,
+});
+export type ScannerConfig = z.infer<typeof scannerEnvSchema>;
