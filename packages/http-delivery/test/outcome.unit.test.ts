@@ -9,7 +9,6 @@ import {
   EndpointRefusedError,
   HttpDeliveryErrorCode,
 } from '../src/index.ts';
-import { createSemaphore } from '../src/semaphore.ts';
 
 const withCode = (code: string, extra: object = {}) => Object.assign(new Error(code), { code }, extra);
 

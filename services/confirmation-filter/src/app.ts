@@ -54,6 +54,7 @@ export function createFilterApp(deps: FilterDeps): FilterApp {
   const consumer = createFilterConsumer({
     kafka,
     groupId,
+    sessionTimeoutMs: config.FILTER_SESSION_TIMEOUT_MS,
     producer,
     codec,
     topics,

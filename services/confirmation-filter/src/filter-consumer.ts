@@ -10,6 +10,7 @@ import { deliveryId, webhookBody } from './webhook-body.ts';
 export interface FilterConsumerDeps {
   readonly kafka: Kafka;
   readonly groupId: string;
+  readonly sessionTimeoutMs: number;
   readonly producer: Producer;
   readonly codec: ContractCodec;
   readonly topics: PipelineTopics;
