@@ -5,9 +5,12 @@ import { testEnvironment, uniqueName } from './environment.ts';
 import { waitUntil } from './wait.ts';
 
 /** A kafkajs client for tests; warnings and errors only. */
-export function testKafka(clientId = uniqueName('client')): Kafka {
+export function testKafka(
+  clientId = uniqueName('client'),
+  brokers: readonly string[] = testEnvironment.kafkaBrokers,
+): Kafka {
   return createKafkaClient({
-    brokers: testEnvironment.kafkaBrokers,
+    brokers,
     clientId,
     logger: createLogger({ name: 'test', level: process.env.TEST_LOG_LEVEL ?? 'error', destination: process.stderr }),
   });

@@ -42,21 +42,32 @@ export interface PipelineFixture {
   collect<K extends ContractKey>(topic: string, contract: K): Promise<ContractTypes[K][]>;
   /** The environment a payhook service needs to run on this pipeline. */
   serviceEnv(): Record<string, string>;
-  close(): Promise<void>;
+  /** Stops collectors and the producer; deletes the pipeline's topics unless `keepTopics`. */
+  close(options?: { keepTopics?: boolean }): Promise<void>;
 }
 
 export async function createPipelineFixture(
-  options: { tiers?: string; partitions?: number } = {},
+  options: {
+    tiers?: string;
+    partitions?: number;
+    prefix?: string;
+    /** @defaultValue the test environment's */
+    kafkaBrokers?: readonly string[];
+    /** @defaultValue the test environment's */
+    schemaRegistryUrl?: string;
+  } = {},
 ): Promise<PipelineFixture> {
-  const prefix = `${uniqueName('pipe')}.`;
+  const brokers = options.kafkaBrokers ?? testEnvironment.kafkaBrokers;
+  const registryUrl = options.schemaRegistryUrl ?? testEnvironment.schemaRegistryUrl;
+  const prefix = options.prefix ?? `${uniqueName('pipe')}.`;
   const tiers = options.tiers ?? '1s,2s';
   const topics = pipelineTopics(parseRetryTiers(tiers), prefix);
-  const kafka = testKafka();
+  const kafka = testKafka(uniqueName('client'), brokers);
   const admin: Admin = kafka.admin();
   await admin.connect();
   const specs = pipelineTopicSpecs(topics, { partitions: options.partitions ?? 3, tablePartitions: 1 });
   await ensureTopics(admin, specs);
-  const registry = createRegistryClient(testEnvironment.schemaRegistryUrl);
+  const registry = createRegistryClient(registryUrl);
   const schemas = loadSchemas();
   for (const spec of specs) {
     const contract = contractForTopic(spec.name, prefix);
@@ -109,17 +120,21 @@ export async function createPipelineFixture(
     },
     serviceEnv() {
       return {
-        KAFKA_BROKERS: testEnvironment.kafkaBrokers.join(','),
-        SCHEMA_REGISTRY_URL: testEnvironment.schemaRegistryUrl,
+        KAFKA_BROKERS: brokers.join(','),
+        SCHEMA_REGISTRY_URL: registryUrl,
         PAYHOOK_RETRY_TIERS: tiers,
         PAYHOOK_TOPIC_PREFIX: prefix,
         PAYHOOK_HTTP_PORT: '0',
         PAYHOOK_HTTP_HOST: '127.0.0.1',
       };
     },
-    async close() {
+    async close(options = {}) {
       for (const stop of collectors) await stop().catch(() => undefined);
       await producer.disconnect();
+      if (options.keepTopics === true) {
+        await admin.disconnect();
+        return;
+      }
       await admin.deleteTopics({ topics: specs.map((s) => s.name) }).catch(() => undefined);
       await admin.disconnect();
     },
