@@ -1,19 +1,25 @@
-# One image for every payhook service and the CLI; the command picks the service.
+# One image for every payhook service and the CLI; the command picks which one runs:
+#   node services/dispatcher/src/main.ts | services/scanner/… | services/confirmation-filter/…
 # Node 24 LTS runs the TypeScript sources directly (type stripping), so there is no build step.
 FROM node:24-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages packages
 COPY services services
-RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+# No dev tools, no optional packages (the local chain's anvil binary is one: the services talk
+# to real RPC endpoints), no install scripts (they would download).
+RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 FROM node:24-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app /app
 COPY schemas schemas
-USER node
-HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PAYHOOK_HTTP_PORT||9464)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-ENTRYPOINT ["node"]
-CMD ["services/cli/src/main.ts", "--help"]
+# The image's "node" user, by number so Kubernetes can check runAsNonRoot. The files stay
+# root's: the services only read them.
+USER 1000:1000
+# /healthz of the service in this container: PAYHOOK_HTTP_PORT when set, else whichever
+# default port answers (9464 dispatcher, 9465 scanner, 9466 confirmation filter).
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "const p=process.env.PAYHOOK_HTTP_PORT;Promise.any((p?[p]:[9464,9465,9466]).map(port=>fetch('http://127.0.0.1:'+port+'/healthz').then(r=>{if(!r.ok)throw new Error(String(r.status))}))).then(()=>process.exit(0),()=>process.exit(1))"]
+CMD ["node", "services/cli/src/main.ts", "--help"]

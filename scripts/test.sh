@@ -17,5 +17,8 @@ else
 fi
 eval "$("${cli[@]}" dev up | sed 's/^/export /')"
 
-node --test --test-concurrency="${TEST_CONCURRENCY:-1}" --test-timeout=300000 \
-  'test/**/*.test.ts' 'packages/*/test/**/*.test.ts' 'services/*/test/**/*.test.ts' "$@"
+# TEST_FILES picks other test files (the fault suite: test/faults/*.faults.ts); extra
+# arguments go to the test runner.
+read -r -a files <<< "${TEST_FILES:-test/**/*.test.ts packages/*/test/**/*.test.ts services/*/test/**/*.test.ts}"
+# --test-force-exit: a stray handle (a client retrying a stopped broker) never hangs the run.
+node --test --test-force-exit --test-concurrency="${TEST_CONCURRENCY:-1}" --test-timeout="${TEST_TIMEOUT_MS:-300000}" "${files[@]}" "$@"

@@ -1,34 +1,84 @@
-// docker-compose.yml cannot run here (no Docker engine), so it is checked against the code:
-// the ports clients use, the variables the services read, and the topics they expect.
+// docker-compose.yml and the Dockerfile cannot run here (no Docker engine), so they are
+// checked against the code: the ports clients and Prometheus use, the variables each service
+// reads (its zod schema) and the values it accepts, the topics they expect, and what the image
+// holds.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { contractsEnv, parseRetryTiers } from '@payhook/contracts';
+import { filterEnvSchema } from '@payhook/confirmation-filter';
+import { contractsEnv } from '@payhook/contracts';
 import { devStackSettings, VERSIONS } from '@payhook/devstack';
+import { dispatcherEnvSchema } from '@payhook/dispatcher';
 import { kafkaEnv } from '@payhook/kafka';
+import { parseEnv } from '@payhook/runtime';
+import { scannerEnvSchema } from '@payhook/scanner';
 import { parse } from 'yaml';
+import { z } from 'zod';
 
 interface ComposeService {
   image?: string;
   build?: unknown;
+  entrypoint?: string[];
+  command?: string[];
   ports?: string[];
   environment?: Record<string, string>;
-  depends_on?: Record<string, unknown>;
+  depends_on?: Record<string, { condition?: string }> | string[];
+  healthcheck?: { test?: string[] };
+  volumes?: string[];
+  extra_hosts?: string[];
 }
-const compose = parse(readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8'), { merge: true }) as {
+const root = new URL('../', import.meta.url);
+const readRepo = (path: string) => readFileSync(new URL(path, root), 'utf8');
+const compose = parse(readRepo('docker-compose.yml'), { merge: true }) as {
   services: Record<string, ComposeService>;
 };
 const services = compose.services;
-const knownVariables = new Set([...Object.keys(kafkaEnv), ...Object.keys(contractsEnv)]);
 const ownServices = Object.entries(services).filter(([, s]) => s.build !== undefined);
 
+/** The schema of each program the image runs; the CLI reads the pipeline's variables only. */
+const SCHEMAS = {
+  scanner: scannerEnvSchema,
+  'confirmation-filter': filterEnvSchema,
+  dispatcher: dispatcherEnvSchema,
+  cli: z.object({ ...kafkaEnv, ...contractsEnv }),
+} as const satisfies Record<string, z.ZodObject>;
+type Program = keyof typeof SCHEMAS;
+const LONG_RUNNING = ['scanner', 'confirmation-filter', 'dispatcher'] as const;
+
+/** The programs a container's command runs (`node services/<name>/src/main.ts`). */
+function programsOf(service: ComposeService): Program[] {
+  const command = [...(service.entrypoint ?? []), ...(service.command ?? [])].join(' ');
+  const programs = [...command.matchAll(/services\/([\w-]+)\/src\/main\.ts/g)].map((m) => m[1] as string);
+  for (const program of programs) assert.ok(program in SCHEMAS, `no schema known for ${program}`);
+  return [...new Set(programs)] as Program[];
+}
+const serviceRunning = (program: string) => ownServices.find(([, s]) => programsOf(s).includes(program as Program));
+const envOf = (service: ComposeService) => service.environment ?? {};
+
+interface PrometheusConfig {
+  rule_files?: string[];
+  scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+}
+const prometheusConfig = parse(readRepo('deploy/prometheus/prometheus.yml')) as PrometheusConfig;
+
+/** The container path a host path of the repository is mounted at. */
+function mountOf(service: ComposeService | undefined, hostPath: string): string | undefined {
+  for (const volume of service?.volumes ?? []) {
+    const [from, to] = volume.split(':');
+    if (from?.replace(/^\.\//, '').replace(/\/$/, '') === hostPath) return to;
+  }
+  return undefined;
+}
+
 describe('docker-compose.yml agrees with the code', () => {
-  it('runs the same Kafka and registry versions as the local stack', () => {
+  it('runs the same Kafka, registry and anvil versions as the local stack', () => {
     assert.equal(services.kafka?.image, `apache/kafka:${VERSIONS.kafka}`);
     assert.equal(services.registry?.image, `apicurio/apicurio-registry:${VERSIONS.apicurio}`);
+    const devstack = JSON.parse(readRepo('packages/devstack/package.json')) as { dependencies: Record<string, string> };
+    assert.equal(services.anvil?.image, `ghcr.io/foundry-rs/foundry:v${devstack.dependencies['@foundry-rs/anvil']}`);
   });
 
-  it('publishes the broker and registry on the ports the defaults point at', () => {
+  it('publishes the broker, registry and chain on the ports the defaults point at', () => {
     const dev = devStackSettings({});
     const defaults = { KAFKA_BROKERS: '127.0.0.1:9092' };
     assert.ok(services.kafka?.ports?.includes(`${dev.kafkaPort}:9092`));
@@ -38,29 +88,144 @@ describe('docker-compose.yml agrees with the code', () => {
       services.kafka?.environment?.KAFKA_ADVERTISED_LISTENERS ?? '',
       new RegExp(`127\\.0\\.0\\.1:${dev.kafkaPort}`),
     );
+    assert.ok(services.anvil?.ports?.includes(`${dev.anvilPort}:8545`));
+    const args = [...(services.anvil?.entrypoint ?? []), ...(services.anvil?.command ?? [])];
+    assert.equal(args[0], 'anvil');
+    assert.equal(args[args.indexOf('--host') + 1], '0.0.0.0', 'anvil listens beyond its container');
   });
 
-  it('gives payhook containers only variables the code reads, with values the code accepts', () => {
-    assert.ok(ownServices.length > 0);
+  it('runs every service, and each container only variables its program reads, with values it accepts', () => {
+    assert.deepEqual(ownServices.flatMap(([, s]) => programsOf(s)).sort(), [...LONG_RUNNING, 'cli'].sort());
     for (const [name, service] of ownServices) {
-      for (const variable of Object.keys(service.environment ?? {})) {
-        assert.ok(knownVariables.has(variable), `${name}: ${variable} is not read by any payhook service`);
+      const env = envOf(service);
+      for (const program of programsOf(service)) {
+        const known = new Set(Object.keys(SCHEMAS[program].shape));
+        for (const variable of Object.keys(env))
+          assert.ok(known.has(variable), `${name}: ${variable} is not read by ${program}`);
+        assert.doesNotThrow(() => parseEnv(SCHEMAS[program], env), `${name}: ${program} rejects its environment`);
       }
-      const env = service.environment ?? {};
-      if (env.PAYHOOK_RETRY_TIERS !== undefined)
-        assert.doesNotThrow(() => parseRetryTiers(env.PAYHOOK_RETRY_TIERS as string));
-      if (env.SCHEMA_REGISTRY_URL !== undefined) assert.match(env.SCHEMA_REGISTRY_URL, /\/apis\/ccompat\/v7$/);
     }
   });
 
   it('points payhook containers at the broker listener and registry inside the network', () => {
     const internal = services.kafka?.environment?.KAFKA_ADVERTISED_LISTENERS ?? '';
     for (const [name, service] of ownServices) {
-      const brokers = service.environment?.KAFKA_BROKERS;
-      if (brokers === undefined) continue;
-      for (const broker of brokers.split(','))
+      const config = parseEnv(SCHEMAS.cli, envOf(service));
+      for (const broker of config.KAFKA_BROKERS)
         assert.ok(internal.includes(broker), `${name}: ${broker} is not an advertised listener`);
-      assert.ok(service.depends_on?.kafka !== undefined, `${name} waits for kafka`);
+      const registry = new URL(config.SCHEMA_REGISTRY_URL);
+      assert.ok(services[registry.hostname] !== undefined, `${name}: no compose service ${registry.hostname}`);
+      assert.match(config.SCHEMA_REGISTRY_URL, /\/apis\/ccompat\/v7$/);
+      const deps = service.depends_on as Record<string, unknown> | undefined;
+      assert.ok(deps?.kafka !== undefined, `${name} waits for kafka`);
     }
+  });
+
+  it('starts the services after provisioning, publishes their ports and checks /healthz there', () => {
+    for (const program of LONG_RUNNING) {
+      const found = serviceRunning(program);
+      assert.ok(found !== undefined, `no container runs ${program}`);
+      const [name, service] = found;
+      const port = parseEnv(SCHEMAS[program], { ...envOf(service) }).PAYHOOK_HTTP_PORT;
+      const deps = service.depends_on as Record<string, { condition?: string }>;
+      assert.equal(deps.provision?.condition, 'service_completed_successfully', `${name} waits for provisioning`);
+      assert.ok(service.ports?.includes(`${port}:${port}`), `${name} publishes ${port}`);
+      assert.match((service.healthcheck?.test ?? []).join(' '), new RegExp(`127\\.0\\.0\\.1:${port}/healthz`), name);
+    }
+  });
+
+  it('points the scanner at the compose chain, and allows the dispatcher only hosts it can resolve', () => {
+    const [, scanner] = serviceRunning('scanner') ?? [];
+    assert.ok(scanner !== undefined);
+    const chains = parseEnv(scannerEnvSchema, envOf(scanner)).SCANNER_CHAINS;
+    for (const chain of chains) {
+      const url = new URL(chain.rpcUrl);
+      assert.ok(services[url.hostname] !== undefined, `${url.hostname} is not a compose service`);
+      assert.equal(url.port, '8545');
+    }
+    const deps = scanner.depends_on as Record<string, { condition?: string }>;
+    assert.equal(deps.anvil?.condition, 'service_healthy');
+
+    const [, dispatcher] = serviceRunning('dispatcher') ?? [];
+    assert.ok(dispatcher !== undefined);
+    const extraHosts = (dispatcher.extra_hosts ?? []).map((h) => h.split(':')[0]);
+    for (const host of parseEnv(dispatcherEnvSchema, envOf(dispatcher)).DISPATCHER_DEV_ALLOW_LIST)
+      assert.ok(services[host] !== undefined || extraHosts.includes(host), `${host} does not resolve in compose`);
+  });
+
+  it('has Prometheus scrape each service at its compose name and default port, with the alert rules', () => {
+    const targets = prometheusConfig.scrape_configs.flatMap((job) => job.static_configs.flatMap((s) => s.targets));
+    const expected = LONG_RUNNING.map((program) => {
+      const found = serviceRunning(program);
+      assert.ok(found !== undefined);
+      const defaultPort = SCHEMAS[program].shape.PAYHOOK_HTTP_PORT.parse(undefined);
+      const port = parseEnv(SCHEMAS[program], { ...envOf(found[1]) }).PAYHOOK_HTTP_PORT;
+      assert.equal(port, defaultPort, `${found[0]} keeps its default port`);
+      return `${found[0]}:${defaultPort}`;
+    });
+    assert.deepEqual([...targets].sort(), [...expected].sort());
+    assert.deepEqual(prometheusConfig.rule_files, ['alerts.yml']);
+
+    const prometheus = services.prometheus;
+    const configDir = mountOf(prometheus, 'deploy/prometheus');
+    assert.ok(configDir !== undefined, 'deploy/prometheus is mounted');
+    assert.ok(prometheus?.command?.includes(`--config.file=${configDir}/prometheus.yml`));
+  });
+
+  it('provisions Grafana from deploy/grafana against the compose Prometheus, for anonymous viewers', () => {
+    const grafana = services.grafana;
+    assert.equal(mountOf(grafana, 'deploy/grafana/provisioning'), '/etc/grafana/provisioning');
+    const provider = parse(readRepo('deploy/grafana/provisioning/dashboards/payhook.yml')) as {
+      providers: { options: { path: string } }[];
+    };
+    assert.equal(mountOf(grafana, 'deploy/grafana/dashboards'), provider.providers[0]?.options.path);
+    const home = grafana?.environment?.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH ?? '';
+    assert.ok(home.startsWith(`${provider.providers[0]?.options.path}/`));
+    readRepo(`deploy/grafana/dashboards/${home.split('/').pop()}`);
+    assert.equal(grafana?.environment?.GF_AUTH_ANONYMOUS_ENABLED, 'true');
+    assert.equal(grafana?.environment?.GF_AUTH_ANONYMOUS_ORG_ROLE, 'Viewer');
+
+    const datasources = parse(readRepo('deploy/grafana/provisioning/datasources/prometheus.yml')) as {
+      datasources: { url: string }[];
+    };
+    const url = new URL(datasources.datasources[0]?.url ?? '');
+    assert.ok(services[url.hostname] !== undefined, `${url.hostname} is a compose service`);
+    assert.ok(services[url.hostname]?.ports?.some((p) => p.endsWith(`:${url.port}`)));
+  });
+});
+
+describe('the Dockerfile', () => {
+  const dockerfile = readRepo('Dockerfile');
+  const instructions = dockerfile
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+  const ofKind = (kind: string) => instructions.filter((line) => line.toUpperCase().startsWith(`${kind} `));
+
+  it('builds on Node 24 slim', () => {
+    const bases = ofKind('FROM');
+    assert.ok(bases.length > 0);
+    for (const base of bases) assert.match(base, /^FROM node:24[.\d]*-(bookworm-|trixie-)?slim\b/);
+  });
+
+  it('runs as a non-root user, with a health check', () => {
+    const user = ofKind('USER').pop()?.split(/\s+/)[1] ?? 'root';
+    assert.ok(!/^(root|0)(:|$)/.test(user), `runs as ${user}`);
+    assert.equal(ofKind('HEALTHCHECK').length, 1);
+    assert.match(ofKind('HEALTHCHECK')[0] ?? '', /\/healthz/);
+  });
+
+  it('installs production dependencies from the lockfile and holds what the services read at run time', () => {
+    assert.ok(ofKind('RUN').some((run) => /npm ci\b.*--omit=dev/.test(run)));
+    const copied = ofKind('COPY').join('\n');
+    for (const path of ['package.json', 'package-lock.json', 'packages', 'services', 'schemas'])
+      assert.match(copied, new RegExp(`\\b${path.replace('.', '\\.')}\\b`), `the image lacks ${path}`);
+    const ignored = readRepo('.dockerignore')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#'));
+    for (const path of ['package.json', 'package-lock.json', 'packages', 'services', 'schemas'])
+      assert.ok(!ignored.includes(path), `.dockerignore leaves out ${path}`);
   });
 });

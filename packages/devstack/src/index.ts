@@ -8,6 +8,7 @@ export {
   type StandaloneAnvilOptions,
   startAnvil,
 } from './anvil-node.ts';
+export { kafkaReady, startKafka, stopKafka } from './kafka-node.ts';
 export { CCOMPAT_PATH, registryUrl } from './registry-node.ts';
 export { type DevStackSettings, devStackSettings, VERSIONS } from './settings.ts';
 export {

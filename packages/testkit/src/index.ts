@@ -12,6 +12,8 @@ export {
 } from './chain.ts';
 export { testEnvironment, uniqueName } from './environment.ts';
 export { readRecords, scratchTopics, testKafka } from './kafka.ts';
+export { type Merchant, type Received, startMerchant } from './merchant.ts';
 export { createPipelineFixture, type PipelineFixture } from './pipeline.ts';
 export { sampleValues } from './samples.ts';
+export { type RunningService, startService, stopServices } from './service-process.ts';
 export { waitUntil } from './wait.ts';

@@ -1,5 +1,5 @@
 import type { DeliveryAttempt, PaymentEvent } from '@payhook/contracts';
-import type { Received } from './merchant.ts';
+import type { Received } from '@payhook/testkit';
 
 /** Counts of what the pipeline did so far, read from its topics and the merchant. */
 export interface Progress {

@@ -4,12 +4,18 @@ import { join } from 'node:path';
 import type { Endpoint, PaymentIntent } from '@payhook/contracts';
 import { devStackSettings, stackDown, stackStatus, stackUp } from '@payhook/devstack';
 import { generateSecret } from '@payhook/signing';
-import { createPipelineFixture, testChain } from '@payhook/testkit';
+import {
+  createPipelineFixture,
+  type Merchant,
+  type RunningService,
+  startMerchant,
+  startService,
+  stopServices,
+  testChain,
+} from '@payhook/testkit';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
-import { type Merchant, startMerchant } from './merchant.ts';
 import type { DemoOptions } from './options.ts';
 import { progressOf, renderProgress } from './progress.ts';
-import { type RunningService, startService, stopServices } from './services.ts';
 import { type DemoSummary, renderSummary, summarize } from './summary.ts';
 
 /** Where the demo writes: its terminal. */

@@ -1,5 +1,5 @@
 import type { DeliveryAttempt, PaymentEvent, PaymentIntent } from '@payhook/contracts';
-import type { Received } from './merchant.ts';
+import type { Received } from '@payhook/testkit';
 
 /** What the demo reports at the end. */
 export interface DemoSummary {

@@ -6,14 +6,14 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** One payhook service process started by the demo. */
+/** One payhook service process (scanner, confirmation-filter or dispatcher). */
 export interface RunningService {
   readonly name: string;
   readonly process: ChildProcess;
   readonly logFile: string;
 }
 
-/** Starts `services/<name>/src/main.ts` with the environment given; its logs go to a file. */
+/** Starts `services/<name>/src/main.ts` (its composition root) with the environment given; logs go to a file. */
 export function startService(name: string, env: Record<string, string>, logDir: string): RunningService {
   const logFile = join(logDir, `${name}.log`);
   const log = openSync(logFile, 'a');

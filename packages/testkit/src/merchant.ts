@@ -12,12 +12,14 @@ export interface Received {
   readonly at: number;
 }
 
-/** The demo's merchant: one HTTP server, a path per endpoint, every signature verified. */
+/** A merchant: one HTTP server on loopback, a path per endpoint, every signature verified. */
 export interface Merchant {
   readonly baseUrl: string;
   readonly received: Received[];
   /** Registers the secret an endpoint path is signed with; `failFirst` answers 503 that often first. */
   endpoint(path: string, secret: string, options?: { failFirst?: number }): void;
+  /** While down, every connection is reset at once (the receiver is unreachable). */
+  setDown(down: boolean): void;
   close(): Promise<void>;
 }
 
@@ -62,6 +64,10 @@ export async function startMerchant(): Promise<Merchant> {
       res.writeHead(result.ok ? 204 : 400).end();
     });
   });
+  let down = false;
+  server.on('connection', (socket) => {
+    if (down) socket.destroy();
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -69,6 +75,10 @@ export async function startMerchant(): Promise<Merchant> {
     received,
     endpoint: (path, secret, options = {}) =>
       void endpoints.set(path, { secret, failFirst: options.failFirst ?? 0, seen: 0 }),
+    setDown(value) {
+      down = value;
+      if (value) server.closeAllConnections();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,0 +1,323 @@
+// deploy/k8s cannot be applied here (no cluster), so its manifests are checked against the
+// code: the variables each service reads, its port, its shutdown budget, the topic, group and
+// partition count KEDA scales on. Their schema validity is scripts/check-deploy.sh's job.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { filterEnvSchema } from '@payhook/confirmation-filter';
+import { contractsEnv, pipelineTopics } from '@payhook/contracts';
+import { dispatcherEnvSchema } from '@payhook/dispatcher';
+import { kafkaEnv } from '@payhook/kafka';
+import { parseEnv } from '@payhook/runtime';
+import { scannerEnvSchema } from '@payhook/scanner';
+import { parseAllDocuments } from 'yaml';
+import { z } from 'zod';
+
+const K8S = new URL('../../deploy/k8s/', import.meta.url);
+
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { secretKeyRef?: { name: string; key: string }; fieldRef?: { fieldPath: string } };
+}
+interface Probe {
+  httpGet?: { path: string; port: string | number };
+}
+interface Container {
+  name: string;
+  image: string;
+  command?: string[];
+  env?: EnvVar[];
+  envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
+  ports?: { name?: string; containerPort: number }[];
+  livenessProbe?: Probe;
+  readinessProbe?: Probe;
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  securityContext?: { runAsNonRoot?: boolean; runAsUser?: number; allowPrivilegeEscalation?: boolean };
+}
+interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+  data?: Record<string, string>;
+  stringData?: Record<string, string>;
+  spec?: Record<string, unknown>;
+}
+interface WorkloadSpec {
+  replicas?: number;
+  strategy?: { type?: string };
+  selector?: { matchLabels: Record<string, string> };
+  template: {
+    metadata: { labels: Record<string, string> };
+    spec: {
+      terminationGracePeriodSeconds?: number;
+      securityContext?: { runAsNonRoot?: boolean; runAsUser?: number };
+      containers: Container[];
+    };
+  };
+}
+interface ScaledObjectSpec {
+  scaleTargetRef: { name: string };
+  minReplicaCount?: number;
+  maxReplicaCount?: number;
+  triggers: { type: string; metadata: Record<string, string> }[];
+}
+
+const kustomization = parseAllDocuments(readFileSync(new URL('kustomization.yaml', K8S), 'utf8'))[0]?.toJS() as {
+  namespace?: string;
+  resources: string[];
+  images?: { name: string }[];
+};
+const manifests: Manifest[] = kustomization.resources.flatMap((file) =>
+  parseAllDocuments(readFileSync(new URL(file, K8S), 'utf8'))
+    .map((doc) => doc.toJS() as Manifest | null)
+    .filter((doc): doc is Manifest => doc !== null),
+);
+const ofKind = (kind: string) => manifests.filter((m) => m.kind === kind);
+const workloads = manifests.filter((m) => ['Deployment', 'StatefulSet', 'Job'].includes(m.kind));
+const specOf = (m: Manifest) => m.spec as unknown as WorkloadSpec;
+
+/** The schema of each program the image runs; the CLI reads the pipeline's variables only. */
+const SCHEMAS = {
+  scanner: scannerEnvSchema,
+  'confirmation-filter': filterEnvSchema,
+  dispatcher: dispatcherEnvSchema,
+  cli: z.object({ ...kafkaEnv, ...contractsEnv }),
+} as const satisfies Record<string, z.ZodObject>;
+type ServiceName = keyof typeof SCHEMAS;
+const LONG_RUNNING = ['scanner', 'confirmation-filter', 'dispatcher'] as const;
+type LongRunning = (typeof LONG_RUNNING)[number];
+const isLongRunning = (name: ServiceName): name is LongRunning => (LONG_RUNNING as readonly string[]).includes(name);
+
+/** Stand-ins for variables whose value lives in the cluster, so the rest can be parsed. */
+const CLUSTER_VALUES: Readonly<Record<string, string>> = {
+  SCANNER_CHAINS: '[{"chainId":1,"rpcUrl":"https://rpc.example"}]',
+  FILTER_INSTANCE_ID: 'payhook-confirmation-filter-0',
+};
+
+/** The payhook program a container runs, from its command. */
+function serviceOf(container: Container): ServiceName | undefined {
+  const names = [...(container.command ?? []).join(' ').matchAll(/services\/([\w-]+)\/src\/main\.ts/g)].map(
+    (m) => m[1] as string,
+  );
+  const [name, ...others] = [...new Set(names)];
+  assert.equal(others.length, 0, `${container.name} runs one program`);
+  if (name !== undefined) assert.ok(name in SCHEMAS, `no schema known for ${name}`);
+  return name as ServiceName | undefined;
+}
+
+function configMap(name: string): Record<string, string> {
+  const map = ofKind('ConfigMap').find((m) => m.metadata.name === name);
+  assert.ok(map !== undefined, `ConfigMap ${name} is not among the manifests`);
+  return map.data ?? {};
+}
+
+/** The environment a container gets: ConfigMaps it imports, then its own variables. */
+function environmentOf(container: Container): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const from of container.envFrom ?? []) {
+    assert.equal(from.secretRef, undefined, `${container.name}: import single Secret keys, not whole Secrets`);
+    if (from.configMapRef !== undefined) Object.assign(env, configMap(from.configMapRef.name));
+  }
+  for (const variable of container.env ?? []) {
+    const value = variable.value ?? CLUSTER_VALUES[variable.name];
+    assert.ok(value !== undefined, `${container.name}: no stand-in value for ${variable.name}`);
+    env[variable.name] = value;
+  }
+  return env;
+}
+
+const allContainers = workloads.flatMap((workload) =>
+  specOf(workload).template.spec.containers.flatMap((container) => {
+    const service = serviceOf(container);
+    return service === undefined ? [] : [{ workload, container, service }];
+  }),
+);
+const payhookContainers = allContainers.flatMap(({ service, ...rest }) =>
+  isLongRunning(service) ? [{ ...rest, service }] : [],
+);
+const of = (service: LongRunning) => payhookContainers.filter((c) => c.service === service);
+const dispatcherConfig = () => {
+  const [dispatcher] = of('dispatcher');
+  assert.ok(dispatcher !== undefined);
+  return parseEnv(dispatcherEnvSchema, environmentOf(dispatcher.container));
+};
+
+describe('deploy/k8s agrees with the code', () => {
+  it('runs every service, in the kustomization namespace, on the kustomized image', () => {
+    assert.deepEqual([...new Set(allContainers.map((c) => c.service))].sort(), Object.keys(SCHEMAS).sort());
+    assert.deepEqual(
+      ofKind('Namespace').map((n) => n.metadata.name),
+      [kustomization.namespace],
+    );
+    const images = new Set((kustomization.images ?? []).map((i) => i.name));
+    for (const { container } of allContainers) assert.ok(images.has(container.image), container.name);
+  });
+
+  it('gives each container only variables its program reads, with values it accepts', () => {
+    for (const { container, service } of allContainers) {
+      const known = new Set(Object.keys(SCHEMAS[service].shape));
+      const env = environmentOf(container);
+      for (const variable of Object.keys(env))
+        assert.ok(known.has(variable), `${container.name}: ${service} does not read ${variable}`);
+      assert.doesNotThrow(() => parseEnv(SCHEMAS[service], env), container.name);
+    }
+  });
+
+  it('probes /healthz and /readyz on the port the service listens on', () => {
+    for (const { container, service } of payhookContainers) {
+      const port = parseEnv(SCHEMAS[service], environmentOf(container)).PAYHOOK_HTTP_PORT;
+      const named = new Map((container.ports ?? []).map((p) => [p.name, p.containerPort]));
+      const resolve = (probe: Probe | undefined) =>
+        typeof probe?.httpGet?.port === 'string' ? named.get(probe.httpGet.port) : probe?.httpGet?.port;
+      assert.equal(container.livenessProbe?.httpGet?.path, '/healthz', `${container.name} liveness`);
+      assert.equal(container.readinessProbe?.httpGet?.path, '/readyz', `${container.name} readiness`);
+      assert.equal(resolve(container.livenessProbe), port, `${container.name} liveness port`);
+      assert.equal(resolve(container.readinessProbe), port, `${container.name} readiness port`);
+    }
+  });
+
+  it('sets resource requests and limits and runs as a non-root user without privilege escalation', () => {
+    for (const { workload, container } of allContainers) {
+      for (const kind of ['requests', 'limits'] as const)
+        for (const resource of ['cpu', 'memory'])
+          assert.ok(container.resources?.[kind]?.[resource], `${container.name}: ${kind}.${resource}`);
+      const pod = specOf(workload).template.spec.securityContext ?? {};
+      const nonRoot = container.securityContext?.runAsNonRoot ?? pod.runAsNonRoot;
+      const user = container.securityContext?.runAsUser ?? pod.runAsUser;
+      assert.equal(nonRoot, true, `${container.name}: runAsNonRoot`);
+      assert.ok(user !== undefined && user !== 0, `${container.name}: a numeric non-root runAsUser`);
+      assert.equal(container.securityContext?.allowPrivilegeEscalation, false, container.name);
+    }
+  });
+
+  it('gives the dispatcher more grace than its whole shutdown takes', () => {
+    // main.ts bounds the stop at DISPATCHER_SHUTDOWN_DEADLINE_MS plus a margin for the commit.
+    const main = readFileSync(new URL('../../services/dispatcher/src/main.ts', import.meta.url), 'utf8');
+    const margin = /DISPATCHER_SHUTDOWN_DEADLINE_MS\s*\+\s*([\d_]+)/.exec(main)?.[1];
+    assert.ok(margin !== undefined, 'the shutdown deadline of services/dispatcher/src/main.ts has changed shape');
+    const stopMs = dispatcherConfig().DISPATCHER_SHUTDOWN_DEADLINE_MS + Number(margin.replaceAll('_', ''));
+    for (const { workload } of of('dispatcher')) {
+      const grace = specOf(workload).template.spec.terminationGracePeriodSeconds;
+      assert.ok(grace !== undefined && grace * 1000 > stopMs, `grace ${grace}s must exceed ${stopMs} ms`);
+    }
+  });
+
+  it('keeps development-only settings out', () => {
+    for (const { container } of allContainers)
+      assert.equal(environmentOf(container).DISPATCHER_DEV_ALLOW_LIST, undefined, container.name);
+  });
+
+  it('provisions topics and schemas with a Job on the same configuration as the services', () => {
+    const jobs = allContainers.filter((c) => c.workload.kind === 'Job');
+    assert.equal(jobs.length, 1);
+    const [job] = jobs;
+    assert.equal(job?.service, 'cli');
+    const command = (job?.container.command ?? []).join(' ');
+    assert.match(command, /main\.ts topics create\b.*&&.*main\.ts schemas register\b/);
+    const shared = (c: Container) => (c.envFrom ?? []).map((f) => f.configMapRef?.name).sort();
+    for (const { container } of payhookContainers)
+      assert.deepEqual(shared(container), shared(job?.container as Container), container.name);
+    const spec = job?.workload.spec as { backoffLimit?: number; template: { spec: { restartPolicy?: string } } };
+    assert.notEqual(spec.template.spec.restartPolicy, 'Always');
+  });
+
+  it('runs exactly one scanner per chain, never two at once', () => {
+    const scanners = of('scanner');
+    assert.ok(scanners.length > 0);
+    for (const { workload, container } of scanners) {
+      const spec = specOf(workload);
+      assert.equal(workload.kind, 'Deployment');
+      assert.equal(spec.replicas, 1, `${workload.metadata.name}: one replica (a second fences the first)`);
+      assert.equal(spec.strategy?.type, 'Recreate', `${workload.metadata.name}: no overlap during a rollout`);
+      const chains = (container.env ?? []).find((v) => v.name === 'SCANNER_CHAINS');
+      assert.ok(chains?.valueFrom?.secretKeyRef !== undefined, 'SCANNER_CHAINS comes from a Secret (RPC keys)');
+      assert.ok(workload.metadata.labels?.['payhook.io/chain'], `${workload.metadata.name}: labelled with its chain`);
+    }
+    const labels = scanners.map((s) => s.workload.metadata.labels?.['payhook.io/chain']);
+    assert.equal(new Set(labels).size, labels.length, 'two scanner Deployments for one chain');
+  });
+
+  it('gives each filter pod a transactional identity that survives its replacement', () => {
+    for (const { workload, container } of of('confirmation-filter')) {
+      assert.equal(workload.kind, 'StatefulSet', 'stable pod names across replacement');
+      const id = (container.env ?? []).find((v) => v.name === 'FILTER_INSTANCE_ID');
+      assert.equal(id?.valueFrom?.fieldRef?.fieldPath, 'metadata.name');
+    }
+  });
+
+  it('scales the dispatcher with KEDA on its own group and topic, never past the partition count', () => {
+    const [scaled] = ofKind('ScaledObject');
+    assert.ok(scaled !== undefined, 'a KEDA ScaledObject');
+    const spec = scaled.spec as unknown as ScaledObjectSpec;
+    const [dispatcher] = of('dispatcher');
+    assert.ok(dispatcher !== undefined);
+    assert.equal(spec.scaleTargetRef.name, dispatcher.workload.metadata.name);
+    assert.equal(specOf(dispatcher.workload).replicas, undefined, 'KEDA owns the replica count');
+
+    const config = dispatcherConfig();
+    assert.equal(config.PAYHOOK_PARTITIONS, 6, 'the documented default partition count');
+    const max = spec.maxReplicaCount;
+    assert.ok(max !== undefined && max <= config.PAYHOOK_PARTITIONS, `maxReplicaCount ${max} ≤ partitions`);
+    assert.ok((spec.minReplicaCount ?? 0) >= 1, 'at least one dispatcher: the retry tiers need a consumer');
+    assert.ok((spec.minReplicaCount ?? 0) <= max);
+
+    const [trigger, ...others] = spec.triggers;
+    assert.equal(others.length, 0);
+    assert.equal(trigger?.type, 'kafka');
+    const meta = trigger?.metadata ?? {};
+    assert.equal(meta.bootstrapServers, config.KAFKA_BROKERS.join(','));
+    assert.equal(meta.consumerGroup, `${config.PAYHOOK_TOPIC_PREFIX}${config.DISPATCHER_GROUP_ID}`);
+    const topics = pipelineTopics(config.PAYHOOK_RETRY_TIERS, config.PAYHOOK_TOPIC_PREFIX);
+    assert.equal(meta.topic, topics.dispatch, 'lag of webhooks.dispatch only: retry tiers lag on purpose');
+    assert.match(meta.lagThreshold ?? '', /^[1-9]\d*$/);
+    assert.equal(meta.offsetResetPolicy, 'earliest', 'the dispatcher reads a new group from the beginning');
+  });
+
+  it('protects the dispatcher with a PodDisruptionBudget', () => {
+    const [dispatcher] = of('dispatcher');
+    assert.ok(dispatcher !== undefined);
+    const podLabels = specOf(dispatcher.workload).template.metadata.labels;
+    const budgets = ofKind('PodDisruptionBudget').filter((pdb) => {
+      const selector = (pdb.spec?.selector as { matchLabels?: Record<string, string> } | undefined)?.matchLabels ?? {};
+      return Object.entries(selector).every(([k, v]) => podLabels[k] === v);
+    });
+    assert.equal(budgets.length, 1);
+    const spec = budgets[0]?.spec as { maxUnavailable?: number | string; minAvailable?: number | string };
+    assert.ok(spec.maxUnavailable !== undefined || spec.minAvailable !== undefined);
+  });
+
+  it("exposes every service's metrics port through a Service", () => {
+    const services = ofKind('Service');
+    for (const { workload } of payhookContainers) {
+      const labels = specOf(workload).template.metadata.labels;
+      const service = services.find((s) => {
+        const selector = (s.spec?.selector as Record<string, string> | undefined) ?? {};
+        return Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
+      });
+      assert.ok(service !== undefined, `${workload.metadata.name}: a Service selects its pods`);
+      const ports = (service.spec?.ports as { name?: string; targetPort?: string | number }[] | undefined) ?? [];
+      assert.ok(
+        ports.some((p) => p.name === 'metrics' && p.targetPort === 'metrics'),
+        `${service.metadata.name}: port "metrics"`,
+      );
+    }
+  });
+
+  it('commits no secret values: Secrets are referenced by name only', () => {
+    assert.deepEqual(ofKind('Secret'), [], 'no Secret manifests (create them in the cluster)');
+    for (const { container } of allContainers) {
+      for (const variable of container.env ?? []) {
+        if (/SECRET|PASSWORD|TOKEN|CREDENTIAL|API_?KEY|SCANNER_CHAINS/i.test(variable.name))
+          assert.equal(variable.value, undefined, `${container.name}: ${variable.name} must come from a Secret`);
+        if (variable.valueFrom?.secretKeyRef !== undefined)
+          assert.ok(variable.valueFrom.secretKeyRef.name && variable.valueFrom.secretKeyRef.key);
+      }
+    }
+    for (const map of ofKind('ConfigMap'))
+      for (const [key, value] of Object.entries(map.data ?? {}))
+        assert.doesNotMatch(value, /\/\/[^/@\s]+:[^/@\s]+@|[?&](api[-_]?key|key|token)=/i, `${key} holds a credential`);
+    for (const file of kustomization.resources)
+      assert.doesNotMatch(readFileSync(new URL(file, K8S), 'utf8'), /-----BEGIN [A-Z ]*PRIVATE KEY-----/, file);
+  });
+});

@@ -1,0 +1,242 @@
+// The fault-injection suite (npm run test:faults): under a steady stream of payments, kill -9
+// each service in turn, take the receiver down for longer than the first retry tiers, cut the
+// RPC, and restart the broker. Then account for every payment. The counts go to
+// bench/results/faults.json.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, it } from 'node:test';
+import { deliveryId } from '@payhook/confirmation-filter';
+import type { Endpoint, PaymentIntent } from '@payhook/contracts';
+import { type AnvilNode, devStackSettings, startAnvil, startKafka, stopKafka } from '@payhook/devstack';
+import { generateSecret } from '@payhook/signing';
+import {
+  createPipelineFixture,
+  type Merchant,
+  type PipelineFixture,
+  type RunningService,
+  startMerchant,
+  startService,
+  stopServices,
+  type TestChain,
+  testChain,
+  waitUntil,
+} from '@payhook/testkit';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+
+const STREAM_MS = 70_000;
+const PAY_EVERY_MS = 400;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const log = (line: string) => process.stderr.write(`[faults] ${line}\n`);
+
+let pipe: PipelineFixture;
+let anvil: AnvilNode;
+let chain: TestChain;
+let merchant: Merchant;
+let anvilDir: string;
+const services = new Map<string, RunningService>();
+const logDir = mkdtempSync(join(tmpdir(), 'payhook-faults-'));
+
+function serviceEnv(name: string, tokenlessChain: string): Record<string, string> {
+  const env = pipe.serviceEnv();
+  if (name === 'scanner') return { ...env, SCANNER_CHAINS: tokenlessChain };
+  if (name === 'confirmation-filter')
+    return { ...env, FILTER_INSTANCE_ID: 'faults', FILTER_SESSION_TIMEOUT_MS: '6000' };
+  return {
+    ...env,
+    DISPATCHER_DEV_ALLOW_LIST: '127.0.0.1',
+    DISPATCHER_RETRY_JITTER: '0',
+    DISPATCHER_SESSION_TIMEOUT_MS: '6000',
+  };
+}
+
+before(async () => {
+  pipe = await createPipelineFixture({ tiers: '2s,4s,8s,16s,30s', partitions: 3 });
+  anvilDir = mkdtempSync(join(tmpdir(), 'payhook-faults-anvil-'));
+  anvil = await startAnvil({ stateDir: anvilDir });
+  chain = testChain(anvil.url);
+  merchant = await startMerchant();
+});
+after(async () => {
+  await stopServices([...services.values()]);
+  await merchant.close();
+  await pipe.close();
+  await anvil.stop();
+  rmSync(anvilDir, { recursive: true, force: true });
+  log(`service logs in ${logDir}`);
+});
+
+it('every confirmed payment is delivered to every endpoint through crashes, outages and a broker restart', async () => {
+  const endpoints: Endpoint[] = ['/shop', '/audit'].map((path) => {
+    const secret = generateSecret();
+    merchant.endpoint(path, secret);
+    return {
+      endpoint_id: `ep_faults${path.replace('/', '_')}`,
+      merchant_id: 'mer_faults',
+      url: `${merchant.baseUrl}${path}`,
+      secrets: [{ secret, active_from: Date.now() - 60_000, expires_at: null }],
+      event_types: ['payment.confirmed'],
+      rate_limit_per_second: null,
+      timeout_ms: 3_000,
+      enabled: true,
+      disabled_reason: null,
+      updated_at: Date.now(),
+    };
+  });
+  await pipe.produce(
+    pipe.topics.endpoints,
+    'ENDPOINT',
+    endpoints.map((e) => ({ key: e.endpoint_id, value: e })),
+  );
+  const events = await pipe.collect(pipe.topics.events, 'PAYMENT_EVENT');
+  const chainConfig = JSON.stringify([
+    {
+      chainId: 31337,
+      rpcUrl: anvil.url,
+      startBlock: Number(await chain.blockNumber()) + 1,
+      pollIntervalMs: 200,
+      maxBackoffMs: 2_000,
+    },
+  ]);
+  const start = (name: string) => services.set(name, startService(name, serviceEnv(name, chainConfig), logDir));
+  const kill = (name: string) => services.get(name)?.process.kill('SIGKILL');
+  for (const name of ['scanner', 'confirmation-filter', 'dispatcher']) start(name);
+  await sleep(4_000);
+
+  // The steady stream: a payment every PAY_EVERY_MS, a block every half second.
+  const intents: PaymentIntent[] = [];
+  let streaming = true;
+  let rpcDown = false;
+  const stream = (async () => {
+    let n = 0;
+    while (streaming) {
+      const intent: PaymentIntent = {
+        payment_id: `pay_faults_${++n}`,
+        merchant_id: 'mer_faults',
+        chain_id: 31337,
+        deposit_address: privateKeyToAccount(generatePrivateKey()).address,
+        asset: { kind: 'NATIVE', token_address: null, symbol: 'ETH', decimals: 18 },
+        amount_expected: '1000',
+        required_confirmations: 2,
+        expires_at: Date.now() + 3_600_000,
+        created_at: Date.now(),
+      };
+      try {
+        await pipe.produce(pipe.topics.intents, 'PAYMENT_INTENT', [{ key: intent.payment_id, value: intent }]);
+      } catch {
+        n--;
+        await sleep(500); // the broker is restarting: the merchant's system would retry too
+        continue;
+      }
+      intents.push(intent);
+      await sleep(PAY_EVERY_MS);
+      if (!rpcDown) {
+        await chain.sendNative(intent.deposit_address as `0x${string}`, 1_000n).catch(() => intents.pop());
+      } else intents.pop();
+    }
+  })();
+  const miner = (async () => {
+    while (streaming) {
+      if (!rpcDown) await chain.mine(1).catch(() => undefined);
+      await sleep(500);
+    }
+  })();
+
+  const t0 = Date.now();
+  const at = async (ms: number) => sleep(Math.max(0, t0 + ms - Date.now()));
+  await at(6_000);
+  log('kill -9 scanner');
+  kill('scanner');
+  await at(9_000);
+  start('scanner');
+  await at(14_000);
+  log('kill -9 confirmation-filter');
+  kill('confirmation-filter');
+  await at(17_000);
+  start('confirmation-filter');
+  await at(22_000);
+  log('kill -9 dispatcher');
+  kill('dispatcher');
+  await at(25_000);
+  start('dispatcher');
+  await at(30_000);
+  log('receiver down for 12 s (longer than the 2 s and 4 s tiers)');
+  merchant.setDown(true);
+  await at(42_000);
+  merchant.setDown(false);
+  await at(45_000);
+  log('RPC down for 6 s');
+  rpcDown = true;
+  await anvil.stop();
+  await at(51_000);
+  await anvil.start();
+  rpcDown = false;
+  await at(55_000);
+  log('restarting the broker');
+  const settings = devStackSettings(process.env);
+  await stopKafka(settings);
+  await startKafka(settings, (line) => log(line));
+  await at(STREAM_MS);
+  streaming = false;
+  await Promise.all([stream, miner]);
+  await chain.mine(3);
+  log(`stream ended: ${intents.length} payments paid; accounting`);
+
+  // Accounting: every paid payment confirmed exactly once, and delivered to both endpoints.
+  const confirmedEvent = (id: string) => events.find((e) => e.payment_id === id && e.status === 'CONFIRMED');
+  await waitUntil(() => intents.every((i) => confirmedEvent(i.payment_id) !== undefined), {
+    what: 'every payment confirmed',
+    timeoutMs: 120_000,
+    intervalMs: 500,
+  });
+  const expected = new Map<string, string>();
+  for (const intent of intents) {
+    const event = confirmedEvent(intent.payment_id);
+    for (const endpoint of endpoints)
+      expected.set(deliveryId(event?.event_id as string, endpoint.endpoint_id), intent.payment_id);
+  }
+  const verifiedIds = () => new Set(merchant.received.filter((r) => r.verified).map((r) => r.webhookId));
+  await waitUntil(() => [...expected.keys()].every((id) => verifiedIds().has(id)), {
+    what: 'every webhook delivered and verified',
+    timeoutMs: 180_000,
+    intervalMs: 500,
+  });
+  await sleep(2_000);
+
+  const confirmations = new Map<string, number>();
+  for (const e of events)
+    if (e.status === 'CONFIRMED') confirmations.set(e.payment_id, (confirmations.get(e.payment_id) ?? 0) + 1);
+  const received = merchant.received.filter((r) => r.verified);
+  const perId = new Map<string, number>();
+  for (const r of received) perId.set(r.webhookId, (perId.get(r.webhookId) ?? 0) + 1);
+  const counts = {
+    measuredAt: new Date().toISOString(),
+    faults: [
+      'kill -9 scanner',
+      'kill -9 confirmation-filter',
+      'kill -9 dispatcher',
+      'receiver down 12 s',
+      'RPC down 6 s',
+      'broker restart',
+    ],
+    paymentsPaid: intents.length,
+    paymentsConfirmed: [...confirmations.keys()].length,
+    confirmedEventsDuplicated: [...confirmations.values()].filter((n) => n > 1).length,
+    webhooksExpected: expected.size,
+    webhooksDeliveredAndVerified: [...expected.keys()].filter((id) => perId.has(id)).length,
+    webhooksLost: [...expected.keys()].filter((id) => !perId.has(id)).length,
+    deliveriesReceivedTwiceOrMore: [...perId.values()].filter((n) => n > 1).length,
+    unexpectedWebhookIds: [...perId.keys()].filter((id) => !expected.has(id)).length,
+    badSignatures: merchant.received.filter((r) => !r.verified).length,
+  };
+  mkdirSync(new URL('../../bench/results/', import.meta.url), { recursive: true });
+  writeFileSync(new URL('../../bench/results/faults.json', import.meta.url), `${JSON.stringify(counts, null, 2)}\n`);
+  log(JSON.stringify(counts));
+
+  assert.equal(counts.paymentsConfirmed, counts.paymentsPaid, 'every paid payment confirmed');
+  assert.equal(counts.confirmedEventsDuplicated, 0, 'confirmed exactly once');
+  assert.equal(counts.webhooksLost, 0, 'no webhook lost');
+  assert.equal(counts.unexpectedWebhookIds, 0, 'every duplicate carries a known webhook-id');
+  assert.equal(counts.badSignatures, 0);
+});
