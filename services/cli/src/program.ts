@@ -1,8 +1,11 @@
 import { PAYHOOK_VERSION } from '@payhook/runtime';
 import { Command } from 'commander';
+import { registerAttemptsCommand } from './commands/attempts.ts';
 import { registerDevCommands } from './commands/dev.ts';
 import { registerEndpointCommands } from './commands/endpoints.ts';
+import { registerLagCommand } from './commands/lag.ts';
 import { registerPaymentCommands } from './commands/payments.ts';
+import { registerReplayCommands } from './commands/replay.ts';
 import { registerSchemaCommands } from './commands/schemas.ts';
 import { registerTopicCommands } from './commands/topics.ts';
 import type { CliContext } from './context.ts';
@@ -19,5 +22,8 @@ export function createProgram(ctx: CliContext): Command {
   registerSchemaCommands(program, ctx);
   registerEndpointCommands(program, ctx);
   registerPaymentCommands(program, ctx);
+  registerReplayCommands(program, ctx);
+  registerAttemptsCommand(program, ctx);
+  registerLagCommand(program, ctx);
   return program;
 }
