@@ -10,6 +10,7 @@ import { contractsEnv } from '@payhook/contracts';
 import { devStackSettings, VERSIONS } from '@payhook/devstack';
 import { dispatcherEnvSchema } from '@payhook/dispatcher';
 import { kafkaEnv } from '@payhook/kafka';
+import { lagExporterEnvSchema } from '@payhook/lag-exporter';
 import { parseEnv } from '@payhook/runtime';
 import { scannerEnvSchema } from '@payhook/scanner';
 import { parse } from 'yaml';
@@ -40,10 +41,11 @@ const SCHEMAS = {
   scanner: scannerEnvSchema,
   'confirmation-filter': filterEnvSchema,
   dispatcher: dispatcherEnvSchema,
+  'lag-exporter': lagExporterEnvSchema,
   cli: z.object({ ...kafkaEnv, ...contractsEnv }),
 } as const satisfies Record<string, z.ZodObject>;
 type Program = keyof typeof SCHEMAS;
-const LONG_RUNNING = ['scanner', 'confirmation-filter', 'dispatcher'] as const;
+const LONG_RUNNING = ['scanner', 'confirmation-filter', 'dispatcher', 'lag-exporter'] as const;
 
 /** The programs a container's command runs (`node services/<name>/src/main.ts`). */
 function programsOf(service: ComposeService): Program[] {

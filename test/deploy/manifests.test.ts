@@ -8,6 +8,7 @@ import { filterEnvSchema } from '@payhook/confirmation-filter';
 import { contractsEnv, pipelineTopics } from '@payhook/contracts';
 import { dispatcherEnvSchema } from '@payhook/dispatcher';
 import { kafkaEnv } from '@payhook/kafka';
+import { lagExporterEnvSchema } from '@payhook/lag-exporter';
 import { parseEnv } from '@payhook/runtime';
 import { scannerEnvSchema } from '@payhook/scanner';
 import { parseAllDocuments } from 'yaml';
@@ -82,10 +83,11 @@ const SCHEMAS = {
   scanner: scannerEnvSchema,
   'confirmation-filter': filterEnvSchema,
   dispatcher: dispatcherEnvSchema,
+  'lag-exporter': lagExporterEnvSchema,
   cli: z.object({ ...kafkaEnv, ...contractsEnv }),
 } as const satisfies Record<string, z.ZodObject>;
 type ServiceName = keyof typeof SCHEMAS;
-const LONG_RUNNING = ['scanner', 'confirmation-filter', 'dispatcher'] as const;
+const LONG_RUNNING = ['scanner', 'confirmation-filter', 'dispatcher', 'lag-exporter'] as const;
 type LongRunning = (typeof LONG_RUNNING)[number];
 const isLongRunning = (name: ServiceName): name is LongRunning => (LONG_RUNNING as readonly string[]).includes(name);
 

@@ -41,6 +41,7 @@ const cases: [string, Record<string, string>, RegExp][] = [
   ['dispatcher', { DISPATCHER_RETRY_JITTER: '2' }, /DISPATCHER_RETRY_JITTER: must be ≤ 1/],
   ['dispatcher', { PAYHOOK_RETRY_TIERS: '10m,1m' }, /PAYHOOK_RETRY_TIERS: "1m" must be longer/],
   ['dispatcher', { SCHEMA_REGISTRY_URL: 'registry' }, /SCHEMA_REGISTRY_URL: must be an http/],
+  ['lag-exporter', { LAG_INTERVAL_MS: '0' }, /LAG_INTERVAL_MS: must be > 0/],
 ];
 
 describe('services refuse bad configuration', () => {

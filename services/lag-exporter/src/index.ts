@@ -1,0 +1,2 @@
+export { createLagExporterApp, type LagExporterApp, type LagExporterDeps } from './app.ts';
+export { type LagExporterConfig, lagExporterEnvSchema } from './config.ts';
