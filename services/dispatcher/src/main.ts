@@ -1,37 +1,14 @@
-// Composition root of the dispatcher: configuration, logger, metrics, the app, the health
-// server, and the order things stop in on SIGTERM.
-import {
-  createLogger,
-  createMetricsRegistry,
-  createShutdown,
-  loadConfigOrExit,
-  startHealthServer,
-  systemClock,
-} from '@payhook/runtime';
+// Composition root of the dispatcher. On SIGTERM it stops fetching, lets in-flight deliveries
+// finish (up to DISPATCHER_SHUTDOWN_DEADLINE_MS), commits and leaves the group; then the
+// health server closes.
+import { runService, systemClock } from '@payhook/runtime';
 import { createDispatcherApp } from './app.ts';
 import { dispatcherEnvSchema } from './config.ts';
 
-const config = loadConfigOrExit('payhook-dispatcher', dispatcherEnvSchema);
-const logger = createLogger({ name: 'payhook-dispatcher', level: config.LOG_LEVEL });
-const registry = createMetricsRegistry('dispatcher');
-const app = createDispatcherApp({ config, logger, registry, clock: systemClock });
-const health = await startHealthServer({
-  registry,
-  checks: app.readiness,
-  host: config.PAYHOOK_HTTP_HOST,
-  port: config.PAYHOOK_HTTP_PORT,
+await runService({
+  name: 'dispatcher',
+  schema: dispatcherEnvSchema,
+  create: ({ config, logger, registry }) => createDispatcherApp({ config, logger, registry, clock: systemClock }),
+  // The drain, then the commit and leaving the group.
+  shutdownDeadlineMs: (config) => config.DISPATCHER_SHUTDOWN_DEADLINE_MS + 15_000,
 });
-const shutdown = createShutdown({ logger, deadlineMs: config.DISPATCHER_SHUTDOWN_DEADLINE_MS + 15_000 });
-// 1. the app drains deliveries, commits and leaves the group; 2. then the probes go away.
-shutdown.add('dispatcher', () => app.stop());
-shutdown.add('health server', () => health.close());
-
-try {
-  await app.start();
-  logger.info({ port: health.port }, 'ready for deliveries');
-} catch (error) {
-  logger.fatal({ err: error }, 'dispatcher failed to start');
-  await app.stop().catch(() => undefined);
-  await health.close();
-  process.exit(1);
-}
