@@ -197,11 +197,27 @@ it('every confirmed payment is delivered to every endpoint through crashes, outa
       expected.set(deliveryId(event?.event_id as string, endpoint.endpoint_id), intent.payment_id);
   }
   const verifiedIds = () => new Set(merchant.received.filter((r) => r.verified).map((r) => r.webhookId));
-  await waitUntil(() => [...expected.keys()].every((id) => verifiedIds().has(id)), {
-    what: 'every webhook delivered and verified',
-    timeoutMs: 180_000,
-    intervalMs: 500,
-  });
+  const dispatched = await pipe.collect(pipe.topics.dispatch, 'WEBHOOK_DELIVERY');
+  const attempts = await pipe.collect(pipe.topics.attempts, 'DELIVERY_ATTEMPT');
+  try {
+    await waitUntil(() => [...expected.keys()].every((id) => verifiedIds().has(id)), {
+      what: 'every webhook delivered and verified',
+      timeoutMs: 180_000,
+      intervalMs: 500,
+    });
+  } catch (error) {
+    // Where the missing ones stopped: never fanned out, or fanned out and not delivered.
+    const missing = [...expected.keys()].filter((id) => !verifiedIds().has(id));
+    const fannedOut = new Set(dispatched.map((d) => d.delivery_id));
+    const lastAttempt = new Map(attempts.map((a) => [a.delivery_id, `${a.outcome}/${a.tier}/${a.error_class}`]));
+    log(
+      `missing ${missing.length}: ${missing.filter((id) => !fannedOut.has(id)).length} never reached webhooks.dispatch`,
+    );
+    for (const id of missing.slice(0, 10))
+      log(`  ${id} (${expected.get(id)}): last attempt ${lastAttempt.get(id) ?? 'none'}`);
+    for (const [name, service] of services) log(`  ${name}: exit ${service.process.exitCode ?? 'running'}`);
+    throw error;
+  }
   await sleep(2_000);
 
   const confirmations = new Map<string, number>();
