@@ -1,0 +1,239 @@
+import { parseArgs } from 'node:util';
+
+/** What one benchmark run does; every count and time is bounded. */
+export interface BenchOptions {
+  /** Deliveries per measured run (baseline, all healthy, 20 % hanging). */
+  readonly records: number;
+  /** Repetitions of the baseline, all-healthy and hanging runs; the median is reported. */
+  readonly repeats: number;
+  /** Unmeasured deliveries sent first in each run, to warm the JIT, pools and the group. */
+  readonly warmup: number;
+  /** Endpoints of the throughput and hanging runs. */
+  readonly endpoints: number;
+  /** Receiver ports (distinct origins); endpoints are spread over them round-robin. */
+  readonly origins: number;
+  /** Requests in flight in the baseline; by default what the dispatcher's lanes allow. */
+  readonly concurrency: number;
+  /** `DISPATCHER_PER_ENDPOINT_CONCURRENCY`. */
+  readonly perEndpoint: number;
+  /** Partitions of the stream topics. */
+  readonly partitions: number;
+  /** Deliveries of the one-endpoint run. */
+  readonly hotRecords: number;
+  /** Target rate of the paced run, deliveries per second. */
+  readonly pacedRate: number;
+  /** Length of the paced run. */
+  readonly pacedSeconds: number;
+  /** Share of endpoints that never answer in the hanging run. */
+  readonly hangingShare: number;
+  /** `DISPATCHER_REQUEST_TIMEOUT_MS` of the hanging run. */
+  readonly hangTimeoutMs: number;
+  /** Endpoints materialised in the memory run. */
+  readonly memoryEndpoints: number;
+  /** Longest wait for one run's deliveries before it is reported as incomplete. */
+  readonly runTimeoutMs: number;
+  /** Scenarios to run, in this order. */
+  readonly scenarios: readonly Scenario[];
+  /** Busy cores (machine-wide, before a scenario) above which the benchmark waits for quiet. */
+  readonly maxBackground: number;
+  /** How long to wait for quiet before a scenario; then it runs regardless (and says so). */
+  readonly quietWaitSeconds: number;
+  /**
+   * Tries per measured run: a run during which other work kept more than `maxBackground`
+   * cores busy is discarded and repeated, up to this many times in all.
+   */
+  readonly attempts: number;
+  /** Extra dispatcher environment (`--env KEY=VALUE`), for trying its settings. */
+  readonly dispatcherEnv: Readonly<Record<string, string>>;
+  /** Where the dispatcher child writes CPU profiles (`node --cpu-prof`); none when undefined. */
+  readonly cpuProfileDir: string | undefined;
+  /** Where the results go. */
+  readonly outDir: string;
+  readonly quick: boolean;
+}
+
+/** The scenarios, in the order they run by default. */
+export const SCENARIOS = ['baseline', 'healthy', 'paced', 'hot', 'hanging', 'memory'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+const full = {
+  records: 20_000,
+  repeats: 3,
+  attempts: 3,
+  warmup: 5_000,
+  endpoints: 200,
+  hotRecords: 2_000,
+  pacedRate: 1_000,
+  pacedSeconds: 20,
+  memoryEndpoints: 10_000,
+  runTimeoutMs: 180_000,
+  quietWaitSeconds: 120,
+} as const;
+
+const quick = {
+  records: 2_000,
+  repeats: 1,
+  attempts: 1,
+  warmup: 300,
+  endpoints: 50,
+  hotRecords: 300,
+  pacedRate: 1_000,
+  pacedSeconds: 5,
+  memoryEndpoints: 2_000,
+  runTimeoutMs: 60_000,
+  quietWaitSeconds: 10,
+} as const;
+
+export const HELP = `Usage: node bench/dispatcher.ts [options]
+
+Benchmarks the webhook dispatcher against the real broker and schema registry (from
+KAFKA_BROKERS and SCHEMA_REGISTRY_URL) and a local HTTP receiver on 127.0.0.1, and
+compares it with raw undici measured in the same run. Runs the dispatcher as a child
+process on a private pipeline (its own topic prefix, subjects and group), deletes the
+topics afterwards, and writes results/dispatcher.json and results/dispatcher.md.
+
+Scenarios:
+  baseline   raw undici POSTs of the same signed bodies at the same concurrency
+  healthy    --records deliveries over --endpoints endpoints, produced at once: throughput
+  paced      --paced-rate deliveries/s for --paced-seconds: latency at that rate
+  hot        --hot-records deliveries to one endpoint, against raw undici to one endpoint
+  hanging    like healthy, but --hanging-share of the endpoints never answer
+  memory     --memory-endpoints endpoints loaded, deliveries flowing: dispatcher RSS
+
+Options:
+  --records N            deliveries per measured run          (default ${full.records}, quick ${quick.records})
+  --repeats N            repetitions of baseline, healthy, hanging; median kept (default ${full.repeats}, quick ${quick.repeats})
+  --warmup N             unmeasured deliveries before each run (default ${full.warmup}, quick ${quick.warmup})
+  --endpoints N          endpoints of the healthy/hanging runs (default ${full.endpoints}, quick ${quick.endpoints})
+  --origins N            receiver ports the endpoints spread over (default: one per endpoint, at most 200)
+  --concurrency N        baseline requests in flight (default: endpoints x per-endpoint)
+  --per-endpoint N       DISPATCHER_PER_ENDPOINT_CONCURRENCY   (default 1)
+  --partitions N         partitions of the stream topics       (default 6)
+  --hot-records N        deliveries of the one-endpoint run   (default ${full.hotRecords}, quick ${quick.hotRecords})
+  --paced-rate N         deliveries/s of the paced run         (default ${full.pacedRate})
+  --paced-seconds N      length of the paced run               (default ${full.pacedSeconds}, quick ${quick.pacedSeconds})
+  --hanging-share X      share of endpoints that never answer  (default 0.2)
+  --hang-timeout-ms N    request timeout of the hanging run    (default 2000)
+  --memory-endpoints N   endpoints of the memory run           (default ${full.memoryEndpoints}, quick ${quick.memoryEndpoints})
+  --run-timeout-ms N     longest wait for one run's deliveries (default ${full.runTimeoutMs}, quick ${quick.runTimeoutMs})
+  --max-background X     busy cores of other work tolerated before a scenario (default 0.5)
+  --quiet-wait-seconds N how long to wait for that before going on anyway (default ${full.quietWaitSeconds}, quick ${quick.quietWaitSeconds})
+  --attempts N           tries per measured run: one disturbed by more than that other work is
+                         discarded and run again                (default ${full.attempts}, quick ${quick.attempts})
+  --only a,b             run only these scenarios (baseline is added when a ratio needs it)
+  --env KEY=VALUE        extra dispatcher environment, repeatable (e.g. DISPATCHER_MAX_IN_FLIGHT=256)
+  --cpu-prof DIR         write CPU profiles of the dispatcher child into DIR
+  --out DIR              results directory                     (default bench/results)
+  --quick                small counts, for a smoke run
+  -h, --help             this text
+`;
+
+/** A usage error: the message names the option. */
+export class UsageError extends Error {}
+
+function count(name: string, raw: string | undefined, fallback: number, min = 1): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got "${raw}"`);
+  return n;
+}
+
+/** Parses the command line; `undefined` when help was asked for. */
+export function parseOptions(argv: readonly string[], benchDir: string): BenchOptions | undefined {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const v = parsed.values;
+  if (v.help === true) return undefined;
+  const isQuick = v.quick === true;
+  const base = isQuick ? quick : full;
+  const endpoints = count('endpoints', v.endpoints, base.endpoints);
+  const perEndpoint = count('per-endpoint', v['per-endpoint'], 1);
+  const share = v['hanging-share'] === undefined ? 0.2 : Number(v['hanging-share']);
+  if (!(share > 0 && share < 1))
+    throw new UsageError(`--hanging-share must be between 0 and 1, got "${v['hanging-share']}"`);
+  const maxBackground = v['max-background'] === undefined ? 0.5 : Number(v['max-background']);
+  if (!(maxBackground >= 0))
+    throw new UsageError(`--max-background must be a number >= 0, got "${v['max-background']}"`);
+  const dispatcherEnv: Record<string, string> = {};
+  for (const pair of v.env ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq < 1) throw new UsageError(`--env must be KEY=VALUE, got "${pair}"`);
+    dispatcherEnv[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  let scenarios: Scenario[] = [...SCENARIOS];
+  if (v.only !== undefined) {
+    const wanted = v.only.split(',').map((s) => s.trim());
+    for (const name of wanted) {
+      if (!(SCENARIOS as readonly string[]).includes(name))
+        throw new UsageError(`--only: unknown scenario "${name}" (known: ${SCENARIOS.join(', ')})`);
+    }
+    // The ratios are against figures of the same run: keep what they are computed from.
+    if (wanted.includes('healthy')) wanted.push('baseline');
+    if (['hanging', 'paced', 'hot'].some((name) => wanted.includes(name))) wanted.push('healthy', 'baseline');
+    scenarios = SCENARIOS.filter((s) => wanted.includes(s));
+  }
+  return {
+    records: count('records', v.records, base.records),
+    repeats: count('repeats', v.repeats, base.repeats),
+    warmup: count('warmup', v.warmup, base.warmup, 0),
+    endpoints,
+    origins: count('origins', v.origins, Math.min(endpoints, 200)),
+    concurrency: count('concurrency', v.concurrency, endpoints * perEndpoint),
+    perEndpoint,
+    partitions: count('partitions', v.partitions, 6),
+    hotRecords: count('hot-records', v['hot-records'], base.hotRecords),
+    pacedRate: count('paced-rate', v['paced-rate'], base.pacedRate),
+    pacedSeconds: count('paced-seconds', v['paced-seconds'], base.pacedSeconds),
+    hangingShare: share,
+    hangTimeoutMs: count('hang-timeout-ms', v['hang-timeout-ms'], 2_000),
+    memoryEndpoints: count('memory-endpoints', v['memory-endpoints'], base.memoryEndpoints),
+    runTimeoutMs: count('run-timeout-ms', v['run-timeout-ms'], base.runTimeoutMs, 1_000),
+    scenarios,
+    maxBackground,
+    attempts: count('attempts', v.attempts, base.attempts),
+    quietWaitSeconds: count('quiet-wait-seconds', v['quiet-wait-seconds'], base.quietWaitSeconds, 0),
+    dispatcherEnv,
+    cpuProfileDir: v['cpu-prof'],
+    outDir: v.out ?? `${benchDir}/results`,
+    quick: isQuick,
+  };
+}
+
+function parse(argv: readonly string[]) {
+  const text = { type: 'string' } as const;
+  return parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      records: text,
+      repeats: text,
+      warmup: text,
+      endpoints: text,
+      origins: text,
+      concurrency: text,
+      'per-endpoint': text,
+      partitions: text,
+      'hot-records': text,
+      'paced-rate': text,
+      'paced-seconds': text,
+      'hanging-share': text,
+      'hang-timeout-ms': text,
+      'memory-endpoints': text,
+      'run-timeout-ms': text,
+      'max-background': text,
+      'quiet-wait-seconds': text,
+      attempts: text,
+      only: text,
+      env: { type: 'string', multiple: true },
+      'cpu-prof': text,
+      out: text,
+      quick: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
