@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 
 /** Offsets `[start, end)` of one partition to read. */
 export interface ScanRange {
@@ -147,11 +147,27 @@ export async function scanTopics(options: ScanOptions): Promise<void> {
     });
     for (const [topic, partitions] of ranges) {
       for (const [partition, range] of partitions) {
-        if (ends.has(keyOf(topic, partition))) consumer.seek({ topic, partition, offset: range.start.toString() });
+        if (ends.has(keyOf(topic, partition))) await seekWhenReady(consumer, topic, partition, range.start.toString());
       }
     }
     await finished.promise;
   } finally {
     await consumer.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * `run()` resolves before kafkajs has created the consumer group, and `seek` throws until it
+ * has: retry for a few seconds.
+ */
+async function seekWhenReady(consumer: Consumer, topic: string, partition: number, offset: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      consumer.seek({ topic, partition, offset });
+      return;
+    } catch (error) {
+      if (attempt >= 100 || !/not initialized/i.test(error instanceof Error ? error.message : '')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 }
