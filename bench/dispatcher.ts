@@ -14,11 +14,10 @@ import { startReceiver } from './lib/receiver.ts';
 import { type BenchReport, evaluate, machineInfo, renderMarkdown } from './lib/report.ts';
 import {
   type BenchContext,
-  baselineScenarios,
-  hangingScenario,
-  healthyScenarios,
   makeEndpoints,
   memoryScenario,
+  pacedAndHotScenarios,
+  repeatedScenarios,
 } from './lib/scenarios.ts';
 import type { Closable } from './lib/session.ts';
 
@@ -91,6 +90,7 @@ const report: BenchReport = {
   },
   backgroundCores: {},
   discardedRuns: {},
+  repetitions: [],
   scenarios: {},
   ratios: [],
   targets: [],
@@ -133,9 +133,8 @@ const ctx: BenchContext = {
 try {
   await admin.connect();
   const healthy = makeEndpoints(ctx, opts.endpoints);
-  await baselineScenarios(ctx, healthy);
-  await healthyScenarios(ctx, healthy);
-  await hangingScenario(ctx);
+  await repeatedScenarios(ctx, healthy);
+  await pacedAndHotScenarios(ctx, healthy);
   await memoryScenario(ctx);
 } finally {
   for (const closable of open) await closable.close().catch(() => undefined);

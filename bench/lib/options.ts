@@ -59,7 +59,7 @@ export type Scenario = (typeof SCENARIOS)[number];
 const full = {
   records: 20_000,
   repeats: 3,
-  attempts: 3,
+  attempts: 4,
   warmup: 5_000,
   endpoints: 200,
   hotRecords: 2_000,
@@ -116,7 +116,7 @@ Options:
   --hang-timeout-ms N    request timeout of the hanging run    (default 2000)
   --memory-endpoints N   endpoints of the memory run           (default ${full.memoryEndpoints}, quick ${quick.memoryEndpoints})
   --run-timeout-ms N     longest wait for one run's deliveries (default ${full.runTimeoutMs}, quick ${quick.runTimeoutMs})
-  --max-background X     busy cores of other work tolerated before a scenario (default 0.5)
+  --max-background X     busy cores of other work tolerated before and during a run (default 0.4)
   --quiet-wait-seconds N how long to wait for that before going on anyway (default ${full.quietWaitSeconds}, quick ${quick.quietWaitSeconds})
   --attempts N           tries per measured run: one disturbed by more than that other work is
                          discarded and run again                (default ${full.attempts}, quick ${quick.attempts})
@@ -155,7 +155,7 @@ export function parseOptions(argv: readonly string[], benchDir: string): BenchOp
   const share = v['hanging-share'] === undefined ? 0.2 : Number(v['hanging-share']);
   if (!(share > 0 && share < 1))
     throw new UsageError(`--hanging-share must be between 0 and 1, got "${v['hanging-share']}"`);
-  const maxBackground = v['max-background'] === undefined ? 0.5 : Number(v['max-background']);
+  const maxBackground = v['max-background'] === undefined ? 0.4 : Number(v['max-background']);
   if (!(maxBackground >= 0))
     throw new UsageError(`--max-background must be a number >= 0, got "${v['max-background']}"`);
   const dispatcherEnv: Record<string, string> = {};

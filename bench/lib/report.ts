@@ -54,6 +54,8 @@ export interface BenchReport {
   readonly backgroundCores: Record<string, number | null>;
   /** Runs thrown away because other work kept too many cores busy during them, by run. */
   readonly discardedRuns: Record<string, number>;
+  /** Deliveries/s of each interleaved repetition: the ratios are medians of these pairs. */
+  readonly repetitions: { baseline: number | null; healthy: number | null; hanging: number | null }[];
   readonly scenarios: {
     baseline?: Repeated<BaselineResult> | { error: string };
     /** Raw undici to one endpoint at the per-endpoint concurrency. */
@@ -89,6 +91,16 @@ const value = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? n
 const divide = (a: number | undefined, b: number | undefined) =>
   a === undefined || b === undefined ? null : value(Math.round((a / b) * 1000) / 1000);
 
+/** The median over the repetitions of `a ÷ b` taken within each repetition; null without pairs. */
+function pairedMedian(report: BenchReport, a: 'healthy' | 'hanging', b: 'baseline' | 'healthy'): number | null {
+  const ratios = report.repetitions
+    .map((r) => (r[a] === null || r[b] === null ? undefined : (r[a] as number) / (r[b] as number)))
+    .filter((x): x is number => x !== undefined && Number.isFinite(x))
+    .sort((x, y) => x - y);
+  if (ratios.length === 0) return null;
+  return Math.round((ratios[Math.floor((ratios.length - 1) / 2)] as number) * 1000) / 1000;
+}
+
 /** The ratios to the baseline and the figures held against the targets. */
 export function evaluate(report: BenchReport): { ratios: Ratio[]; targets: TargetCheck[] } {
   const s = report.scenarios;
@@ -102,8 +114,10 @@ export function evaluate(report: BenchReport): { ratios: Ratio[]; targets: Targe
   const ratios: Ratio[] = [
     {
       name: 'dispatcher all-healthy deliveries/s ÷ baseline deliveries/s',
-      value: divide(healthy?.deliveriesPerSecond, baseline?.receiver.deliveriesPerSecond),
-      of: 'both at the receiver, first to last arrival, same endpoints and concurrency',
+      value:
+        pairedMedian(report, 'healthy', 'baseline') ??
+        divide(healthy?.deliveriesPerSecond, baseline?.receiver.deliveriesPerSecond),
+      of: 'both at the receiver, first to last arrival, same endpoints and concurrency; median of the repetitions’ ratios',
     },
     {
       name: 'dispatcher CPU per delivery ÷ baseline client CPU per request',
@@ -122,7 +136,9 @@ export function evaluate(report: BenchReport): { ratios: Ratio[]; targets: Targe
     },
   ];
   // An incomplete hanging run has no rate to compare: it would flatter the figure.
-  const fraction = hanging?.complete ? divide(hanging.deliveriesPerSecond, healthy?.deliveriesPerSecond) : null;
+  const fraction =
+    pairedMedian(report, 'hanging', 'healthy') ??
+    (hanging?.complete ? divide(hanging.deliveriesPerSecond, healthy?.deliveriesPerSecond) : null);
   const flowing = memory?.paced.dispatcherRssMaxMb;
   const peak = memory?.peakRssMb;
   const endpoints = Number(report.settings.memoryEndpoints).toLocaleString('en-US');
@@ -229,17 +245,23 @@ export function renderMarkdown(report: BenchReport): string {
     row(`memory run, paced (${num(s.memory.endpoints)} endpoints)`, s.memory.paced);
     row(`memory run, burst (${num(s.memory.endpoints)} endpoints)`, s.memory.burst);
   } else row('memory run', s.memory);
-  const repeats = [
-    ['baseline', s.baseline],
-    ['all healthy', s.healthy],
-    ['hanging', s.hanging],
-  ] as const;
-  const rates = repeats
-    .filter(([, r]) => r !== undefined && !isError(r) && r.repeatRates.length > 1)
-    .map(
-      ([name, r]) => `${name} ${(r as { repeatRates: readonly number[] }).repeatRates.map((n) => num(n)).join(', ')}`,
+  if (report.repetitions.length > 1) {
+    lines.push(
+      '',
+      'Baseline, all-healthy and hanging runs are interleaved (repetition r of each next to the others’), the',
+      'table shows the median repetition, and the ratios below are medians of ratios within a repetition:',
+      '',
+      '| repetition | baseline deliveries/s | all healthy | ÷ baseline | 20 % hanging (healthy endpoints) | ÷ all healthy |',
+      '| --- | --- | --- | --- | --- | --- |',
     );
-  if (rates.length > 0) lines.push('', `Median of repetitions; deliveries/s of each: ${rates.join('; ')}.`);
+    report.repetitions.forEach((r, i) => {
+      const over = (a: number | null, b: number | null) => (a === null || b === null ? null : a / b);
+      lines.push(
+        `| ${i + 1} | ${num(r.baseline)} | ${num(r.healthy)} | ${num(over(r.healthy, r.baseline), 3)} | ` +
+          `${num(r.hanging)} | ${num(over(r.hanging, r.healthy), 3)} |`,
+      );
+    });
+  }
   const background = Object.entries(report.backgroundCores)
     .map(([name, cores]) => `${name} ${num(cores, 2)}`)
     .join(', ');

@@ -143,92 +143,139 @@ async function quietly<T extends { readonly cpu: CpuWindow }>(
   }
 }
 
-/** Raw undici at the dispatcher's concurrency, and to one endpoint at its per-endpoint concurrency. */
-export async function baselineScenarios(ctx: BenchContext, healthy: readonly BenchEndpoint[]): Promise<void> {
+function baselineRun(
+  ctx: BenchContext,
+  label: string,
+  endpoints: readonly BenchEndpoint[],
+  spec: { records: number; warmup: number; concurrency: number },
+): Promise<BaselineResult> {
+  return quietly(ctx, label, async () => {
+    ctx.log(`${label}: raw undici, ${spec.records} deliveries at concurrency ${spec.concurrency}`);
+    const b = await runBaseline({
+      receiver: ctx.receiver,
+      endpoints,
+      ...spec,
+      timeoutMs: ctx.opts.runTimeoutMs,
+      watch: ctx.watch,
+    });
+    ctx.log(
+      `  ${b.receiver.arrived} arrived, ${b.receiver.deliveriesPerSecond}/s at the receiver, ` +
+        `p50 ${b.client.latencyMs.p50} ms, p99 ${b.client.latencyMs.p99} ms; cores busy: client ` +
+        `${b.cpu.byProcess.client}, bench ${b.cpu.byProcess.bench}, others ${b.cpu.others}`,
+    );
+    return b;
+  });
+}
+
+/** One all-healthy (or hanging) repetition: a fresh pipeline and dispatcher, warmed, then measured. */
+function dispatcherRun(
+  ctx: BenchContext,
+  label: string,
+  list: readonly BenchEndpoint[],
+  env: Record<string, string>,
+  tag: string,
+): Promise<RunResult> {
+  const answering = list.filter((e) => !e.hanging);
+  return quietly(ctx, label, (attempt) =>
+    withSession(ctx, label, list, env, async (session) => {
+      await warm(ctx, session, `${tag}warm`, (seq) => answering[seq % answering.length] as BenchEndpoint);
+      const run = await session.run({
+        tag: `${tag}x${attempt}`,
+        count: ctx.opts.records,
+        timeoutMs: ctx.opts.runTimeoutMs,
+      });
+      const hung = run.hangingRequests > 0 ? `; ${run.hangingRequests} requests hung` : '';
+      ctx.log(`  ${list.length > answering.length ? 'healthy endpoints' : 'all healthy'}: ${describe(run)}${hung}`);
+      return run;
+    }),
+  );
+}
+
+/**
+ * The baseline, all-healthy and hanging runs, interleaved: repetition r of each runs next to
+ * the others' repetition r, so that the ratios are taken between runs that saw the machine in
+ * the same state (another tenant's load comes and goes over minutes). Each dispatcher run
+ * gets a fresh pipeline and dispatcher, warmed the same way.
+ */
+export async function repeatedScenarios(ctx: BenchContext, healthy: readonly BenchEndpoint[]): Promise<void> {
   const { opts, log, report } = ctx;
   const s = report.scenarios;
   const wants = (name: Scenario) => opts.scenarios.includes(name) && !ctx.interrupted();
-  const once = (endpoints: readonly BenchEndpoint[], records: number, warmup: number, concurrency: number) =>
-    runBaseline({
-      receiver: ctx.receiver,
-      endpoints,
-      records,
-      warmup,
-      concurrency,
-      timeoutMs: opts.runTimeoutMs,
-      watch: ctx.watch,
-    });
-  const line = (b: BaselineResult) =>
-    `${b.receiver.arrived} arrived, ${b.receiver.deliveriesPerSecond}/s at the receiver, ` +
-    `p50 ${b.client.latencyMs.p50} ms, p99 ${b.client.latencyMs.p99} ms; cores busy: client ` +
-    `${b.cpu.byProcess.client}, bench ${b.cpu.byProcess.bench}, others ${b.cpu.others}`;
-  if (wants('baseline')) {
+  const hangingList = makeEndpoints(ctx, opts.endpoints, hangingPick(opts.hangingShare));
+  const hangingEnv = { DISPATCHER_REQUEST_TIMEOUT_MS: String(opts.hangTimeoutMs) };
+  const runs: { baseline: BaselineResult[]; healthy: RunResult[]; hanging: RunResult[] } = {
+    baseline: [],
+    healthy: [],
+    hanging: [],
+  };
+  const failed: Partial<Record<'baseline' | 'healthy' | 'hanging', string>> = {};
+  const attempt = async <T>(name: 'baseline' | 'healthy' | 'hanging', measure: () => Promise<T>) => {
+    if (failed[name] !== undefined || !wants(name)) return undefined;
     try {
-      const runs: BaselineResult[] = [];
-      for (let r = 0; r < opts.repeats && !ctx.interrupted(); r++) {
-        const label = `baseline ${r + 1}/${opts.repeats}`;
-        await noteBackground(ctx, label);
-        const b = await quietly(ctx, label, () => {
-          log(`${label}: raw undici, ${opts.records} deliveries at concurrency ${opts.concurrency}`);
-          return once(healthy, opts.records, opts.warmup, opts.concurrency);
-        });
-        runs.push(b);
-        log(`  ${line(b)}`);
-      }
-      s.baseline = median(runs, (b) => b.receiver.deliveriesPerSecond);
+      return await measure();
     } catch (error) {
-      s.baseline = { error: errorText(error) };
-      log(`  failed: ${errorText(error)}`);
+      failed[name] = errorText(error);
+      log(`  failed: ${failed[name]}`);
+      return undefined;
     }
+  };
+  for (let r = 0; r < opts.repeats && !ctx.interrupted(); r++) {
+    const of = `${r + 1}/${opts.repeats}`;
+    const b = await attempt('baseline', async () => {
+      await noteBackground(ctx, `baseline ${of}`);
+      const { records, warmup, concurrency } = opts;
+      return baselineRun(ctx, `baseline ${of}`, healthy, { records, warmup, concurrency });
+    });
+    const h = await attempt('healthy', () => dispatcherRun(ctx, `all healthy ${of}`, healthy, {}, `healthy${r}`));
+    const g = await attempt('hanging', () =>
+      dispatcherRun(
+        ctx,
+        `${Math.round(opts.hangingShare * 100)} % hanging ${of}`,
+        hangingList,
+        hangingEnv,
+        `hanging${r}`,
+      ),
+    );
+    if (b) runs.baseline.push(b);
+    if (h) runs.healthy.push(h);
+    if (g) runs.hanging.push(g);
+    report.repetitions.push({
+      baseline: b?.receiver.deliveriesPerSecond ?? null,
+      healthy: h?.deliveriesPerSecond ?? null,
+      hanging: g?.complete ? g.deliveriesPerSecond : null,
+    });
   }
+  const pick = <T>(name: keyof typeof runs, list: T[], rate: (run: T) => number) =>
+    failed[name] !== undefined ? { error: failed[name] } : list.length > 0 ? median(list, rate) : undefined;
+  s.baseline = pick('baseline', runs.baseline, (b) => b.receiver.deliveriesPerSecond);
+  s.healthy = pick('healthy', runs.healthy, (run) => run.deliveriesPerSecond);
+  const hanging = pick('hanging', runs.hanging, (run) => run.deliveriesPerSecond);
+  s.hanging =
+    hanging === undefined || 'error' in hanging
+      ? hanging
+      : {
+          ...hanging,
+          hangingEndpoints: hangingList.filter((e) => e.hanging).length,
+          healthyEndpoints: hangingList.filter((e) => !e.hanging).length,
+        };
+}
+
+/** One endpoint: raw undici at the per-endpoint concurrency, then the dispatcher; and the paced run. */
+export async function pacedAndHotScenarios(ctx: BenchContext, healthy: readonly BenchEndpoint[]): Promise<void> {
+  const { opts, log } = ctx;
+  const s = ctx.report.scenarios;
+  const wants = (name: Scenario) => opts.scenarios.includes(name) && !ctx.interrupted();
   if (wants('hot')) {
     try {
       const label = 'baseline, one endpoint';
       await noteBackground(ctx, label);
-      const b = await quietly(ctx, label, () => {
-        log(`${label}: raw undici, ${opts.hotRecords} deliveries at concurrency ${opts.perEndpoint}`);
-        return once(healthy.slice(0, 1), opts.hotRecords, Math.min(opts.warmup, opts.hotRecords), opts.perEndpoint);
+      s.hotBaseline = await baselineRun(ctx, label, healthy.slice(0, 1), {
+        records: opts.hotRecords,
+        warmup: Math.min(opts.warmup, opts.hotRecords),
+        concurrency: opts.perEndpoint,
       });
-      s.hotBaseline = b;
-      log(`  ${line(b)}`);
     } catch (error) {
       s.hotBaseline = { error: errorText(error) };
-      log(`  failed: ${errorText(error)}`);
-    }
-  }
-}
-
-/**
- * All healthy: each repetition gets a fresh pipeline and dispatcher warmed the same way, as
- * the hanging repetitions do, so the two are compared like for like. Then, in one more
- * dispatcher, the paced run and the one-endpoint run.
- */
-export async function healthyScenarios(ctx: BenchContext, healthy: readonly BenchEndpoint[]): Promise<void> {
-  const { opts, log } = ctx;
-  const s = ctx.report.scenarios;
-  const wants = (name: Scenario) => opts.scenarios.includes(name) && !ctx.interrupted();
-  if (wants('healthy')) {
-    try {
-      const runs: RunResult[] = [];
-      for (let r = 0; r < opts.repeats && !ctx.interrupted(); r++) {
-        const label = `all healthy ${r + 1}/${opts.repeats}`;
-        const run = await quietly(ctx, label, (attempt) =>
-          withSession(ctx, label, healthy, {}, async (session) => {
-            await warm(ctx, session, 'hwarm');
-            const measured = await session.run({
-              tag: `healthy${r}x${attempt}`,
-              count: opts.records,
-              timeoutMs: opts.runTimeoutMs,
-            });
-            log(`  all healthy: ${describe(measured)}`);
-            return measured;
-          }),
-        );
-        runs.push(run);
-      }
-      s.healthy = median(runs, (run) => run.deliveriesPerSecond);
-    } catch (error) {
-      s.healthy = { error: errorText(error) };
       log(`  failed: ${errorText(error)}`);
     }
   }
@@ -260,45 +307,6 @@ export async function healthyScenarios(ctx: BenchContext, healthy: readonly Benc
   } catch (error) {
     if (wants('paced')) s.paced ??= { error: errorText(error) };
     if (wants('hot')) s.hot ??= { error: errorText(error) };
-    log(`  failed: ${errorText(error)}`);
-  }
-}
-
-/**
- * A share of the endpoints never answers. Each repetition gets a fresh pipeline and
- * dispatcher, so every one starts with closed circuit breakers.
- */
-export async function hangingScenario(ctx: BenchContext): Promise<void> {
-  const { opts, log } = ctx;
-  if (!opts.scenarios.includes('hanging') || ctx.interrupted()) return;
-  const list = makeEndpoints(ctx, opts.endpoints, hangingPick(opts.hangingShare));
-  const healthyOnly = list.filter((e) => !e.hanging);
-  const env = { DISPATCHER_REQUEST_TIMEOUT_MS: String(opts.hangTimeoutMs) };
-  try {
-    const runs: RunResult[] = [];
-    for (let r = 0; r < opts.repeats && !ctx.interrupted(); r++) {
-      const label = `${Math.round(opts.hangingShare * 100)} % hanging ${r + 1}/${opts.repeats}`;
-      const run = await quietly(ctx, label, (attempt) =>
-        withSession(ctx, label, list, env, async (session) => {
-          await warm(ctx, session, 'gwarm', (seq) => healthyOnly[seq % healthyOnly.length] as BenchEndpoint);
-          const measured = await session.run({
-            tag: `hanging${r}x${attempt}`,
-            count: opts.records,
-            timeoutMs: opts.runTimeoutMs,
-          });
-          log(`  healthy endpoints: ${describe(measured)}; ${measured.hangingRequests} requests hung`);
-          return measured;
-        }),
-      );
-      runs.push(run);
-    }
-    ctx.report.scenarios.hanging = {
-      ...median(runs, (run) => run.deliveriesPerSecond),
-      hangingEndpoints: list.length - healthyOnly.length,
-      healthyEndpoints: healthyOnly.length,
-    };
-  } catch (error) {
-    ctx.report.scenarios.hanging = { error: errorText(error) };
     log(`  failed: ${errorText(error)}`);
   }
 }
