@@ -85,6 +85,13 @@ export function createDispatchConsumer(options: DispatchConsumerOptions): Dispat
         resumeTimers.delete(k);
       }
     }
+    // A rejoin must not leave a tier partition paused with no timer to resume it: resume
+    // those now (a head record that is not due yet simply pauses it again).
+    const stale = [...assigned].filter((k) => !resumeTimers.has(k) && tiers.has(k.split('\u0000')[0] as string));
+    for (const k of stale) {
+      const [topic, partition] = k.split('\u0000') as [string, string];
+      consumer.resume([{ topic, partitions: [Number(partition)] }]);
+    }
     metrics.pausedPartitions.set(resumeTimers.size);
     logger.info({ assigned: assigned.size }, 'partitions assigned');
   });
