@@ -83,7 +83,7 @@ export interface SendRequest {
 export interface DeliveryResult extends Classification {
   /** The response status, when a response arrived. */
   readonly status: number | undefined;
-  /** From the call to the end of the body read (monotonic clock). */
+  /** From holding a concurrency slot to the end of the body read (monotonic clock). */
   readonly durationMs: number;
   /** The `Retry-After` header exactly as received. */
   readonly retryAfter: string | undefined;
@@ -137,7 +137,7 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
 
   async function send(request: SendRequest): Promise<DeliveryResult> {
     if (closed) throw new SenderClosedError();
-    const started = performance.now();
+    let started = performance.now();
     const elapsed = (): number => Math.round((performance.now() - started) * 1000) / 1000;
 
     let endpoint: ReturnType<typeof parseEndpointUrl>;
@@ -153,6 +153,8 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
     } catch (error) {
       return failure({ outcome: DeliveryOutcome.RETRYABLE, errorClass: ErrorClass.ABORTED }, error, elapsed());
     }
+    // The attempt's own time: waiting for a slot is the sender's queue, not the endpoint.
+    started = performance.now();
 
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), request.timeoutMs ?? config.timeoutMs);

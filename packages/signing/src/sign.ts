@@ -1,6 +1,7 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
 import { NoSecretError, SigningInputError } from './errors.ts';
-import { type SecretInput, secretKey } from './secret.ts';
+import { hmacKey } from './key-cache.ts';
+import type { SecretInput } from './secret.ts';
 
 /** Header names of the Standard Webhooks signature scheme. */
 export const WebhookHeader = {
@@ -60,7 +61,7 @@ export function sign(input: SignInput): WebhookHeaders {
     throw new SigningInputError('timestamp', 'must be a non-negative integer number of seconds');
   }
   if (input.secrets.length === 0) throw new NoSecretError();
-  const keys = input.secrets.map((s, i) => secretKey(s, i));
+  const keys = input.secrets.map((s, i) => hmacKey(s, i));
   const signatures = new Set(keys.map((key) => signatureOf(key, input.id, input.timestamp, input.body)));
   return {
     'webhook-id': input.id,
@@ -75,7 +76,7 @@ export function sign(input: SignInput): WebhookHeaders {
  * UTF-8 still signs what is sent.
  */
 export function signatureOf(
-  key: Uint8Array,
+  key: Uint8Array | KeyObject,
   id: string,
   timestamp: number | string,
   body: string | Uint8Array,

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { NoSecretError, SigningInputError } from './errors.ts';
-import { type SecretInput, secretKey } from './secret.ts';
+import { hmacKey } from './key-cache.ts';
+import type { SecretInput } from './secret.ts';
 import { SIGNATURE_VERSION, signatureOf, WebhookHeader } from './sign.ts';
 
 /** Why a webhook did not verify, as a stable value. */
@@ -57,7 +58,7 @@ export function verify(input: VerifyInput): VerifyResult {
   const { toleranceSeconds } = { ...verifyDefaults, ...input };
   if (!(toleranceSeconds >= 0)) throw new SigningInputError('toleranceSeconds', 'must be zero or more');
   if (input.secrets.length === 0) throw new NoSecretError();
-  const keys = input.secrets.map((s, i) => secretKey(s, i));
+  const keys = input.secrets.map((s, i) => hmacKey(s, i));
 
   const id = single(input.headers, WebhookHeader.ID);
   const stamp = single(input.headers, WebhookHeader.TIMESTAMP);

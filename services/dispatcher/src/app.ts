@@ -90,7 +90,11 @@ export function createDispatcherApp(deps: DispatcherDeps): DispatcherApp {
     defaultLimit: { ratePerSecond: config.DISPATCHER_DEFAULT_RATE_PER_SECOND },
     clock,
   });
-  const lanes = new EndpointLanes({ perEndpoint: config.DISPATCHER_PER_ENDPOINT_CONCURRENCY });
+  // Lane tasks beyond the sender's slots would only queue inside it: cap them alike.
+  const lanes = new EndpointLanes({
+    perEndpoint: config.DISPATCHER_PER_ENDPOINT_CONCURRENCY,
+    maxRunning: config.DISPATCHER_MAX_IN_FLIGHT,
+  });
   const shutdown = new AbortController();
   const handle = createDeliveryHandler({
     codec,

@@ -24,6 +24,20 @@ export interface TierContext {
 /** What became of a record: finished (its offset may be committed) or abandoned on shutdown. */
 export type HandleResult = 'finished' | 'abandoned';
 
+/**
+ * A record whose attempt is over: the endpoint's lane is free for its next record, while the
+ * writes that route this one (retry tier, DLQ, attempts log) may still be on their way.
+ * `done` resolves once the broker has them all; only then may the offset be committed.
+ */
+export interface Settlement {
+  readonly done: Promise<HandleResult>;
+}
+
+const settled = (result: HandleResult): Settlement => ({ done: Promise.resolve(result) });
+const afterWrites = (...writes: Promise<unknown>[]): Settlement => ({
+  done: Promise.all(writes).then(() => 'finished' as const),
+});
+
 /** Everything {@link createDeliveryHandler} needs. */
 export interface DeliveryHandlerDeps {
   readonly codec: ContractCodec;
@@ -76,7 +90,12 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
     metrics.deadLetters.inc({ reason });
   }
 
-  return async function handle(record: InboundRecord, tier: TierContext): Promise<HandleResult> {
+  /**
+   * Takes one record through its attempt. Resolves when the endpoint's lane may move on (the
+   * HTTP outcome is known, or no request is to be made); the returned settlement's `done`
+   * resolves once the record has reached its destination.
+   */
+  return async function handle(record: InboundRecord, tier: TierContext): Promise<Settlement> {
     const state = readRetryState(record.source.headers);
     const now = clock.now();
     const decoded = await decode(record);
@@ -85,25 +104,23 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
         { topic: record.source.topic, offset: record.source.offset, code: decoded.code },
         'poison record',
       );
-      await park(
-        record,
-        {
-          attempts: state.attempts,
-          failedAtMs: now,
-          status: undefined,
-          errorClass: decoded.code,
-          error: decoded.message,
-        },
-        DeadLetterReason.POISON_RECORD,
+      return afterWrites(
+        park(
+          record,
+          {
+            attempts: state.attempts,
+            failedAtMs: now,
+            status: undefined,
+            errorClass: decoded.code,
+            error: decoded.message,
+          },
+          DeadLetterReason.POISON_RECORD,
+        ),
       );
-      return 'finished';
     }
     const delivery = decoded;
-    const log = deps.logger.child({
-      deliveryId: delivery.delivery_id,
-      endpointId: delivery.endpoint_id,
-      paymentId: delivery.payment_id,
-    });
+    // Log fields rather than a child logger: most deliveries log nothing.
+    const ids = { deliveryId: delivery.delivery_id, endpointId: delivery.endpoint_id, paymentId: delivery.payment_id };
     const noRequest = (errorClass: string, error: string): FailureFacts => ({
       attempts: state.attempts,
       failedAtMs: now,
@@ -114,17 +131,22 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
 
     const endpoint = directory.get(delivery.endpoint_id);
     if (endpoint === undefined) {
-      await park(record, noRequest('ENDPOINT_UNKNOWN', 'no such endpoint'), DeadLetterReason.ENDPOINT_UNKNOWN);
-      return 'finished';
+      return afterWrites(
+        park(record, noRequest('ENDPOINT_UNKNOWN', 'no such endpoint'), DeadLetterReason.ENDPOINT_UNKNOWN),
+      );
     }
     if (!endpoint.enabled) {
       const why = endpoint.disabled_reason ?? 'disabled';
-      await park(record, noRequest('ENDPOINT_DISABLED', why), DeadLetterReason.ENDPOINT_DISABLED);
-      return 'finished';
+      return afterWrites(park(record, noRequest('ENDPOINT_DISABLED', why), DeadLetterReason.ENDPOINT_DISABLED));
     }
 
-    // The next tier: after the one this record was read from, or the last one again.
-    const scheduleNext = async (failure: FailureFacts, reason: string, retryAfterMs?: number) => {
+    // The next tier: after the one this record was read from, or the last one again. Says
+    // when the next attempt is due (undefined: the DLQ instead) and starts the write.
+    const scheduleNext = (
+      failure: FailureFacts,
+      reason: string,
+      retryAfterMs?: number,
+    ): { dueAtMs: number | undefined; written: Promise<void> } => {
       // Tiers visited so far (a record without the header, e.g. a replay, counts its tier).
       const hops = state.hops ?? tier.index + 1;
       const step = nextStep({
@@ -138,42 +160,35 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
       if (step.kind === 'dead-letter') {
         const deadReason =
           reason === 'circuit_open' ? DeadLetterReason.CIRCUIT_OPEN : DeadLetterReason.RETRIES_EXHAUSTED;
-        await park(record, failure, deadReason);
-        return undefined;
+        return { dueAtMs: undefined, written: park(record, failure, deadReason) };
       }
       const next = topics.retry[step.tierIndex];
       if (next === undefined) throw new Error(`retry tier ${step.tierIndex} is not configured`);
-      await router.retry(record, failure, {
-        topic: next.topic,
-        tier: next.label,
-        hops: hops + 1,
-        dueAtMs: step.dueAtMs,
-      });
-      metrics.retriesScheduled.inc({ tier: next.label, reason });
-      return step.dueAtMs;
+      const written = router
+        .retry(record, failure, { topic: next.topic, tier: next.label, hops: hops + 1, dueAtMs: step.dueAtMs })
+        .then(() => metrics.retriesScheduled.inc({ tier: next.label, reason }));
+      return { dueAtMs: step.dueAtMs, written };
     };
 
     const breaker = deps.breakers.get(endpoint.endpoint_id);
     if (!breaker.tryAcquire()) {
-      await scheduleNext(noRequest('circuit_open', 'circuit open: no request sent'), 'circuit_open');
-      return 'finished';
+      return afterWrites(
+        scheduleNext(noRequest('circuit_open', 'circuit open: no request sent'), 'circuit_open').written,
+      );
     }
 
     const secrets = activeSecrets(endpoint.secrets, now);
     if (secrets.length === 0) {
-      await park(
-        record,
-        noRequest('NO_ACTIVE_SECRET', 'no signing secret is active'),
-        DeadLetterReason.NO_ACTIVE_SECRET,
+      return afterWrites(
+        park(record, noRequest('NO_ACTIVE_SECRET', 'no signing secret is active'), DeadLetterReason.NO_ACTIVE_SECRET),
       );
-      return 'finished';
     }
 
     // Shape load per endpoint; only this endpoint's lane waits.
     const limit = endpoint.rate_limit_per_second === null ? null : { ratePerSecond: endpoint.rate_limit_per_second };
     for (let wait = deps.buckets.tryTake(endpoint.endpoint_id, limit); wait > 0; ) {
       await sleep(wait, undefined, { signal: deps.signal }).catch(() => undefined);
-      if (deps.signal.aborted) return 'abandoned';
+      if (deps.signal.aborted) return settled('abandoned');
       wait = deps.buckets.tryTake(endpoint.endpoint_id, limit);
     }
 
@@ -198,7 +213,7 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
     } finally {
       metrics.inFlight.dec();
     }
-    if (deps.signal.aborted && result.outcome !== DeliveryOutcome.DELIVERED) return 'abandoned';
+    if (deps.signal.aborted && result.outcome !== DeliveryOutcome.DELIVERED) return settled('abandoned');
 
     metrics.deliveries.inc({ outcome: result.outcome, tier: tier.label });
     metrics.latency.observe({ outcome: result.outcome }, result.durationMs / 1000);
@@ -217,53 +232,59 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
     let outcome: DeliveryAttempt['outcome'] =
       ATTEMPT_OUTCOME[result.outcome as keyof typeof ATTEMPT_OUTCOME] ?? 'DEAD_LETTERED';
     let nextAttemptAt: number | null = null;
+    const writes: Promise<unknown>[] = [];
 
     switch (result.outcome) {
       case DeliveryOutcome.DELIVERED:
-        log.debug({ status: result.status, attempt: failure.attempts }, 'delivered');
+        if (deps.logger.isLevelEnabled('debug'))
+          deps.logger.debug({ ...ids, status: result.status, attempt: failure.attempts }, 'delivered');
         break;
       case DeliveryOutcome.GONE:
-        log.warn('endpoint answered 410 Gone; disabling it');
-        await directory.disable(endpoint, 'the endpoint answered 410 Gone');
+        deps.logger.warn(ids, 'endpoint answered 410 Gone; disabling it');
+        // Disabled locally at once, so this endpoint's next record is not sent.
+        writes.push(directory.disable(endpoint, 'the endpoint answered 410 Gone'));
         metrics.endpointsDisabled.inc();
-        await park(record, failure, DeadLetterReason.ENDPOINT_GONE);
+        writes.push(park(record, failure, DeadLetterReason.ENDPOINT_GONE));
         break;
       case DeliveryOutcome.REFUSED:
-        log.warn({ errorClass: result.errorClass }, 'endpoint URL refused; no request sent');
-        await park(record, { ...failure, attempts: state.attempts }, DeadLetterReason.UNSAFE_URL);
+        deps.logger.warn({ ...ids, errorClass: result.errorClass }, 'endpoint URL refused; no request sent');
+        writes.push(park(record, { ...failure, attempts: state.attempts }, DeadLetterReason.UNSAFE_URL));
         break;
       default: {
         const reason = result.outcome === DeliveryOutcome.THROTTLED ? 'throttled' : 'failure';
-        const due = await scheduleNext(failure, reason, result.retryAfterMs);
-        if (due !== undefined) {
+        const next = scheduleNext(failure, reason, result.retryAfterMs);
+        writes.push(next.written);
+        if (next.dueAtMs !== undefined) {
           outcome = 'RETRY_SCHEDULED';
-          nextAttemptAt = due;
+          nextAttemptAt = next.dueAtMs;
         }
-        log.info(
-          { status: result.status, errorClass: result.errorClass, attempt: failure.attempts, nextAttemptAt },
+        deps.logger.info(
+          { ...ids, status: result.status, errorClass: result.errorClass, attempt: failure.attempts, nextAttemptAt },
           'delivery failed',
         );
       }
     }
 
     if (result.outcome !== DeliveryOutcome.REFUSED) {
-      await router.attempt({
-        delivery_id: delivery.delivery_id,
-        event_id: delivery.event_id,
-        payment_id: delivery.payment_id,
-        endpoint_id: delivery.endpoint_id,
-        attempt: failure.attempts,
-        tier: tier.label,
-        outcome,
-        status_code: result.status ?? null,
-        duration_ms: Math.round(result.durationMs),
-        error_class: result.outcome === DeliveryOutcome.DELIVERED ? null : result.errorClass,
-        error_message: result.outcome === DeliveryOutcome.DELIVERED ? null : (failure.error ?? null),
-        attempted_at: sentAt,
-        next_attempt_at: nextAttemptAt,
-      });
+      writes.push(
+        router.attempt({
+          delivery_id: delivery.delivery_id,
+          event_id: delivery.event_id,
+          payment_id: delivery.payment_id,
+          endpoint_id: delivery.endpoint_id,
+          attempt: failure.attempts,
+          tier: tier.label,
+          outcome,
+          status_code: result.status ?? null,
+          duration_ms: Math.round(result.durationMs),
+          error_class: result.outcome === DeliveryOutcome.DELIVERED ? null : result.errorClass,
+          error_message: result.outcome === DeliveryOutcome.DELIVERED ? null : (failure.error ?? null),
+          attempted_at: sentAt,
+          next_attempt_at: nextAttemptAt,
+        }),
+      );
     }
-    return 'finished';
+    return afterWrites(...writes);
   };
 }
 

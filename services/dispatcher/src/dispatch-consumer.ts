@@ -1,7 +1,7 @@
 import type { PipelineTopics } from '@payhook/contracts';
 import type { Clock, Logger } from '@payhook/runtime';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import type { DeliveryHandler, TierContext } from './delivery-handler.ts';
+import type { DeliveryHandler, Settlement, TierContext } from './delivery-handler.ts';
 import type { EndpointLanes } from './endpoint-lanes.ts';
 import { readRetryState } from './headers.ts';
 import type { DispatcherMetrics } from './metrics.ts';
@@ -59,6 +59,8 @@ export function createDispatchConsumer(options: DispatchConsumerOptions): Dispat
   const progress = new Map<string, PartitionProgress>();
   const resumeTimers = new Map<string, NodeJS.Timeout>();
   const waiters = new Set<() => void>();
+  /** Records past their attempt whose routing writes are not yet acknowledged. */
+  const settling = new Set<Promise<void>>();
   let joined = false;
   let stopping = false;
   const subscribed = () => [topics.dispatch, ...topics.retry.map((t) => t.topic)];
@@ -179,17 +181,29 @@ export function createDispatchConsumer(options: DispatchConsumerOptions): Dispat
         value: message.value,
       };
       metrics.buffered.inc();
+      // Unfinished on purpose after a failure: it is not committed, so it is read again.
+      const failed = (error: unknown) =>
+        logger.error({ err: error, topic, partition, offset: message.offset }, 'delivery failed unexpectedly');
       lanes.submit(message.key?.toString('utf8') ?? '', async () => {
         metrics.buffered.dec();
+        let settlement: Settlement;
         try {
-          const result = await options.handle(record, tier ?? dispatchTier);
-          if (result === 'finished') current.finish(offset);
+          settlement = await options.handle(record, tier ?? dispatchTier);
         } catch (error) {
-          // Unfinished on purpose: it is not committed, so it is read again after a restart.
-          logger.error({ err: error, topic, partition, offset: message.offset }, 'delivery failed unexpectedly');
-        } finally {
+          failed(error);
           wake();
+          return;
         }
+        // The lane moves on; the offset is finished once the routing writes are acknowledged.
+        const done = settlement.done
+          .then((result) => {
+            if (result === 'finished') current.finish(offset);
+          }, failed)
+          .finally(() => {
+            settling.delete(done);
+            wake();
+          });
+        settling.add(done);
       });
     }
   }
@@ -219,7 +233,10 @@ export function createDispatchConsumer(options: DispatchConsumerOptions): Dispat
       // 2. Let in-flight deliveries finish, up to the deadline; then abort the rest, which
       //    stay uncommitted and are delivered again by whoever owns the partition next.
       const drained = await Promise.race([
-        lanes.idle().then(() => true),
+        lanes
+          .idle()
+          .then(() => Promise.all([...settling]))
+          .then(() => true),
         new Promise<boolean>((resolve) => setTimeout(() => resolve(false), deadlineMs).unref()),
       ]);
       if (!drained) {
@@ -230,6 +247,7 @@ export function createDispatchConsumer(options: DispatchConsumerOptions): Dispat
         abortInFlight();
         await lanes.idle();
       }
+      await Promise.all([...settling]);
       // 3. Commit what finished, then leave the group.
       clearInterval(commitTimer);
       await committing;

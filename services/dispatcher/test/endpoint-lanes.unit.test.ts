@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { EndpointLanes } from '../src/endpoint-lanes.ts';
+
+/** A task that runs until its `finish` is called, recording when it started. */
+function gate(log: string[], name: string) {
+  let finish!: () => void;
+  const done = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  return {
+    task: async () => {
+      log.push(name);
+      await done;
+    },
+    finish,
+  };
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('endpoint lanes', () => {
+  it('runs one endpoint in order, one at a time, and other endpoints beside it', async () => {
+    const lanes = new EndpointLanes();
+    const log: string[] = [];
+    const a1 = gate(log, 'a1');
+    const a2 = gate(log, 'a2');
+    const b1 = gate(log, 'b1');
+    lanes.submit('a', a1.task);
+    lanes.submit('a', a2.task);
+    lanes.submit('b', b1.task);
+    await settle();
+    assert.deepEqual(log, ['a1', 'b1']);
+    assert.equal(lanes.running, 2);
+    assert.equal(lanes.queued, 1);
+    a1.finish();
+    await settle();
+    assert.deepEqual(log, ['a1', 'b1', 'a2']);
+    a2.finish();
+    b1.finish();
+    await lanes.idle();
+    assert.equal(lanes.endpoints, 0);
+  });
+
+  it('caps running tasks overall and lets waiting endpoints take turns', async () => {
+    const lanes = new EndpointLanes({ perEndpoint: 2, maxRunning: 2 });
+    const log: string[] = [];
+    const tasks = new Map<string, ReturnType<typeof gate>>();
+    for (const name of ['hot1', 'hot2', 'hot3', 'hot4', 'q1', 'r1']) {
+      const g = gate(log, name);
+      tasks.set(name, g);
+      lanes.submit(name.slice(0, -1), g.task);
+    }
+    await settle();
+    assert.deepEqual(log, ['hot1', 'hot2']);
+    assert.equal(lanes.running, 2);
+    tasks.get('hot1')?.finish();
+    await settle();
+    // The quiet endpoints were waiting in line before the hot one's next turn.
+    assert.deepEqual(log, ['hot1', 'hot2', 'q1']);
+    tasks.get('hot2')?.finish();
+    await settle();
+    assert.deepEqual(log, ['hot1', 'hot2', 'q1', 'r1']);
+    tasks.get('q1')?.finish();
+    tasks.get('r1')?.finish();
+    await settle();
+    assert.deepEqual(log, ['hot1', 'hot2', 'q1', 'r1', 'hot3', 'hot4']);
+    assert.equal(lanes.running, 2);
+    tasks.get('hot3')?.finish();
+    tasks.get('hot4')?.finish();
+    await lanes.idle();
+    assert.equal(lanes.running, 0);
+    assert.equal(lanes.queued, 0);
+  });
+
+  it('keeps going when a task rejects', async () => {
+    const lanes = new EndpointLanes({ maxRunning: 1 });
+    let ran = 0;
+    lanes.submit('a', () => Promise.reject(new Error('boom')));
+    lanes.submit('a', async () => {
+      ran++;
+    });
+    await lanes.idle();
+    assert.equal(ran, 1);
+  });
+
+  it('refuses nonsense limits', () => {
+    assert.throws(() => new EndpointLanes({ perEndpoint: 0 }), /perEndpoint/);
+    assert.throws(() => new EndpointLanes({ maxRunning: 1.5 }), /maxRunning/);
+  });
+});
