@@ -83,6 +83,7 @@ const report: BenchReport = {
     retryTiers: '30m (a failed delivery stays parked for the rest of the run)',
     quick: opts.quick,
     scenarios: opts.scenarios.join(', '),
+    dispatcherNodeFlags: opts.nodeFlags.join(' ') || 'none',
     dispatcherEnv:
       Object.entries(opts.dispatcherEnv)
         .map(([k, v]) => `${k}=${v}`)

@@ -26,6 +26,8 @@ export interface DispatcherProcess {
 export interface StartDispatcherOptions {
   /** The dispatcher's whole environment on top of this process's. */
   readonly env: Record<string, string>;
+  /** Node flags before the script (heap sizes, say). @defaultValue none */
+  readonly nodeFlags?: readonly string[];
   /** Writes a CPU profile into this directory when the process exits. */
   readonly cpuProfileDir?: string | undefined;
   /** Until `/readyz` answers 200 (endpoints loaded, group joined). @defaultValue 90_000 */
@@ -46,7 +48,10 @@ async function freePort(): Promise<number> {
 
 /** Spawns the dispatcher and waits until its `/readyz` answers 200. */
 export async function startDispatcher(options: StartDispatcherOptions): Promise<DispatcherProcess> {
-  const execArgv = options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`];
+  const execArgv = [
+    ...(options.nodeFlags ?? []),
+    ...(options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`]),
+  ];
   // Chosen here rather than read from its logs: the health port is all the benchmark needs.
   const healthPort = await freePort();
   const child: ChildProcess = spawn(process.execPath, [...execArgv, DISPATCHER_MAIN], {

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parse as parseYaml } from 'yaml';
 
 /** What one benchmark run does; every count and time is bounded. */
 export interface BenchOptions {
@@ -45,6 +47,8 @@ export interface BenchOptions {
   readonly attempts: number;
   /** Extra dispatcher environment (`--env KEY=VALUE`), for trying its settings. */
   readonly dispatcherEnv: Readonly<Record<string, string>>;
+  /** Node flags of the dispatcher child: by default those of its Kubernetes manifest. */
+  readonly nodeFlags: readonly string[];
   /** Where the dispatcher child writes CPU profiles (`node --cpu-prof`); none when undefined. */
   readonly cpuProfileDir: string | undefined;
   /** Where the results go. */
@@ -122,11 +126,25 @@ Options:
                          discarded and run again                (default ${full.attempts}, quick ${quick.attempts})
   --only a,b             run only these scenarios (baseline is added when a ratio needs it)
   --env KEY=VALUE        extra dispatcher environment, repeatable (e.g. DISPATCHER_MAX_IN_FLIGHT=256)
+  --node-flags "F ..."   node flags of the dispatcher (default: those of deploy/k8s/dispatcher.yaml;
+                         "" for none)
   --cpu-prof DIR         write CPU profiles of the dispatcher child into DIR
   --out DIR              results directory                     (default bench/results)
   --quick                small counts, for a smoke run
   -h, --help             this text
 `;
+
+/** The node flags the Kubernetes manifest runs the dispatcher with (between `node` and its script). */
+export function deployedNodeFlags(): string[] {
+  const manifest = parseYaml(readFileSync(new URL('../../deploy/k8s/dispatcher.yaml', import.meta.url), 'utf8')) as {
+    spec: { template: { spec: { containers: { command?: string[] }[] } } };
+  };
+  const command = manifest.spec.template.spec.containers[0]?.command ?? [];
+  return command.slice(
+    1,
+    command.findIndex((arg) => arg.endsWith('.ts')),
+  );
+}
 
 /** A usage error: the message names the option. */
 export class UsageError extends Error {}
@@ -197,6 +215,7 @@ export function parseOptions(argv: readonly string[], benchDir: string): BenchOp
     attempts: count('attempts', v.attempts, base.attempts),
     quietWaitSeconds: count('quiet-wait-seconds', v['quiet-wait-seconds'], base.quietWaitSeconds, 0),
     dispatcherEnv,
+    nodeFlags: v['node-flags'] === undefined ? deployedNodeFlags() : v['node-flags'].split(/\s+/).filter(Boolean),
     cpuProfileDir: v['cpu-prof'],
     outDir: v.out ?? `${benchDir}/results`,
     quick: isQuick,
@@ -231,6 +250,7 @@ function parse(argv: readonly string[]) {
       only: text,
       env: { type: 'string', multiple: true },
       'cpu-prof': text,
+      'node-flags': text,
       out: text,
       quick: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },

@@ -283,9 +283,9 @@ export function renderMarkdown(report: BenchReport): string {
       '## Inside the dispatcher',
       '',
       'From its own `/metrics`, sampled once a second during each run. The attempt duration is the',
-      'sender’s own histogram, which starts before the sender’s concurrency slot is granted.',
+      'sender’s own histogram, from holding a concurrency slot to the end of the response.',
       '',
-      '| run | attempt duration mean ms (slot wait + request) | event-loop delay p50 / worst p99 ms | GC share | heap used / reserved max MiB | RSS max MiB | produced/s |',
+      '| run | attempt duration mean ms | event-loop delay p50 / worst p99 ms | GC share | heap used / reserved max MiB | RSS max MiB | produced/s |',
       '| --- | --- | --- | --- | --- | --- | --- |',
     );
     for (const [name, r] of runs) {
@@ -322,8 +322,9 @@ export function renderMarkdown(report: BenchReport): string {
       '',
       `Every delivery to one endpoint, ${perEndpoint} in flight: each delivery holds its lane ${num(laneMs, 2)} ms ` +
         `(1000 ÷ deliveries/s × in flight), of which the attempt itself takes ${num(h.attemptDurationMeanMs, 2)} ms ` +
-        '(the sender’s own histogram). The rest is spent on the lane outside the request: decoding, signing, and ' +
-        'waiting for the attempt record (and any retry record) to be acknowledged by the broker.',
+        '(the sender’s own histogram). The rest is spent on the lane outside the request: waiting for the ' +
+        'record to be fetched and handed over, decoding, the token bucket and signing. The attempt record and any ' +
+        'retry record are written after the lane moves on; the offset is committed once the broker has them.',
       '',
     );
   }

@@ -94,6 +94,7 @@ async function withSession<T>(
     receiver: ctx.receiver,
     endpoints: list,
     env: { DISPATCHER_PER_ENDPOINT_CONCURRENCY: String(opts.perEndpoint), ...opts.dispatcherEnv, ...env },
+    nodeFlags: opts.nodeFlags,
     cpuProfileDir: opts.cpuProfileDir,
     watch: ctx.watch,
     track: ctx.open,

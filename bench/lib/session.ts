@@ -81,6 +81,7 @@ export interface SessionOptions {
   readonly endpoints: readonly BenchEndpoint[];
   /** Added to (and overriding) the base dispatcher environment. */
   readonly env?: Record<string, string>;
+  readonly nodeFlags?: readonly string[];
   readonly cpuProfileDir?: string | undefined;
   /** Other processes whose CPU use is reported with the dispatcher's (the broker, the registry). */
   readonly watch?: Readonly<Record<string, number | undefined>>;
@@ -123,6 +124,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
         DISPATCHER_DEFAULT_RATE_PER_SECOND: '1000000',
         ...options.env,
       },
+      ...(options.nodeFlags === undefined ? {} : { nodeFlags: options.nodeFlags }),
       cpuProfileDir: options.cpuProfileDir,
     });
   } catch (error) {

@@ -205,6 +205,32 @@ describe('deploy/k8s agrees with the code', () => {
     }
   });
 
+  it('runs the dispatcher with a heap that fits its memory limit, and compose with the same flags', () => {
+    const flagsOf = (command: readonly string[]) =>
+      command.slice(
+        1,
+        command.findIndex((arg) => arg.endsWith('.ts')),
+      );
+    const mib = (flags: readonly string[], name: string) =>
+      Number(flags.find((f) => f.startsWith(`--${name}=`))?.split('=')[1] ?? Number.NaN);
+    const compose = parseAllDocuments(
+      readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8'),
+    )[0]?.toJS() as {
+      services: Record<string, { command?: string[] }>;
+    };
+    for (const { container } of of('dispatcher')) {
+      const flags = flagsOf(container.command ?? []);
+      const oldSpace = mib(flags, 'max-old-space-size');
+      const semiSpace = mib(flags, 'max-semi-space-size');
+      assert.ok(oldSpace > 0 && semiSpace > 0, `${container.name}: heap flags ${flags.join(' ')}`);
+      // The young generation reserves three semi-spaces; code, buffers and the runtime about 160 MiB more.
+      const limit = container.resources?.limits?.memory ?? '';
+      assert.match(limit, /^\d+Mi$/, `${container.name}: memory limit in Mi`);
+      assert.ok(oldSpace + 3 * semiSpace + 160 <= Number.parseInt(limit, 10), `${container.name}: heap fits ${limit}`);
+      assert.deepEqual(flagsOf(compose.services.dispatcher?.command ?? []), flags, 'docker-compose.yml dispatcher');
+    }
+  });
+
   it('keeps development-only settings out', () => {
     for (const { container } of allContainers)
       assert.equal(environmentOf(container).DISPATCHER_DEV_ALLOW_LIST, undefined, container.name);

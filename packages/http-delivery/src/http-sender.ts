@@ -2,13 +2,17 @@ import { performance } from 'node:perf_hooks';
 import { parseRetryAfter } from '@payhook/retry';
 import { type Clock, PayhookError, systemClock } from '@payhook/runtime';
 import { Agent, buildConnector, type Dispatcher } from 'undici';
+import { followAbort } from './abort-fanout.ts';
 import { createDevAllowList } from './allow-list.ts';
 import { SenderClosedError } from './errors.ts';
 import { type Connector, createGuardedConnector } from './guarded-connector.ts';
 import { type Classification, classifyError, classifyStatus, DeliveryOutcome, ErrorClass } from './outcome.ts';
 import { type Resolve, systemResolve } from './resolver.ts';
 import { createSemaphore } from './semaphore.ts';
-import { parseEndpointUrl } from './url-policy.ts';
+import { type EndpointUrl, parseEndpointUrl } from './url-policy.ts';
+
+/** Endpoint URLs whose checked form is kept; past this the cache starts afresh. */
+const MAX_CACHED_URLS = 50_000;
 
 /** Options of {@link createHttpSender}. */
 export interface HttpSenderOptions {
@@ -134,15 +138,27 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
   });
   const slots = createSemaphore(config.maxConcurrent);
   let closed = false;
+  // The same few URLs are sent to again and again: check each once (the allow-list is fixed).
+  const checkedUrls = new Map<string, EndpointUrl>();
+  const checkedUrl = (raw: string | URL): EndpointUrl => {
+    const key = String(raw);
+    let checked = checkedUrls.get(key);
+    if (checked === undefined) {
+      checked = parseEndpointUrl(key, allowList);
+      if (checkedUrls.size >= MAX_CACHED_URLS) checkedUrls.clear();
+      checkedUrls.set(key, checked);
+    }
+    return checked;
+  };
 
   async function send(request: SendRequest): Promise<DeliveryResult> {
     if (closed) throw new SenderClosedError();
     let started = performance.now();
     const elapsed = (): number => Math.round((performance.now() - started) * 1000) / 1000;
 
-    let endpoint: ReturnType<typeof parseEndpointUrl>;
+    let endpoint: EndpointUrl;
     try {
-      endpoint = parseEndpointUrl(request.url, allowList);
+      endpoint = checkedUrl(request.url);
     } catch (error) {
       return failure(classifyError(error), error, elapsed());
     }
@@ -156,12 +172,18 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
     // The attempt's own time: waiting for a slot is the sender's queue, not the endpoint.
     started = performance.now();
 
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), request.timeoutMs ?? config.timeoutMs);
-    const signal = request.signal === undefined ? deadline.signal : AbortSignal.any([deadline.signal, request.signal]);
-    // Our own aborts surface as undici or DOM abort errors; the signals say which one fired.
+    // One controller per attempt, aborted by the whole-attempt deadline or the caller's signal.
+    const attempt = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      attempt.abort();
+    }, request.timeoutMs ?? config.timeoutMs);
+    const unfollow = request.signal === undefined ? undefined : followAbort(request.signal, attempt);
+    const signal = attempt.signal;
+    // Our own aborts surface as undici or DOM abort errors; the flags say which one fired.
     const stopped = (): Classification | undefined => {
-      if (deadline.signal.aborted) return { outcome: DeliveryOutcome.RETRYABLE, errorClass: ErrorClass.TIMEOUT_TOTAL };
+      if (timedOut) return { outcome: DeliveryOutcome.RETRYABLE, errorClass: ErrorClass.TIMEOUT_TOTAL };
       if (request.signal?.aborted) return { outcome: DeliveryOutcome.RETRYABLE, errorClass: ErrorClass.ABORTED };
       return undefined;
     };
@@ -201,6 +223,7 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
       };
     } finally {
       clearTimeout(timer);
+      unfollow?.();
       release();
     }
   }
@@ -246,8 +269,12 @@ function safeMessage(errorClass: ErrorClass, error: unknown): string {
   return facts.length > 0 ? `${errorClass} (${facts.join(' ')})` : errorClass;
 }
 
-function withoutHost(headers: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'host'));
+function withoutHost(headers: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  for (const name in headers) {
+    if (name.length === 4 && name.toLowerCase() === 'host')
+      return Object.fromEntries(Object.entries(headers).filter(([other]) => other.toLowerCase() !== 'host'));
+  }
+  return headers;
 }
 
 function firstHeader(value: string | string[] | undefined): string | undefined {
