@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml } from 'yaml';
+import { parseAllDocuments } from 'yaml';
+
+interface Container {
+  readonly command?: string[];
+}
 
 /** What one benchmark run does; every count and time is bounded. */
 export interface BenchOptions {
@@ -136,10 +140,12 @@ Options:
 
 /** The node flags the Kubernetes manifest runs the dispatcher with (between `node` and its script). */
 export function deployedNodeFlags(): string[] {
-  const manifest = parseYaml(readFileSync(new URL('../../deploy/k8s/dispatcher.yaml', import.meta.url), 'utf8')) as {
-    spec: { template: { spec: { containers: { command?: string[] }[] } } };
-  };
-  const command = manifest.spec.template.spec.containers[0]?.command ?? [];
+  const text = readFileSync(new URL('../../deploy/k8s/dispatcher.yaml', import.meta.url), 'utf8');
+  const deployment = parseAllDocuments(text)
+    .map((doc) => doc.toJS() as { kind?: string; spec?: { template?: { spec?: { containers?: Container[] } } } })
+    .find((doc) => doc?.kind === 'Deployment');
+  const command = deployment?.spec?.template?.spec?.containers?.[0]?.command ?? [];
+  if (command.length === 0) throw new Error('deploy/k8s/dispatcher.yaml: no Deployment with a command');
   return command.slice(
     1,
     command.findIndex((arg) => arg.endsWith('.ts')),
