@@ -130,7 +130,7 @@ Options:
                          discarded and run again                (default ${full.attempts}, quick ${quick.attempts})
   --only a,b             run only these scenarios (baseline is added when a ratio needs it)
   --env KEY=VALUE        extra dispatcher environment, repeatable (e.g. DISPATCHER_MAX_IN_FLIGHT=256)
-  --node-flags "F ..."   node flags of the dispatcher (default: those of deploy/k8s/dispatcher.yaml;
+  --node-flags="F ..."   node flags of the dispatcher (default: those of deploy/k8s/dispatcher.yaml;
                          "" for none)
   --cpu-prof DIR         write CPU profiles of the dispatcher child into DIR
   --out DIR              results directory                     (default bench/results)
