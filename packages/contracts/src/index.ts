@@ -1,6 +1,7 @@
 export { Contract, type ContractKey, type ContractSpec, contractForTopic } from './catalog.ts';
 export { Chain, type ChainInfo, type ChainKey, chainById, KNOWN_CHAINS, type KnownChainId } from './chains.ts';
 export { type ContractCodec, createContractCodec, WIRE_HEADER_BYTES } from './codec.ts';
+export { DeliveryHeader } from './delivery-headers.ts';
 export { contractsEnv } from './env.ts';
 export { ContractError, ContractErrorCode } from './errors.ts';
 export {

@@ -7,6 +7,7 @@ export {
 } from './batching-producer.ts';
 export { createKafkaClient, type KafkaClientOptions, silenceKafkajsTimerWarning } from './client.ts';
 export { kafkaEnv, kafkaEnvSchema } from './env.ts';
+export { headerText } from './headers.ts';
 export { connectTransactional, createIdempotentProducer, createTransactionalProducer } from './producer.ts';
 export { ensureTopics, type ProvisionReport, readTopicConfigs } from './provision.ts';
 export {
@@ -16,4 +17,12 @@ export {
   TableReaderErrorCode,
   type TableReaderOptions,
 } from './table-reader.ts';
+export {
+  type ScanBatch,
+  type ScanOptions,
+  type ScanRange,
+  type ScanRanges,
+  type ScanVerdict,
+  scanTopics,
+} from './topic-scan.ts';
 export { type PipelineTopicOptions, pipelineTopicSpecs, type TopicSpec } from './topic-specs.ts';

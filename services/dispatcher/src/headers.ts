@@ -1,37 +1,9 @@
+import { DeliveryHeader } from '@payhook/contracts';
+import { headerText } from '@payhook/kafka';
 import type { IHeaders } from 'kafkajs';
 
-/**
- * Kafka headers that carry a delivery's retry state and provenance across the retry tiers
- * and into the DLQ (modelled on Spring Kafka's `kafka_original-*` / `kafka_exception-*`).
- */
-export const DeliveryHeader = {
-  /** Attempts made so far (HTTP attempts; a skipped attempt while a breaker is open does not count). */
-  ATTEMPTS: 'payhook-attempts',
-  /** When the record in a retry tier becomes due (epoch ms). */
-  DUE_AT: 'payhook-due-at',
-  /** The tier label the record was written to. */
-  TIER: 'payhook-tier',
-  /** Retry tiers visited so far, counting repeats of the last tier. */
-  HOPS: 'payhook-tier-hops',
-  FIRST_FAILURE_AT: 'payhook-first-failure-at',
-  LAST_FAILURE_AT: 'payhook-last-failure-at',
-  /** HTTP status of the last attempt, when a response arrived. */
-  LAST_STATUS: 'payhook-last-status',
-  /** Stable error class of the last failure, e.g. `HTTP_5XX`, `TIMEOUT_HEADERS`, `circuit_open`. */
-  LAST_ERROR_CLASS: 'payhook-last-error-class',
-  /** Short, secret-free description of the last failure. */
-  LAST_ERROR: 'payhook-last-error',
-  /** Where the delivery first entered the pipeline. */
-  ORIGINAL_TOPIC: 'payhook-original-topic',
-  ORIGINAL_PARTITION: 'payhook-original-partition',
-  ORIGINAL_OFFSET: 'payhook-original-offset',
-  ORIGINAL_TIMESTAMP: 'payhook-original-timestamp',
-  /** Why a record is in the DLQ (see {@link DeadLetterReason}). */
-  DLQ_REASON: 'payhook-dlq-reason',
-  /** When and why an operator replayed the record. */
-  REPLAYED_AT: 'payhook-replayed-at',
-  REPLAY_REASON: 'payhook-replay-reason',
-} as const;
+/** The header names are part of the contracts: other workspaces read them too. */
+export { DeliveryHeader };
 
 /** Why a record ended in the DLQ. */
 export const DeadLetterReason = {
@@ -64,13 +36,6 @@ export interface RetryState {
   readonly originalTimestamp: string | undefined;
 }
 
-/** One header as a string (kafkajs gives Buffers, possibly arrays). */
-export function headerText(headers: IHeaders | undefined, name: string): string | undefined {
-  const raw = headers?.[name];
-  const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
-  if (value === undefined) return undefined;
-  return typeof value === 'string' ? value : value.toString('utf8');
-}
 
 function headerNumber(headers: IHeaders | undefined, name: string): number | undefined {
   const text = headerText(headers, name);

@@ -1,4 +1,4 @@
-import { type GroupLag, measureLag } from '@payhook/cli/ops/lag';
+import { type GroupLag, measureLag } from '@payhook/consumer-lag';
 import { type PipelineTopics, pipelineTopics } from '@payhook/contracts';
 import { createKafkaClient } from '@payhook/kafka';
 import { Gauge, type Logger, type ReadinessCheck, type Registry } from '@payhook/runtime';

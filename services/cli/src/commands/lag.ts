@@ -1,9 +1,9 @@
+import { type GroupLag, type LagGroup, measureLag } from '@payhook/consumer-lag';
 import { parseEnv } from '@payhook/runtime';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { CliUsageError } from '../cli-error.ts';
 import { type CliContext, pipelineEnv, pipelineLayout } from '../context.ts';
-import { type GroupLag, type LagGroup, measureLag } from '../ops/lag.ts';
 import { withOps } from '../ops/ops-clients.ts';
 import { opsCommandHelp } from '../ops/ops-help.ts';
 import { parseGroupId } from '../ops/ops-validation.ts';

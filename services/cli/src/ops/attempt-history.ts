@@ -1,7 +1,7 @@
 import type { ContractCodec, DeliveryAttempt } from '@payhook/contracts';
+import { type ScanRange, scanTopics } from '@payhook/kafka';
 import type { Admin, Kafka } from 'kafkajs';
 import { inWindow, offsetRanges, type TimeWindow } from './offset-ranges.ts';
-import { type ScanRange, scanTopics } from './topic-scan.ts';
 
 /** Whose attempts to read; every id that is set must match. */
 export interface AttemptQuery {
@@ -32,7 +32,7 @@ export async function readAttempts(deps: {
   readonly topic: string;
   readonly query: AttemptQuery;
   /** Start of the reading group's id (the pipeline's prefix belongs in it). */
-  readonly groupIdPrefix?: string;
+  readonly groupIdPrefix: string;
 }): Promise<AttemptHistory> {
   const { query } = deps;
   const partitions = await offsetRanges(deps.admin, deps.topic, query.window ?? {});
@@ -43,7 +43,7 @@ export async function readAttempts(deps: {
   await scanTopics({
     kafka: deps.kafka,
     ranges: new Map([[deps.topic, ranges]]),
-    ...(deps.groupIdPrefix === undefined ? {} : { groupIdPrefix: deps.groupIdPrefix }),
+    groupIdPrefix: deps.groupIdPrefix,
     onBatch: async ({ messages }) => {
       for (const message of messages) {
         scanned++;

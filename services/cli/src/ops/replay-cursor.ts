@@ -1,9 +1,8 @@
-import { ensureTopics } from '@payhook/kafka';
+import { ensureTopics, scanTopics } from '@payhook/kafka';
 import { PayhookError } from '@payhook/runtime';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { z } from 'zod';
 import { OpsErrorCode } from './ops-errors.ts';
-import { scanTopics } from './topic-scan.ts';
 
 /** The compacted topic of replay cursors, under the pipeline's prefix. */
 export function cursorTopic(prefix: string): string {

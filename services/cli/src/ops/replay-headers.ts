@@ -46,11 +46,3 @@ export function replayHeaders(source: IHeaders | undefined, mark: ReplayMark): I
   headers[REPLAY_ID_HEADER] = mark.id;
   return headers;
 }
-
-/** One header as a string (kafkajs gives Buffers, possibly arrays of them). */
-export function headerText(headers: IHeaders | undefined, name: string): string | undefined {
-  const raw = headers?.[name];
-  const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
-  if (value === undefined) return undefined;
-  return typeof value === 'string' ? value : value.toString('utf8');
-}

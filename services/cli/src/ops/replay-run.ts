@@ -1,4 +1,5 @@
 import type { Endpoint } from '@payhook/contracts';
+import type { ScanRange } from '@payhook/kafka';
 import { CliUsageError } from '../cli-error.ts';
 import { Table, withTables } from '../tables.ts';
 import { offsetRanges, requireTopics } from './offset-ranges.ts';
@@ -15,7 +16,6 @@ import {
   runReplay,
   type SkipCounts,
 } from './replayer.ts';
-import type { ScanRange } from './topic-scan.ts';
 
 /** How often a cursor is stored while a replay scans without sending. */
 const IDLE_CURSOR_INTERVAL_MS = 5_000;

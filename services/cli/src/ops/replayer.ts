@@ -8,13 +8,13 @@ import {
   type WebhookDelivery,
 } from '@payhook/contracts';
 import { DeliveryHeader } from '@payhook/dispatcher';
+import { headerText, type ScanRange, scanTopics } from '@payhook/kafka';
 import { TokenBucket } from '@payhook/retry';
 import type { IHeaders, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
 import { inWindow } from './offset-ranges.ts';
 import type { Progress, ScanCounts } from './progress.ts';
-import { headerText, REPLAY_ID_HEADER, replayHeaders } from './replay-headers.ts';
+import { REPLAY_ID_HEADER, replayHeaders } from './replay-headers.ts';
 import { matchesDelivery, type ReplayFilter } from './replay-plan.ts';
-import { type ScanRange, scanTopics } from './topic-scan.ts';
 
 /** One delivery a replay would re-publish, with what a person needs to recognise it. */
 export interface ReplayCandidate {

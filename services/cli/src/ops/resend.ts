@@ -1,7 +1,7 @@
+import { type ScanRange, scanTopics } from '@payhook/kafka';
 import { offsetRanges, requireTopics } from './offset-ranges.ts';
 import type { OpsClients } from './ops-clients.ts';
 import { deliveryCandidates, type ReplayCandidate, type SkipCounts } from './replayer.ts';
-import { type ScanRange, scanTopics } from './topic-scan.ts';
 
 /** Which deliveries `resend` looks for; every id that is set must match. */
 export interface ResendQuery {

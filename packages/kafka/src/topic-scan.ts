@@ -35,13 +35,14 @@ export interface ScanOptions {
    */
   onBatch(batch: ScanBatch): Promise<ScanVerdict | undefined> | ScanVerdict | undefined;
   /**
-   * Start of the scan's consumer group id, `<prefix>.<random>`.
-   * @defaultValue `'payhook-cli.scan'`
+   * Start of the scan's consumer group id, `<prefix>.<random>` (a pipeline's topic prefix
+   * belongs in it).
+   * @defaultValue `'payhook-scan'`
    */
   readonly groupIdPrefix?: string;
 }
 
-const defaults = { groupIdPrefix: 'payhook-cli.scan' } as const satisfies Partial<ScanOptions>;
+const defaults = { groupIdPrefix: 'payhook-scan' } as const satisfies Partial<ScanOptions>;
 
 const keyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
