@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { deliveryId, webhookBody } from '@payhook/confirmation-filter';
+import { deliveriesFor, Subscriptions } from '@payhook/confirmation-filter';
 import {
   type ContractCodec,
   type Endpoint,
@@ -104,6 +104,8 @@ export function eventCandidates(deps: {
   readonly skipped: SkipCounts;
 }): CandidateBuilder {
   const { filter } = deps;
+  // The filter's own recipient selection, over the endpoints as they are now.
+  const subscriptions = new Subscriptions(() => deps.endpoints);
   return async (topic, partition, message) => {
     let event: PaymentEvent;
     try {
@@ -118,23 +120,11 @@ export function eventCandidates(deps: {
     if (type === null || !inWindow(filter.window, timestampMs)) return [];
     if (filter.eventTypes !== undefined && !filter.eventTypes.includes(type)) return [];
     if (filter.paymentId !== undefined && event.payment_id !== filter.paymentId) return [];
-    const recipients = deps.endpoints
-      .filter((e) => e.merchant_id === event.merchant_id && e.enabled && e.event_types.includes(type))
-      .filter((e) => filter.endpointId === undefined || e.endpoint_id === filter.endpointId)
-      .sort((a, b) => a.endpoint_id.localeCompare(b.endpoint_id));
+    const recipients = subscriptions
+      .recipients(event.merchant_id, type)
+      .filter((e) => filter.endpointId === undefined || e.endpoint_id === filter.endpointId);
     const out: ReplayCandidate[] = [];
-    const body = webhookBody(event, type);
-    for (const endpoint of recipients) {
-      const delivery: WebhookDelivery = {
-        delivery_id: deliveryId(event.event_id, endpoint.endpoint_id),
-        event_id: event.event_id,
-        event_type: type,
-        endpoint_id: endpoint.endpoint_id,
-        merchant_id: event.merchant_id,
-        payment_id: event.payment_id,
-        body,
-        created_at: event.occurred_at,
-      };
+    for (const delivery of deliveriesFor(event, type, recipients)) {
       if (filter.deliveryId !== undefined && delivery.delivery_id !== filter.deliveryId) continue;
       out.push({
         deliveryId: delivery.delivery_id,
@@ -147,7 +137,7 @@ export function eventCandidates(deps: {
         partition,
         offset: message.offset,
         timestampMs,
-        key: endpoint.endpoint_id,
+        key: delivery.endpoint_id,
         value: await deps.codec.encode(deps.dispatchTopic, 'WEBHOOK_DELIVERY', delivery),
         sourceHeaders: undefined,
       });
