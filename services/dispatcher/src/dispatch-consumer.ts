@@ -92,7 +92,7 @@ export function createDispatchConsumer(options: DispatchConsumerOptions): Dispat
     const stale = [...assigned].filter((k) => !resumeTimers.has(k) && tiers.has(k.split('\u0000')[0] as string));
     for (const k of stale) {
       const [topic, partition] = k.split('\u0000') as [string, string];
-      consumer.resume([{ topic, partitions: [Number(partition)] }]);
+      resume(topic, Number(partition));
     }
     metrics.pausedPartitions.set(resumeTimers.size);
     logger.info({ assigned: assigned.size }, 'partitions assigned');
@@ -124,6 +124,19 @@ export function createDispatchConsumer(options: DispatchConsumerOptions): Dispat
     }, options.commitIntervalMs);
   };
 
+  /**
+   * Resumes a tier partition. While kafkajs restarts its consumer (after a broker outage, say)
+   * resuming throws; the partition is then resumed when the group is joined again, since a
+   * join resumes every tier partition without a timer.
+   */
+  function resume(topic: string, partition: number): void {
+    try {
+      consumer.resume([{ topic, partitions: [partition] }]);
+    } catch (error) {
+      logger.warn({ err: error, topic, partition }, 'could not resume a tier partition; it resumes at the next join');
+    }
+  }
+
   function pauseUntil(topic: string, partition: number, offset: string, dueAtMs: number): void {
     const k = key(topic, partition);
     consumer.pause([{ topic, partitions: [partition] }]);
@@ -134,7 +147,7 @@ export function createDispatchConsumer(options: DispatchConsumerOptions): Dispat
       () => {
         resumeTimers.delete(k);
         metrics.pausedPartitions.set(resumeTimers.size);
-        consumer.resume([{ topic, partitions: [partition] }]);
+        resume(topic, partition);
       },
       Math.max(0, dueAtMs - clock.now()),
     );
