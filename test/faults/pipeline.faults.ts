@@ -2,6 +2,11 @@
 // each service in turn, take the receiver down for longer than the first retry tiers, cut the
 // RPC, and restart the broker. Then account for every payment. The counts go to
 // bench/results/faults.json.
+//
+// The pipeline runs on a broker of its own (free ports, a temporary directory), so restarting it
+// touches no one else's; the schema registry is the test environment's. Services run under a
+// supervisor that starts them again when they exit on their own, as Kubernetes would. The
+// accounting waits as long as deliveries keep coming, and fails once they stall.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,34 +14,47 @@ import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { deliveryId } from '@payhook/confirmation-filter';
 import type { Endpoint, PaymentIntent } from '@payhook/contracts';
-import { type AnvilNode, devStackSettings, startAnvil, startKafka, stopKafka } from '@payhook/devstack';
+import { type AnvilNode, type KafkaBroker, startAnvil, startKafkaBroker } from '@payhook/devstack';
 import { generateSecret } from '@payhook/signing';
 import {
   createPipelineFixture,
   type Merchant,
   type PipelineFixture,
-  type RunningService,
+  type SupervisedService,
   startMerchant,
-  startService,
-  stopServices,
+  superviseService,
   type TestChain,
   testChain,
-  waitUntil,
+  waitForProgress,
 } from '@payhook/testkit';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 
 const STREAM_MS = 70_000;
 const PAY_EVERY_MS = 400;
+/** The accounting fails when nothing moved for this long (longer than the last retry tier and a restart). */
+const STALL_MS = 120_000;
+/** And ends in any case after this long. */
+const ACCOUNTING_LIMIT_MS = 300_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (line: string) => process.stderr.write(`[faults] ${line}\n`);
 
+let broker: KafkaBroker;
 let pipe: PipelineFixture;
 let anvil: AnvilNode;
 let chain: TestChain;
 let merchant: Merchant;
-let anvilDir: string;
-const services = new Map<string, RunningService>();
+const services = new Map<string, SupervisedService>();
 const logDir = mkdtempSync(join(tmpdir(), 'payhook-faults-'));
+const kafkaDir = mkdtempSync(join(tmpdir(), 'payhook-faults-kafka-'));
+const anvilDir = mkdtempSync(join(tmpdir(), 'payhook-faults-anvil-'));
+
+function logServices(): void {
+  for (const [name, service] of services) {
+    const child = service.current?.process;
+    const state = child === undefined || (child.exitCode === null && child.signalCode === null) ? 'running' : 'exited';
+    log(`  ${name}: ${state}; exits it did not ask for: ${service.unexpectedExits.join(', ') || 'none'}`);
+  }
+}
 
 function serviceEnv(name: string, tokenlessChain: string): Record<string, string> {
   const env = pipe.serviceEnv();
@@ -52,17 +70,21 @@ function serviceEnv(name: string, tokenlessChain: string): Record<string, string
 }
 
 before(async () => {
-  pipe = await createPipelineFixture({ tiers: '2s,4s,8s,16s,30s', partitions: 3 });
-  anvilDir = mkdtempSync(join(tmpdir(), 'payhook-faults-anvil-'));
+  broker = await startKafkaBroker({ stateDir: kafkaDir, progress: log });
+  log(`broker of its own on ${broker.brokers}`);
+  pipe = await createPipelineFixture({ tiers: '2s,4s,8s,16s,30s', partitions: 3, kafkaBrokers: [broker.brokers] });
   anvil = await startAnvil({ stateDir: anvilDir });
   chain = testChain(anvil.url);
   merchant = await startMerchant();
 });
 after(async () => {
-  await stopServices([...services.values()]);
-  await merchant.close();
-  await pipe.close();
-  await anvil.stop();
+  await Promise.all([...services.values()].map((s) => s.stop()));
+  await merchant?.close();
+  // The broker and its topics go away together.
+  await pipe?.close({ keepTopics: true });
+  await broker?.stop();
+  await anvil?.stop();
+  rmSync(kafkaDir, { recursive: true, force: true });
   rmSync(anvilDir, { recursive: true, force: true });
   log(`service logs in ${logDir}`);
 });
@@ -99,9 +121,11 @@ it('every confirmed payment is delivered to every endpoint through crashes, outa
       maxBackoffMs: 2_000,
     },
   ]);
-  const start = (name: string) => services.set(name, startService(name, serviceEnv(name, chainConfig), logDir));
-  const kill = (name: string) => services.get(name)?.process.kill('SIGKILL');
-  for (const name of ['scanner', 'confirmation-filter', 'dispatcher']) start(name);
+  for (const name of ['scanner', 'confirmation-filter', 'dispatcher'])
+    services.set(name, superviseService(name, serviceEnv(name, chainConfig), logDir, { log }));
+  const start = (name: string) => services.get(name)?.start();
+  const kill = (name: string) => services.get(name)?.kill();
+  for (const name of services.keys()) start(name);
   await sleep(4_000);
 
   // The steady stream: a payment every PAY_EVERY_MS, a block every half second.
@@ -174,9 +198,11 @@ it('every confirmed payment is delivered to every endpoint through crashes, outa
   rpcDown = false;
   await at(55_000);
   log('restarting the broker');
-  const settings = devStackSettings(process.env);
-  await stopKafka(settings);
-  await startKafka(settings, (line) => log(line));
+  const restartStarted = Date.now();
+  await broker.stop();
+  await broker.start();
+  const brokerRestartMs = Date.now() - restartStarted;
+  log(`broker back after ${(brokerRestartMs / 1000).toFixed(1)} s`);
   await at(STREAM_MS);
   streaming = false;
   await Promise.all([stream, miner]);
@@ -185,10 +211,15 @@ it('every confirmed payment is delivered to every endpoint through crashes, outa
 
   // Accounting: every paid payment confirmed exactly once, and delivered to both endpoints.
   const confirmedEvent = (id: string) => events.find((e) => e.payment_id === id && e.status === 'CONFIRMED');
-  await waitUntil(() => intents.every((i) => confirmedEvent(i.payment_id) !== undefined), {
+  const confirmedCount = () => intents.filter((i) => confirmedEvent(i.payment_id) !== undefined).length;
+  const confirmMs = await waitForProgress(() => confirmedCount() === intents.length, confirmedCount, {
     what: 'every payment confirmed',
-    timeoutMs: 120_000,
-    intervalMs: 500,
+    stallMs: STALL_MS,
+    timeoutMs: ACCOUNTING_LIMIT_MS,
+  }).catch((error: unknown) => {
+    log(`confirmed ${confirmedCount()} of ${intents.length} payments`);
+    logServices();
+    throw error;
   });
   const expected = new Map<string, string>();
   for (const intent of intents) {
@@ -197,13 +228,18 @@ it('every confirmed payment is delivered to every endpoint through crashes, outa
       expected.set(deliveryId(event?.event_id as string, endpoint.endpoint_id), intent.payment_id);
   }
   const verifiedIds = () => new Set(merchant.received.filter((r) => r.verified).map((r) => r.webhookId));
+  const deliveredCount = () => {
+    const verified = verifiedIds();
+    return [...expected.keys()].filter((id) => verified.has(id)).length;
+  };
   const dispatched = await pipe.collect(pipe.topics.dispatch, 'WEBHOOK_DELIVERY');
   const attempts = await pipe.collect(pipe.topics.attempts, 'DELIVERY_ATTEMPT');
+  let deliverMs: number;
   try {
-    await waitUntil(() => [...expected.keys()].every((id) => verifiedIds().has(id)), {
+    deliverMs = await waitForProgress(() => deliveredCount() === expected.size, deliveredCount, {
       what: 'every webhook delivered and verified',
-      timeoutMs: 180_000,
-      intervalMs: 500,
+      stallMs: STALL_MS,
+      timeoutMs: ACCOUNTING_LIMIT_MS,
     });
   } catch (error) {
     // Where the missing ones stopped: never fanned out, or fanned out and not delivered.
@@ -215,7 +251,7 @@ it('every confirmed payment is delivered to every endpoint through crashes, outa
     );
     for (const id of missing.slice(0, 10))
       log(`  ${id} (${expected.get(id)}): last attempt ${lastAttempt.get(id) ?? 'none'}`);
-    for (const [name, service] of services) log(`  ${name}: exit ${service.process.exitCode ?? 'running'}`);
+    logServices();
     throw error;
   }
   await sleep(2_000);
@@ -245,6 +281,13 @@ it('every confirmed payment is delivered to every endpoint through crashes, outa
     deliveriesReceivedTwiceOrMore: [...perId.values()].filter((n) => n > 1).length,
     unexpectedWebhookIds: [...perId.keys()].filter((id) => !expected.has(id)).length,
     badSignatures: merchant.received.filter((r) => !r.verified).length,
+    // Exits the test did not cause (the supervisor started the service again), per service.
+    serviceRestarts: Object.fromEntries([...services].map(([name, s]) => [name, [...s.unexpectedExits]])),
+    seconds: {
+      brokerRestart: Math.round(brokerRestartMs / 1000),
+      untilAllConfirmed: Math.round(confirmMs / 1000),
+      untilAllDelivered: Math.round(deliverMs / 1000),
+    },
   };
   mkdirSync(new URL('../../bench/results/', import.meta.url), { recursive: true });
   writeFileSync(new URL('../../bench/results/faults.json', import.meta.url), `${JSON.stringify(counts, null, 2)}\n`);

@@ -8,7 +8,14 @@ export {
   type StandaloneAnvilOptions,
   startAnvil,
 } from './anvil-node.ts';
-export { kafkaReady, startKafka, stopKafka } from './kafka-node.ts';
+export {
+  type KafkaBroker,
+  kafkaReady,
+  type StandaloneKafkaOptions,
+  startKafka,
+  startKafkaBroker,
+  stopKafka,
+} from './kafka-node.ts';
 export { CCOMPAT_PATH, registryUrl } from './registry-node.ts';
 export { type DevStackSettings, devStackSettings, VERSIONS } from './settings.ts';
 export {

@@ -3,8 +3,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { silenceKafkajsTimerWarning } from '@payhook/kafka';
 import kafkajs from 'kafkajs';
+import { freePort } from './anvil-node.ts';
 import { livePid, run, startDetached, stopPid, waitFor } from './processes.ts';
-import type { DevStackSettings } from './settings.ts';
+import { type DevStackSettings, devStackSettings } from './settings.ts';
 
 const MAIN_CLASS = 'kafka.Kafka';
 const STORAGE_TOOL = 'kafka.tools.StorageTool';
@@ -164,4 +165,64 @@ export function kafkaPid(settings: DevStackSettings): number | undefined {
 export function kafkaLogs(settings: DevStackSettings): string[] {
   const p = paths(settings);
   return [p.log, p.stdout];
+}
+
+/** Options of {@link startKafkaBroker}. */
+export interface StandaloneKafkaOptions {
+  /** Holds the broker's data, logs and PID file; the caller creates and removes it. */
+  readonly stateDir: string;
+  /**
+   * Client port on loopback; kept across restarts.
+   * @defaultValue a port the OS reports free
+   */
+  readonly port?: number;
+  /**
+   * KRaft controller port on loopback; kept across restarts.
+   * @defaultValue a port the OS reports free
+   */
+  readonly controllerPort?: number;
+  /**
+   * Settings whose cache (the resolved broker classpath) and heap size are used.
+   * @defaultValue the dev stack's, from the environment
+   */
+  readonly stack?: DevStackSettings;
+  /** Progress lines (the first run resolves the broker from Maven). @defaultValue none */
+  readonly progress?: (line: string) => void;
+}
+
+/** A broker of its own for one test file, apart from the dev stack's. */
+export interface KafkaBroker {
+  /** `host:port` for clients. */
+  readonly brokers: string;
+  readonly port: number;
+  /** PID of the running broker; undefined while stopped. */
+  readonly pid: number | undefined;
+  /** Stops the broker (SIGTERM: a controlled shutdown); its data is kept. A no-op when stopped. */
+  stop(): Promise<void>;
+  /** Starts it again on the same ports with the data it had and waits until it answers. */
+  start(): Promise<void>;
+}
+
+/**
+ * Starts a single-node broker of its own (for tests that stop and restart the broker, e.g.
+ * the fault suite) and waits until it answers. Stop it in an `after` hook.
+ */
+export async function startKafkaBroker(options: StandaloneKafkaOptions): Promise<KafkaBroker> {
+  const stack = options.stack ?? devStackSettings();
+  const host = stack.host;
+  const port = options.port ?? (await freePort(host));
+  let controllerPort = options.controllerPort ?? (await freePort(host));
+  while (controllerPort === port) controllerPort = await freePort(host);
+  const settings: DevStackSettings = { ...stack, stateDir: options.stateDir, kafkaPort: port, controllerPort };
+  const progress = options.progress ?? (() => undefined);
+  await startKafka(settings, progress);
+  return {
+    brokers: `${host}:${port}`,
+    port,
+    get pid() {
+      return kafkaPid(settings);
+    },
+    stop: async () => void (await stopKafka(settings)),
+    start: async () => void (await startKafka(settings, progress)),
+  };
 }

@@ -26,3 +26,11 @@ export {
   scanTopics,
 } from './topic-scan.ts';
 export { type PipelineTopicOptions, pipelineTopicSpecs, type TopicSpec } from './topic-specs.ts';
+export {
+  createTransactionalWriter,
+  isFencedError,
+  type TransactionalWriter,
+  type TransactionalWriterOptions,
+  TransactionError,
+  TransactionErrorCode,
+} from './transactional-writer.ts';

@@ -15,5 +15,12 @@ export { readRecords, scratchTopics, testKafka } from './kafka.ts';
 export { type Merchant, type Received, startMerchant } from './merchant.ts';
 export { createPipelineFixture, type PipelineFixture } from './pipeline.ts';
 export { sampleValues } from './samples.ts';
-export { type RunningService, startService, stopServices } from './service-process.ts';
-export { waitUntil } from './wait.ts';
+export {
+  type RunningService,
+  type SupervisedService,
+  type SuperviseOptions,
+  startService,
+  stopServices,
+  superviseService,
+} from './service-process.ts';
+export { type ProgressWaitOptions, waitForProgress, waitUntil } from './wait.ts';

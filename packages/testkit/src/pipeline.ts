@@ -37,7 +37,7 @@ export interface PipelineFixture {
   read(topic: string, count: number, timeoutMs?: number): Promise<KafkaMessage[]>;
   /**
    * Collects every committed record of a topic, decoded, into a live array, from the start
-   * and on as they come (stopped in `close()`).
+   * and on as they come (stopped in `close()`); each record once, even across broker restarts.
    */
   collect<K extends ContractKey>(topic: string, contract: K): Promise<ContractTypes[K][]>;
   /** The environment a payhook service needs to run on this pipeline. */
@@ -110,10 +110,18 @@ export async function createPipelineFixture(
     async collect(topic, contract) {
       const records: ContractTypes[typeof contract][] = [];
       const consumer = kafka.consumer({ groupId: uniqueName('collect'), maxWaitTimeInMs: 100, readUncommitted: false });
+      // After its consumer restarts (the broker went away), records since the last offset commit
+      // come again: each offset is collected once.
+      const next = new Map<number, bigint>();
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: true });
       await consumer.run({
-        eachMessage: async ({ message }) => void records.push(await codec.decode(contract, message.value)),
+        eachMessage: async ({ partition, message }) => {
+          const offset = BigInt(message.offset);
+          if (offset < (next.get(partition) ?? 0n)) return;
+          records.push(await codec.decode(contract, message.value));
+          next.set(partition, offset + 1n);
+        },
       });
       collectors.push(() => consumer.disconnect());
       return records;

@@ -6,12 +6,7 @@ import {
   type PipelineTopics,
   pipelineTopics,
 } from '@payhook/contracts';
-import {
-  connectTransactional,
-  createKafkaClient,
-  createTableReader,
-  createTransactionalProducer,
-} from '@payhook/kafka';
+import { createKafkaClient, createTableReader, createTransactionalWriter } from '@payhook/kafka';
 import type { Logger, ReadinessCheck, Registry } from '@payhook/runtime';
 import type { FilterConfig } from './config.ts';
 import { createFilterConsumer } from './filter-consumer.ts';
@@ -24,6 +19,13 @@ export interface FilterDeps {
   readonly config: FilterConfig;
   readonly logger: Logger;
   readonly registry: Registry;
+  /**
+   * Called once when the filter stops for good (its consumer failed with an error kafkajs does
+   * not restart from, or a newer filter with the same instance id took over); the composition
+   * root exits so that the supervisor starts it again.
+   * @defaultValue none: the filter stays stopped and not ready
+   */
+  readonly onFatal?: (error: unknown) => void;
 }
 
 /** A running confirmation filter. */
@@ -50,28 +52,33 @@ export function createFilterApp(deps: FilterDeps): FilterApp {
   const subscriptions = new Subscriptions(() => endpoints.values());
   endpoints.onChange(() => subscriptions.invalidate());
   const groupId = `${config.PAYHOOK_TOPIC_PREFIX}${config.FILTER_GROUP_ID}`;
-  const producer = createTransactionalProducer(kafka, `${groupId}-${config.FILTER_INSTANCE_ID}`);
+  const writer = createTransactionalWriter({
+    kafka,
+    transactionalId: `${groupId}-${config.FILTER_INSTANCE_ID}`,
+    logger,
+  });
   const consumer = createFilterConsumer({
     kafka,
     groupId,
     sessionTimeoutMs: config.FILTER_SESSION_TIMEOUT_MS,
-    producer,
+    writer,
     codec,
     topics,
     subscriptions,
     seen: new SeenEvents(),
     logger,
     metrics,
+    onFatal: deps.onFatal ?? (() => undefined),
   });
   return {
     topics,
     metrics,
     readiness: [
       { name: 'endpoints', check: () => endpoints.caughtUp || 'endpoints table is still loading' },
-      { name: 'consumer', check: () => consumer.joined || 'not yet a member of the consumer group' },
+      { name: 'consumer', check: () => consumer.readiness() },
     ],
     async start() {
-      await connectTransactional(producer);
+      await writer.connect();
       // Fan-out needs every endpoint: load the table before the first event.
       await endpoints.start();
       await consumer.start();
@@ -80,7 +87,7 @@ export function createFilterApp(deps: FilterDeps): FilterApp {
     async stop() {
       // The consumer finishes its batch (one transaction) and leaves the group first.
       await consumer.stop();
-      await producer.disconnect();
+      await writer.disconnect();
       await endpoints.stop();
     },
   };

@@ -1,50 +1,125 @@
-import { type ContractCodec, eventTypeOf, type PipelineTopics, type WebhookDelivery } from '@payhook/contracts';
+import { type ContractCodec, eventTypeOf, type PipelineTopics } from '@payhook/contracts';
+import { type TransactionalWriter, TransactionError, TransactionErrorCode } from '@payhook/kafka';
 import type { Logger } from '@payhook/runtime';
-import type { Consumer, EachBatchPayload, Kafka, Message, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message } from 'kafkajs';
+import { deliveriesFor } from './deliveries.ts';
 import type { FilterMetrics } from './metrics.ts';
 import type { SeenEvents } from './seen-events.ts';
 import type { Subscriptions } from './subscriptions.ts';
-import { deliveryId, webhookBody } from './webhook-body.ts';
 
 /** Everything the filter loop needs. */
 export interface FilterConsumerDeps {
   readonly kafka: Kafka;
   readonly groupId: string;
   readonly sessionTimeoutMs: number;
-  readonly producer: Producer;
+  /** Writes each batch's delivery records and offsets in one transaction. */
+  readonly writer: TransactionalWriter;
   readonly codec: ContractCodec;
   readonly topics: PipelineTopics;
   readonly subscriptions: Subscriptions;
   readonly seen: SeenEvents;
   readonly logger: Logger;
   readonly metrics: FilterMetrics;
+  /**
+   * Called once when the loop stops for good: the consumer failed with an error it does not
+   * restart from, or a newer filter with the same transactional id took over.
+   */
+  readonly onFatal: (error: unknown) => void;
 }
 
 /** The consume-transform-produce loop over payments.events. */
 export interface FilterConsumer {
   start(): Promise<void>;
   stop(): Promise<void>;
-  readonly joined: boolean;
+  /** True while a member of the group with a usable producer; otherwise the reason. */
+  readiness(): true | string;
 }
 
 /**
  * Reads payment events (read_committed) and, per batch, writes the delivery records and the
  * consumed offsets in one transaction: a crash or restart neither loses nor repeats output.
+ * A transaction that fails is retried with the same batch (kafkajs fetches it again); when
+ * its commit failed, the group's committed offset tells afterwards whether it had committed.
  */
 export function createFilterConsumer(deps: FilterConsumerDeps): FilterConsumer {
-  const { codec, topics, subscriptions, seen, metrics, producer } = deps;
+  const { codec, topics, subscriptions, seen, metrics, writer } = deps;
   const consumer: Consumer = deps.kafka.consumer({
     groupId: deps.groupId,
     readUncommitted: false,
     maxWaitTimeInMs: 250,
+    sessionTimeout: deps.sessionTimeoutMs,
+    heartbeatInterval: Math.max(500, Math.floor(deps.sessionTimeoutMs / 10)),
   });
   let joined = false;
+  let failure: unknown;
+  /** Partitions whose last commit failed with an unknown outcome, to settle before going on. */
+  const unsettled = new Set<number>();
+
+  function fail(error: unknown, message: string): void {
+    if (failure !== undefined) return;
+    failure = error;
+    joined = false;
+    deps.logger.error({ err: error }, message);
+    // Not awaited: kafkajs waits for the batch in hand, which may be the caller.
+    void consumer.disconnect().catch(() => undefined);
+    deps.onFatal(error);
+  }
+
   consumer.on(consumer.events.GROUP_JOIN, () => {
     joined = true;
   });
+  // kafkajs restarts the consumer after a retriable failure; after any other it stays stopped.
+  // Its own "Crash" log line carries a retry count, which the logger demotes to debug.
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    joined = false;
+    if (payload.restart) deps.logger.warn({ err: payload.error }, 'consumer failed; kafkajs restarts it');
+    else fail(payload.error, 'consumer stopped for good');
+  });
+
+  /** The group's committed offset of a partition (-1 when none). */
+  async function committedOffset(topic: string, partition: number): Promise<bigint> {
+    const admin = deps.kafka.admin();
+    await admin.connect();
+    try {
+      const [offsets] = await admin.fetchOffsets({ groupId: deps.groupId, topics: [topic] });
+      return BigInt(offsets?.partitions.find((p) => p.partition === partition)?.offset ?? '-1');
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  /**
+   * After a commit with an unknown outcome: once the writer has settled it, the records below
+   * the committed offset went out with it. They are marked seen and left out of this batch.
+   */
+  async function settle(topic: string, partition: number, messages: KafkaMessage[]): Promise<KafkaMessage[]> {
+    await writer.recover();
+    const committed = await committedOffset(topic, partition);
+    unsettled.delete(partition);
+    const written = messages.filter((m) => BigInt(m.offset) < committed);
+    for (const message of written) {
+      const event = await codec.decode('PAYMENT_EVENT', message.value).catch(() => undefined);
+      if (event !== undefined) seen.firstTime(event.payment_id, event.sequence);
+    }
+    deps.logger.info(
+      { partition, committed: committed.toString(), alreadyWritten: written.length },
+      'settled a commit whose outcome was unknown',
+    );
+    return messages.filter((m) => BigInt(m.offset) >= committed);
+  }
 
   async function eachBatch({ batch, isRunning, isStale, heartbeat, resolveOffset }: EachBatchPayload): Promise<void> {
+    if (failure !== undefined) throw failure;
     if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+    const last = batch.messages.at(-1)?.offset as string;
+    const messages = unsettled.has(batch.partition)
+      ? await settle(batch.topic, batch.partition, batch.messages)
+      : batch.messages;
+    if (messages.length === 0) {
+      resolveOffset(last);
+      await heartbeat();
+      return;
+    }
     const out: Message[] = [];
     const touched = new Map<string, number | undefined>();
     const counts = {
@@ -53,7 +128,7 @@ export function createFilterConsumer(deps: FilterConsumerDeps): FilterConsumer {
       skipped: new Map<string, number>(),
     };
     const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
-    for (const message of batch.messages) {
+    for (const message of messages) {
       const event = await codec.decode('PAYMENT_EVENT', message.value).catch((error: unknown) => {
         deps.logger.error(
           { err: error, partition: batch.partition, offset: message.offset },
@@ -78,39 +153,35 @@ export function createFilterConsumer(deps: FilterConsumerDeps): FilterConsumer {
       }
       const recipients = subscriptions.recipients(event.merchant_id, type);
       if (recipients.length === 0) bump(counts.skipped, 'no_endpoint');
-      const body = webhookBody(event, type);
-      for (const endpoint of recipients) {
-        const delivery: WebhookDelivery = {
-          delivery_id: deliveryId(event.event_id, endpoint.endpoint_id),
-          event_id: event.event_id,
-          event_type: type,
-          endpoint_id: endpoint.endpoint_id,
-          merchant_id: event.merchant_id,
-          payment_id: event.payment_id,
-          body,
-          created_at: event.occurred_at,
-        };
+      for (const delivery of deliveriesFor(event, type, recipients)) {
         out.push({
-          key: endpoint.endpoint_id,
+          key: delivery.endpoint_id,
           value: await codec.encode(topics.dispatch, 'WEBHOOK_DELIVERY', delivery),
         });
         bump(counts.out, type);
       }
     }
-    const last = batch.messages.at(-1)?.offset as string;
-    const tx = await producer.transaction();
     try {
-      if (out.length > 0) await tx.send({ topic: topics.dispatch, messages: out });
-      await tx.sendOffsets({
-        consumerGroupId: deps.groupId,
-        topics: [
-          { topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }] },
-        ],
+      await writer.run(async (tx) => {
+        if (out.length > 0) await tx.send({ topic: topics.dispatch, messages: out });
+        await tx.sendOffsets({
+          consumerGroupId: deps.groupId,
+          topics: [
+            {
+              topic: batch.topic,
+              partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }],
+            },
+          ],
+        });
       });
-      await tx.commit();
     } catch (error) {
-      await tx.abort().catch(() => undefined);
       seen.restore(touched);
+      if (error instanceof TransactionError) {
+        if (error.code === TransactionErrorCode.FENCED)
+          fail(error, 'fenced: another filter with this instance id took over');
+        if (error.code === TransactionErrorCode.OUTCOME_UNKNOWN) unsettled.add(batch.partition);
+      }
+      // kafkajs runs the batch again (or restarts the consumer, which reads the committed offsets).
       throw error;
     }
     // Moves the fetch position on; the committed offset went with the transaction.
@@ -122,8 +193,10 @@ export function createFilterConsumer(deps: FilterConsumerDeps): FilterConsumer {
   }
 
   return {
-    get joined() {
-      return joined;
+    readiness() {
+      if (failure !== undefined) return 'the consumer stopped for good';
+      if (!joined) return 'not a member of the consumer group';
+      return writer.ready || 'the last transaction failed; the producer is not registered again yet';
     },
     async start() {
       await consumer.connect();

@@ -9,13 +9,12 @@ import {
   type ScannerCheckpoint,
 } from '@payhook/contracts';
 import {
-  connectTransactional,
   createKafkaClient,
   createTableReader,
-  createTransactionalProducer,
+  createTransactionalWriter,
+  type TransactionalWriter,
 } from '@payhook/kafka';
 import type { Logger, ReadinessCheck, Registry } from '@payhook/runtime';
-import type { Producer } from 'kafkajs';
 import { createBlockSource } from './block-source.ts';
 import { type ChainScanner, createChainScanner } from './chain-scanner.ts';
 import type { ScannerConfig } from './config.ts';
@@ -27,7 +26,10 @@ export interface ScannerDeps {
   readonly config: ScannerConfig;
   readonly logger: Logger;
   readonly registry: Registry;
-  /** Called when a chain's loop ends for good (it was fenced by a newer scanner). */
+  /**
+   * Called when a chain's loop ends for good: it was fenced by a newer scanner, or a commit
+   * failed without telling whether it went through (a restart reads the checkpoint back).
+   */
   readonly onFatal: (error: unknown) => void;
 }
 
@@ -57,7 +59,7 @@ export function createScannerApp(deps: ScannerDeps): ScannerApp {
     decode: (_k, v) => codec.decode('PAYMENT_INTENT', v),
     logger,
   });
-  const producers: Producer[] = [];
+  const writers: TransactionalWriter[] = [];
   const scanners: ChainScanner[] = [];
   let started = false;
 
@@ -79,12 +81,13 @@ export function createScannerApp(deps: ScannerDeps): ScannerApp {
       // 1. Fence any older scanner of these chains before reading their state: its open
       //    transaction is aborted, so what is read below is final.
       for (const chain of config.SCANNER_CHAINS) {
-        const producer = createTransactionalProducer(
+        const writer = createTransactionalWriter({
           kafka,
-          scannerTransactionalId(config.PAYHOOK_TOPIC_PREFIX, chain.chainId),
-        );
-        await connectTransactional(producer);
-        producers.push(producer);
+          transactionalId: scannerTransactionalId(config.PAYHOOK_TOPIC_PREFIX, chain.chainId),
+          logger,
+        });
+        await writer.connect();
+        writers.push(writer);
       }
       // 2. Rebuild: intents, each payment's latest event, each chain's checkpoint.
       const events = createTableReader<PaymentEvent>({
@@ -115,9 +118,9 @@ export function createScannerApp(deps: ScannerDeps): ScannerApp {
       for (const [index, chain] of config.SCANNER_CHAINS.entries()) {
         const scanner = createChainScanner({
           chain,
-          source: createBlockSource(chain.rpcUrl, { timeoutMs: chain.rpcTimeoutMs }),
+          source: createBlockSource(chain.rpcUrl, { timeoutMs: chain.rpcTimeoutMs, batchSize: chain.rpcBatchSize }),
           book: books.get(chain.chainId) as PaymentBook,
-          producer: producers[index] as Producer,
+          writer: writers[index] as TransactionalWriter,
           codec,
           topics,
           logger,
@@ -138,7 +141,7 @@ export function createScannerApp(deps: ScannerDeps): ScannerApp {
     },
     async stop() {
       await Promise.all(scanners.map((s) => s.stop()));
-      await Promise.all(producers.map((p) => p.disconnect()));
+      await Promise.all(writers.map((w) => w.disconnect()));
       await intents.stop();
     },
   };

@@ -1,0 +1,107 @@
+// The transactional writer on the shared broker: commits, aborts when the work fails, and on
+// fencing stops for good rather than fencing the newer writer back. Its recovery after the
+// broker went away mid-transaction is in test/faults/transactions.faults.ts.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createTransactionalWriter, TransactionError, TransactionErrorCode } from '@payhook/kafka';
+import { createLogger } from '@payhook/runtime';
+import { readRecords, scratchTopics, testKafka, uniqueName } from '@payhook/testkit';
+
+const kafka = testKafka();
+const admin = kafka.admin();
+const logger = createLogger({ name: 'writer-test', level: process.env.TEST_LOG_LEVEL ?? 'error' });
+let topics: Awaited<ReturnType<typeof scratchTopics>>;
+
+const writer = (transactionalId: string) => createTransactionalWriter({ kafka, transactionalId, logger });
+
+describe('transactional writer', () => {
+  before(async () => {
+    await admin.connect();
+    topics = await scratchTopics(admin, 'txw', 3, 1);
+  });
+  after(async () => {
+    await topics.drop();
+    await admin.disconnect();
+  });
+
+  it('commits the work; a failure inside it aborts, and the writer goes on', async () => {
+    const [topic] = topics.names as [string];
+    const w = writer(uniqueName('txw'));
+    await w.connect();
+    try {
+      const result = await w.run(async (tx) => {
+        await tx.send({ topic, messages: [{ value: 'one' }] });
+        return 42;
+      });
+      assert.equal(result, 42);
+      const failed = await w
+        .run(async (tx) => {
+          await tx.send({ topic, messages: [{ value: 'aborted' }] });
+          throw new Error('the work failed');
+        })
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      assert.ok(failed instanceof TransactionError);
+      assert.equal(failed.code, TransactionErrorCode.ABORTED);
+      assert.equal(failed.retryable, true);
+      assert.equal(w.ready, true, 'a clean abort keeps the producer');
+      await w.run(async (tx) => tx.send({ topic, messages: [{ value: 'two' }] }));
+    } finally {
+      await w.disconnect();
+    }
+    const records = await readRecords(kafka, topic, 2, { readCommitted: true, settleMs: 1_000 });
+    assert.deepEqual(
+      records.map((r) => String(r.message.value)),
+      ['one', 'two'],
+    );
+  });
+
+  it('runs one transaction at a time when called concurrently', async () => {
+    const [, topic] = topics.names as [string, string];
+    const w = writer(uniqueName('txw'));
+    await w.connect();
+    try {
+      await Promise.all(
+        Array.from({ length: 5 }, (_, i) => w.run(async (tx) => tx.send({ topic, messages: [{ value: `r${i}` }] }))),
+      );
+    } finally {
+      await w.disconnect();
+    }
+    const records = await readRecords(kafka, topic, 5, { readCommitted: true, settleMs: 500 });
+    assert.equal(records.length, 5);
+  });
+
+  it('fenced by a newer writer with the same id: fails for good, and never fences it back', async () => {
+    const [, , topic] = topics.names as [string, string, string];
+    const id = uniqueName('txw');
+    const older = writer(id);
+    const newer = writer(id);
+    await older.connect();
+    await older.run(async (tx) => tx.send({ topic, messages: [{ value: 'older-1' }] }));
+    await newer.connect();
+    try {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const error = await older
+          .run(async (tx) => tx.send({ topic, messages: [{ value: 'older-2' }] }))
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        assert.ok(error instanceof TransactionError, `attempt ${attempt}: ${String(error)}`);
+        assert.equal(error.code, TransactionErrorCode.FENCED);
+        assert.equal(older.ready, false);
+      }
+      await newer.run(async (tx) => tx.send({ topic, messages: [{ value: 'newer-1' }] }));
+    } finally {
+      await older.disconnect().catch(() => undefined);
+      await newer.disconnect();
+    }
+    const records = await readRecords(kafka, topic, 2, { readCommitted: true, settleMs: 1_000 });
+    assert.deepEqual(
+      records.map((r) => String(r.message.value)),
+      ['older-1', 'newer-1'],
+    );
+  });
+});
