@@ -1,4 +1,25 @@
-import { createPublicClient, getAddress, http, type PublicClient, parseAbiItem, webSocket } from 'viem';
+import {
+  createPublicClient,
+  getAddress,
+  http,
+  numberToHex,
+  type PublicClient,
+  parseAbiItem,
+  type RpcBlock,
+  type RpcTransaction,
+  webSocket,
+} from 'viem';
+
+/** A native transfer: a transaction with a recipient and a non-zero value. */
+export interface NativeTransfer {
+  readonly hash: string;
+  /**
+   * Recipient in lower case: it is only looked up among lower-case deposit addresses, so no
+   * checksum (a keccak hash each) is computed for the many transfers to other addresses.
+   */
+  readonly to: string;
+  readonly value: bigint;
+}
 
 /** A block as the scanner needs it: its place in the chain and its native transfers. */
 export interface ScannedBlock {
@@ -6,8 +27,8 @@ export interface ScannedBlock {
   readonly hash: string;
   readonly parentHash: string;
   readonly timeMs: number;
-  /** Transactions with a recipient and a non-zero value. */
-  readonly transfers: readonly { readonly hash: string; readonly to: string; readonly value: bigint }[];
+  /** Transactions with a recipient and a non-zero value, in block order. */
+  readonly transfers: readonly NativeTransfer[];
 }
 
 /** One ERC-20 `Transfer` log. */
@@ -35,11 +56,26 @@ export interface BlockSource {
 
 const TRANSFER = parseAbiItem('event Transfer(address indexed from, address indexed to, uint256 value)');
 
+/** Options of {@link createBlockSource}. */
+export interface BlockSourceOptions {
+  /** Per request (per batch over http(s)). */
+  readonly timeoutMs: number;
+  /**
+   * Most requests in one JSON-RPC batch over http(s): requests made in the same tick are sent
+   * together. Ignored over ws(s).
+   */
+  readonly batchSize: number;
+}
+
 /** A block source over JSON-RPC (http(s) or ws(s)) with viem. */
-export function createBlockSource(rpcUrl: string, options: { timeoutMs: number }): BlockSource {
+export function createBlockSource(rpcUrl: string, options: BlockSourceOptions): BlockSource {
   const transport = /^wss?:/.test(rpcUrl)
     ? webSocket(rpcUrl, { timeout: options.timeoutMs, retryCount: 0 })
-    : http(rpcUrl, { timeout: options.timeoutMs, retryCount: 0, batch: { batchSize: 50, wait: 0 } });
+    : http(rpcUrl, {
+        timeout: options.timeoutMs,
+        retryCount: 0,
+        batch: options.batchSize > 1 ? { batchSize: options.batchSize, wait: 0 } : false,
+      });
   // cacheTime 0: viem otherwise serves a cached block number while new blocks arrive.
   const client: PublicClient = createPublicClient({ transport, cacheTime: 0 });
   return {
@@ -47,24 +83,15 @@ export function createBlockSource(rpcUrl: string, options: { timeoutMs: number }
       return Number(await client.getBlockNumber({ cacheTime: 0 }));
     },
     async block(number) {
-      const block = await client.getBlock({ blockNumber: BigInt(number), includeTransactions: true });
-      if (block.hash === null || block.number === null) throw new Error(`block ${number} is pending`);
-      return {
-        number: Number(block.number),
-        hash: block.hash,
-        parentHash: block.parentHash,
-        timeMs: Number(block.timestamp) * 1000,
-        transfers: block.transactions
-          .filter((tx) => tx.to !== null && tx.value > 0n)
-          .map((tx) => ({ hash: tx.hash, to: getAddress(tx.to as string), value: tx.value })),
-      };
+      // The raw block rather than viem's getBlock: its formatter converts every field of every
+      // transaction, where the scanner reads a few fields and keeps few transactions.
+      const raw = await client.request({ method: 'eth_getBlockByNumber', params: [numberToHex(number), true] });
+      if (raw === null) throw new Error(`block ${number} not found`);
+      return scannedBlock(raw, number);
     },
     async hashAt(number) {
-      const block = await client.getBlock({ blockNumber: BigInt(number) }).catch((error: unknown) => {
-        if ((error as { name?: string }).name === 'BlockNotFoundError') return undefined;
-        throw error;
-      });
-      return block?.hash ?? undefined;
+      const raw = await client.request({ method: 'eth_getBlockByNumber', params: [numberToHex(number), false] });
+      return raw?.hash ?? undefined;
     },
     async tokenTransfers(tokens, from, to) {
       if (tokens.length === 0) return [];
@@ -86,5 +113,28 @@ export function createBlockSource(rpcUrl: string, options: { timeoutMs: number }
           blockHash: log.blockHash as string,
         }));
     },
+  };
+}
+
+/**
+ * The scanner's view of a JSON-RPC block read with full transactions: its place in the
+ * chain and its native transfers, recipients lower-case.
+ * @throws when the block is pending or was read without transaction objects
+ */
+export function scannedBlock(raw: RpcBlock, number: number): ScannedBlock {
+  if (raw.hash === null || raw.number === null) throw new Error(`block ${number} is pending`);
+  const transfers: NativeTransfer[] = [];
+  for (const tx of raw.transactions as readonly (RpcTransaction | string)[]) {
+    if (typeof tx === 'string') throw new Error(`block ${number} was read without its transactions`);
+    if (tx.to === null || tx.to === undefined) continue;
+    const value = tx.value ? BigInt(tx.value) : 0n;
+    if (value > 0n) transfers.push({ hash: tx.hash, to: tx.to.toLowerCase(), value });
+  }
+  return {
+    number: Number(raw.number),
+    hash: raw.hash,
+    parentHash: raw.parentHash,
+    timeMs: Number(raw.timestamp) * 1000,
+    transfers,
   };
 }

@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BlockRef, ContractCodec, PaymentEvent, PipelineTopics, ScannerCheckpoint } from '@payhook/contracts';
+import { isFencedError, type TransactionalWriter, TransactionError, TransactionErrorCode } from '@payhook/kafka';
 import type { Logger } from '@payhook/runtime';
-import type { Producer } from 'kafkajs';
 import type { BlockSource, ScannedBlock, TokenTransfer } from './block-source.ts';
 import type { ChainConfig } from './config.ts';
 import type { ScannerMetrics } from './metrics.ts';
 import { draftOf, type PaymentBook } from './payment-book.ts';
-import { addFunding, evaluate, type PaymentState, type Tip, undoAbove } from './payment-state.ts';
+import { addFunding, evaluate, mayChange, type PaymentState, type Tip, undoAbove } from './payment-state.ts';
 
 /** Block hashes kept in the checkpoint to find the common ancestor after a reorg. */
 const RECENT_BLOCKS = 64;
@@ -14,13 +14,21 @@ const RECENT_BLOCKS = 64;
 /** Raised when what the chain returned is not consistent within one step (a reorg raced the reads). */
 class InconsistentRead extends Error {}
 
+/** A range of blocks and its token logs, being read. */
+interface RangeRead {
+  readonly from: number;
+  readonly to: number;
+  readonly blocks: Promise<ScannedBlock[]>;
+  readonly logs: Promise<TokenTransfer[]>;
+}
+
 /** Everything one chain's scan loop needs. */
 export interface ChainScannerDeps {
   readonly chain: ChainConfig;
   readonly source: BlockSource;
   readonly book: PaymentBook;
-  /** Transactional producer whose id is this chain's: a second scanner fences the first. */
-  readonly producer: Producer;
+  /** Transactional writer whose id is this chain's: a second scanner fences the first. */
+  readonly writer: TransactionalWriter;
   readonly codec: ContractCodec;
   readonly topics: PipelineTopics;
   readonly logger: Logger;
@@ -31,7 +39,10 @@ export interface ChainScannerDeps {
 
 /** One chain's scan loop. */
 export interface ChainScanner {
-  /** Runs until `stop()`; rejects only when this scanner was fenced by a newer one. */
+  /**
+   * Runs until `stop()`; rejects when this scanner was fenced by a newer one, or when a commit
+   * failed without telling whether it went through (a restart reads the checkpoint back).
+   */
   run(): Promise<void>;
   stop(): Promise<void>;
   /** The RPC answered on the last try and the loop is not in backoff. */
@@ -40,7 +51,7 @@ export interface ChainScanner {
 }
 
 export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
-  const { chain, source, book, producer, codec, topics, logger, metrics } = deps;
+  const { chain, source, book, writer, codec, topics, logger, metrics } = deps;
   const label = { chain: String(chain.chainId) };
   const log = logger.child({ chainId: chain.chainId });
   let checkpoint: { number: number; hash: string | undefined; recent: BlockRef[] } = deps.checkpoint
@@ -54,6 +65,11 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
   let healthy = false;
   let running: Promise<void> | undefined;
   const abort = new AbortController();
+  /**
+   * The next range, read while the current step is applied and committed. It is checked like
+   * any read when its step takes it: it must follow the committed checkpoint block by block.
+   */
+  let ahead: RangeRead | undefined;
 
   async function commit(events: PaymentEvent[], next: typeof checkpoint, drafts: PaymentState[]): Promise<void> {
     const eventMessages = await Promise.all(
@@ -71,15 +87,11 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
       value: await codec.encode(topics.checkpoints, 'SCANNER_CHECKPOINT', value),
     };
     // Events and checkpoint in one transaction: after a crash either both are there or neither.
-    const tx = await producer.transaction();
-    try {
+    // A failed one throws a TransactionError; the in-memory state moves on only after a commit.
+    await writer.run(async (tx) => {
       if (eventMessages.length > 0) await tx.send({ topic: topics.events, messages: eventMessages });
       await tx.send({ topic: topics.checkpoints, messages: [checkpointMessage] });
-      await tx.commit();
-    } catch (error) {
-      await tx.abort().catch(() => undefined);
-      throw error;
-    }
+    });
     checkpoint = next;
     book.commit(drafts);
     for (const e of events) metrics.events.inc({ ...label, status: e.status });
@@ -87,14 +99,42 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
     metrics.watched.set(label, book.active().length);
   }
 
+  /** Blocks `from`..`to` in order, with up to `fetchConcurrency` requests in flight at any time. */
   async function fetchBlocks(from: number, to: number): Promise<ScannedBlock[]> {
-    const numbers = Array.from({ length: to - from + 1 }, (_, i) => from + i);
-    const blocks: ScannedBlock[] = [];
-    // A few requests at a time: batched into one HTTP round trip by the transport.
-    for (let i = 0; i < numbers.length; i += chain.fetchConcurrency) {
-      blocks.push(...(await Promise.all(numbers.slice(i, i + chain.fetchConcurrency).map((n) => source.block(n)))));
-    }
+    const blocks: ScannedBlock[] = new Array(to - from + 1);
+    let next = from;
+    let failed = false;
+    // Each lane asks for the next block as soon as its last one arrived: the node is never left
+    // idle waiting for the slowest block of a group. The transport batches what is asked at once.
+    const lane = async () => {
+      while (!failed && next <= to) {
+        const number = next++;
+        try {
+          blocks[number - from] = await source.block(number);
+        } catch (error) {
+          failed = true;
+          throw error;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(chain.fetchConcurrency, to - from + 1) }, lane));
     return blocks;
+  }
+
+  /** Starts reading a range; a read that is never taken fails silently. */
+  function startRead(from: number, to: number): RangeRead {
+    const read = { from, to, blocks: fetchBlocks(from, to), logs: source.tokenTransfers(chain.tokens, from, to) };
+    read.blocks.catch(() => undefined);
+    read.logs.catch(() => undefined);
+    return read;
+  }
+
+  /** The read started ahead for the range beginning at `from`, if it is still good for it. */
+  function takeAhead(from: number, head: number): RangeRead | undefined {
+    const read = ahead;
+    ahead = undefined;
+    // A head below the read's end means the chain got shorter (a reorg): read again.
+    return read !== undefined && read.from === from && read.to <= head ? read : undefined;
   }
 
   async function handleReorg(): Promise<void> {
@@ -179,8 +219,8 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
     if (checkpoint.number < 0) checkpoint = { ...checkpoint, number: (chain.startBlock ?? head) - 1 };
     metrics.blocksBehind.set(label, Math.max(0, head - checkpoint.number));
     const from = checkpoint.number + 1;
-    const to = Math.min(head, checkpoint.number + chain.blocksPerStep);
-    if (from > to) {
+    if (from > head) {
+      ahead = undefined;
       // No new block, but the tip may have been replaced at the same height.
       if (checkpoint.hash !== undefined && (await source.hashAt(checkpoint.number)) !== checkpoint.hash) {
         await handleReorg();
@@ -188,10 +228,12 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
       }
       return 'caught-up';
     }
+    const read = takeAhead(from, head) ?? startRead(from, Math.min(head, from + chain.blocksPerStep - 1));
+    const { to } = read;
     const started = performance.now();
     log.debug({ from, to, head }, 'scan step');
 
-    const blocks = await fetchBlocks(from, to);
+    const blocks = await read.blocks;
     let parent = checkpoint.hash;
     for (const block of blocks) {
       if (parent !== undefined && block.parentHash !== parent) {
@@ -203,11 +245,12 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
       }
       parent = block.hash;
     }
-    const tokens = chain.tokens;
-    const logs = await source.tokenTransfers(tokens, from, to);
+    const logs = await read.logs;
     const hashes = new Map(blocks.map((b) => [b.number, b.hash]));
     if (logs.some((l) => hashes.get(l.blockNumber) !== l.blockHash))
       throw new InconsistentRead('logs from another fork');
+    // Catching up: read the next range while this one is applied and committed.
+    if (to < head) ahead = startRead(to + 1, Math.min(head, to + chain.blocksPerStep));
 
     const drafts = new Map<string, PaymentState>();
     applyTransfers(blocks, logs, drafts);
@@ -215,9 +258,12 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
     const tip: Tip = { number: last.number, hash: last.hash, timeMs: last.timeMs };
     const events: PaymentEvent[] = [];
     for (const state of book.active()) {
-      const draft = drafts.get(state.intent.payment_id) ?? draftOf(state);
+      const funded = drafts.get(state.intent.payment_id);
+      // Most payments cannot change at this tip: no copy, no evaluation.
+      if (funded === undefined && !mayChange(state, tip)) continue;
+      const draft = funded ?? draftOf(state);
       const changes = evaluate(draft, tip);
-      if (changes.length > 0 || drafts.has(state.intent.payment_id)) drafts.set(state.intent.payment_id, draft);
+      if (changes.length > 0 || funded !== undefined) drafts.set(state.intent.payment_id, draft);
       events.push(...changes);
     }
     const recent = [...checkpoint.recent, ...blocks.map((b) => ({ number: b.number, hash: b.hash }))].slice(
@@ -248,8 +294,13 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
             if (result === 'caught-up')
               await sleep(chain.pollIntervalMs, undefined, { signal: abort.signal }).catch(() => undefined);
           } catch (error) {
-            if (isFenced(error)) {
+            if (isFencedError(error)) {
               log.error('fenced: another scanner for this chain took over; stopping');
+              throw error;
+            }
+            if (error instanceof TransactionError && error.code === TransactionErrorCode.OUTCOME_UNKNOWN) {
+              // Going on from memory could write this step twice; a restart reads the checkpoint.
+              log.error({ err: error }, 'a commit failed and may have gone through; stopping');
               throw error;
             }
             if (error instanceof InconsistentRead) {
@@ -257,7 +308,8 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
               continue;
             }
             healthy = false;
-            const fromKafka = error instanceof Error && error.name.startsWith('KafkaJS');
+            const fromKafka =
+              error instanceof TransactionError || (error instanceof Error && error.name.startsWith('KafkaJS'));
             if (!fromKafka) metrics.rpcErrors.inc(label);
             log.warn({ err: error, retryInMs: backoffMs }, 'scan step failed; backing off');
             await sleep(backoffMs, undefined, { signal: abort.signal }).catch(() => undefined);
@@ -273,19 +325,4 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
       await running?.catch(() => undefined);
     },
   };
-}
-
-/** Whether a producer error means a newer producer with the same transactional id took over. */
-function isFenced(error: unknown): boolean {
-  const fencedTypes = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
-  // kafkajs wraps protocol errors (retries exhausted, non-retriable): look down the chain.
-  for (
-    let e = error as { type?: string; cause?: unknown; originalError?: unknown } | undefined, depth = 0;
-    e && depth < 5;
-    depth++
-  ) {
-    if (e.type !== undefined && fencedTypes.has(e.type)) return true;
-    e = (e.originalError ?? e.cause) as typeof e;
-  }
-  return false;
 }

@@ -17,8 +17,14 @@ const chainSchema = z
     /** First block to scan on the very first run; default: the head at that moment. */
     startBlock: z.number().int().min(0).optional(),
     blocksPerStep: z.number().int().positive().max(5_000).default(100),
-    /** Blocks fetched at once within a step. */
-    fetchConcurrency: z.number().int().positive().max(100).default(10),
+    /**
+     * Block requests kept in flight while catching up. With http(s) they travel in JSON-RPC
+     * batches of `rpcBatchSize`, so several batches are in flight and the node answers them
+     * side by side.
+     */
+    fetchConcurrency: z.number().int().positive().max(100).default(20),
+    /** Most JSON-RPC requests in one http(s) batch (providers cap it; 1 turns batching off). */
+    rpcBatchSize: z.number().int().positive().max(1_000).default(5),
     /** ERC-20 contracts whose Transfer logs are watched. */
     tokens: z.array(z.string().refine((a) => isAddress(a, { strict: false }), 'must be a 0x address')).default([]),
     maxBackoffMs: z.number().int().positive().default(30_000),

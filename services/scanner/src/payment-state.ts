@@ -88,6 +88,17 @@ function transition(state: PaymentState, status: PaymentStatus, tip: Tip): Payme
 }
 
 /**
+ * Whether {@link evaluate} can change the payment at this tip: not when it is final, nor
+ * when it has no funding and has not expired (most watched payments, at most tips). A scanner
+ * asks first, so it neither copies nor evaluates the payments that stay as they are.
+ */
+export function mayChange(state: PaymentState, tip: Tip): boolean {
+  if (FINAL_STATUSES.has(state.status)) return false;
+  if (state.funding.length > 0) return true;
+  return (state.status === 'PENDING' || state.status === 'REORGED') && tip.timeMs > state.intent.expires_at;
+}
+
+/**
  * The state changes a payment goes through at this tip, in order (possibly none, possibly
  * DETECTED then CONFIRMED in one step when one confirmation suffices).
  *
@@ -98,12 +109,10 @@ function transition(state: PaymentState, status: PaymentStatus, tip: Tip): Payme
  */
 export function evaluate(state: PaymentState, tip: Tip): PaymentEvent[] {
   const events: PaymentEvent[] = [];
-  if (FINAL_STATUSES.has(state.status)) return events;
+  if (!mayChange(state, tip)) return events;
   const { intent } = state;
   if (state.funding.length === 0) {
-    if ((state.status === 'PENDING' || state.status === 'REORGED') && tip.timeMs > intent.expires_at) {
-      events.push(transition(state, 'EXPIRED', tip));
-    }
+    events.push(transition(state, 'EXPIRED', tip));
     return events;
   }
   const toppedUp = state.status === 'UNDERPAID' && state.funding.length > state.fundingAtUnderpaid;

@@ -5,6 +5,7 @@ import {
   addFunding,
   evaluate,
   eventId,
+  mayChange,
   newPaymentState,
   stateFromEvent,
   type Tip,
@@ -82,6 +83,24 @@ describe('payment state machine', () => {
     const paid = newPaymentState(intent);
     addFunding(paid, funding('0xa', 5, '1000'));
     assert.deepEqual(statuses(evaluate(paid, tip(5, 20_000))), ['DETECTED']);
+  });
+
+  it('may change only when funded, or unfunded and expired, and never once final', () => {
+    const cases = [
+      { state: newPaymentState(intent), at: tip(5, 9_999), may: false },
+      { state: newPaymentState(intent), at: tip(6, 10_001), may: true },
+      { state: { ...newPaymentState(intent), status: 'REORGED' as const }, at: tip(6, 10_001), may: true },
+      { state: { ...newPaymentState(intent), status: 'UNDERPAID' as const }, at: tip(6, 10_001), may: false },
+      { state: { ...newPaymentState(intent), status: 'CONFIRMED' as const }, at: tip(6, 10_001), may: false },
+    ];
+    const funded = newPaymentState(intent);
+    addFunding(funded, funding('0xa', 5, '1000'));
+    cases.push({ state: funded, at: tip(5), may: true });
+    for (const { state, at, may } of cases) {
+      assert.equal(mayChange(state, at), may, `${state.status} at ${at.timeMs}`);
+      // It never hides a change evaluate() would make.
+      if (!may) assert.deepEqual(evaluate(state, at), []);
+    }
   });
 
   it('a reorg before confirmation: reorged, then confirmed once re-included', () => {
