@@ -36,7 +36,6 @@ export interface RetryState {
   readonly originalTimestamp: string | undefined;
 }
 
-
 function headerNumber(headers: IHeaders | undefined, name: string): number | undefined {
   const text = headerText(headers, name);
   if (text === undefined) return undefined;
