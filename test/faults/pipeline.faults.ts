@@ -119,6 +119,8 @@ it('every confirmed payment is delivered to every endpoint through crashes, outa
       startBlock: Number(await chain.blockNumber()) + 1,
       pollIntervalMs: 200,
       maxBackoffMs: 2_000,
+      // Well inside the accounting's stall limit: a stuck step ends in a supervised restart.
+      stepTimeoutMs: 30_000,
     },
   ]);
   for (const name of ['scanner', 'confirmation-filter', 'dispatcher'])

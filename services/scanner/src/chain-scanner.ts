@@ -14,6 +14,27 @@ const RECENT_BLOCKS = 64;
 /** Raised when what the chain returned is not consistent within one step (a reorg raced the reads). */
 class InconsistentRead extends Error {}
 
+/** A step that did not settle within `stepTimeoutMs`: something below it hangs. */
+export class StepTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`a scan step did not finish within ${timeoutMs} ms`);
+    this.name = 'StepTimeoutError';
+  }
+}
+
+/** `work`, or a {@link StepTimeoutError} once `timeoutMs` passed without it settling. */
+async function withinDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StepTimeoutError(timeoutMs)), timeoutMs);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A range of blocks and its token logs, being read. */
 interface RangeRead {
   readonly from: number;
@@ -40,8 +61,9 @@ export interface ChainScannerDeps {
 /** One chain's scan loop. */
 export interface ChainScanner {
   /**
-   * Runs until `stop()`; rejects when this scanner was fenced by a newer one, or when a commit
-   * failed without telling whether it went through (a restart reads the checkpoint back).
+   * Runs until `stop()`; rejects when this scanner was fenced by a newer one, when a commit
+   * failed without telling whether it went through, or when a step got stuck (a restart reads
+   * the checkpoint back).
    */
   run(): Promise<void>;
   stop(): Promise<void>;
@@ -70,6 +92,8 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
    * any read when its step takes it: it must follow the committed checkpoint block by block.
    */
   let ahead: RangeRead | undefined;
+  /** What the current step is doing, for the log line of a stuck step. */
+  let phase = 'starting';
 
   async function commit(events: PaymentEvent[], next: typeof checkpoint, drafts: PaymentState[]): Promise<void> {
     const eventMessages = await Promise.all(
@@ -214,6 +238,7 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
 
   /** One step: read the next blocks, apply their transfers, evaluate, commit. */
   async function step(): Promise<'caught-up' | 'progress'> {
+    phase = 'reading the head';
     const head = await source.head();
     metrics.head.set(label, head);
     if (checkpoint.number < 0) checkpoint = { ...checkpoint, number: (chain.startBlock ?? head) - 1 };
@@ -233,6 +258,7 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
     const started = performance.now();
     log.debug({ from, to, head }, 'scan step');
 
+    phase = `reading blocks ${read.from}-${read.to}`;
     const blocks = await read.blocks;
     let parent = checkpoint.hash;
     for (const block of blocks) {
@@ -245,6 +271,7 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
       }
       parent = block.hash;
     }
+    phase = `reading token logs ${read.from}-${read.to}`;
     const logs = await read.logs;
     const hashes = new Map(blocks.map((b) => [b.number, b.hash]));
     if (logs.some((l) => hashes.get(l.blockNumber) !== l.blockHash))
@@ -269,6 +296,7 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
     const recent = [...checkpoint.recent, ...blocks.map((b) => ({ number: b.number, hash: b.hash }))].slice(
       -RECENT_BLOCKS,
     );
+    phase = `committing blocks ${from}-${last.number}`;
     await commit(events, { number: last.number, hash: last.hash, recent }, [...drafts.values()]);
     metrics.stepDuration.observe(label, (performance.now() - started) / 1000);
     metrics.blocksBehind.set(label, Math.max(0, head - last.number));
@@ -288,7 +316,7 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
         let backoffMs = chain.pollIntervalMs;
         while (!stopped) {
           try {
-            const result = await step();
+            const result = await withinDeadline(step(), chain.stepTimeoutMs);
             healthy = true;
             backoffMs = chain.pollIntervalMs;
             if (result === 'caught-up')
@@ -301,6 +329,14 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
             if (error instanceof TransactionError && error.code === TransactionErrorCode.OUTCOME_UNKNOWN) {
               // Going on from memory could write this step twice; a restart reads the checkpoint.
               log.error({ err: error }, 'a commit failed and may have gone through; stopping');
+              throw error;
+            }
+            if (error instanceof StepTimeoutError) {
+              // Going on beside a step that may still complete could write it twice.
+              log.error(
+                { err: error, phase },
+                'a scan step is stuck; stopping so that a restart resumes from the checkpoint',
+              );
               throw error;
             }
             if (error instanceof InconsistentRead) {

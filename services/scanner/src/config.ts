@@ -29,6 +29,16 @@ const chainSchema = z
     tokens: z.array(z.string().refine((a) => isAddress(a, { strict: false }), 'must be a 0x address')).default([]),
     maxBackoffMs: z.number().int().positive().default(30_000),
     rpcTimeoutMs: z.number().int().positive().default(10_000),
+    /**
+     * Longest a scan step may take (reads, evaluation, the transaction). A step past it is
+     * stuck below (a request that never settles): the scanner stops with an error so that its
+     * supervisor starts it again from the committed checkpoint.
+     */
+    stepTimeoutMs: z.number().int().positive().default(90_000),
+  })
+  .refine((c) => c.stepTimeoutMs > c.rpcTimeoutMs, {
+    message: 'must be longer than rpcTimeoutMs',
+    path: ['stepTimeoutMs'],
   })
   .refine((c) => c.confirmations !== undefined || chainById(c.chainId) !== undefined, {
     message: 'unknown chain: give "confirmations" for a chain payhook does not know',

@@ -11,7 +11,7 @@ import {
 import type { TransactionalWriter } from '@payhook/kafka';
 import { createLogger, Registry } from '@payhook/runtime';
 import type { BlockSource, ScannedBlock } from '../src/block-source.ts';
-import { createChainScanner } from '../src/chain-scanner.ts';
+import { createChainScanner, StepTimeoutError } from '../src/chain-scanner.ts';
 import type { ChainConfig } from '../src/config.ts';
 import { createScannerMetrics } from '../src/metrics.ts';
 import { PaymentBook } from '../src/payment-book.ts';
@@ -102,6 +102,7 @@ async function scanThroughReorg(forkLength: number, forkPaidIn: number): Promise
     tokens: [],
     maxBackoffMs: 10,
     rpcTimeoutMs: 1_000,
+    stepTimeoutMs: 5_000,
   };
   const scanner = createChainScanner({
     chain: chainConfig,
@@ -139,5 +140,46 @@ describe('chain scanner reading ahead', () => {
   it('a chain that got shorter than the range read ahead: the range is read again', async () => {
     const events = await scanThroughReorg(18, 7);
     assert.deepEqual(summary(events), ['1:DETECTED:0xtxb7', '2:CONFIRMED:0xtxb7']);
+  });
+});
+
+describe('chain scanner watchdog', () => {
+  it('a step that never settles (a transaction that hangs) stops the scanner with an error', async () => {
+    const blocks = fork('a', undefined, 0, 5, 3);
+    const source: BlockSource = {
+      head: async () => blocks.length - 1,
+      block: async (number) => blocks[number] as ScannedBlock,
+      hashAt: async (number) => blocks[number]?.hash,
+      tokenTransfers: async () => [],
+    };
+    const writer = { run: () => new Promise(() => undefined) } as unknown as TransactionalWriter;
+    const codec = { encode: async () => Buffer.from('{}') } as unknown as ContractCodec;
+    const book = new PaymentBook(31337);
+    book.track(intent);
+    const scanner = createChainScanner({
+      chain: {
+        chainId: 31337,
+        rpcUrl: 'http://127.0.0.1:1',
+        pollIntervalMs: 10,
+        startBlock: 1,
+        blocksPerStep: 10,
+        fetchConcurrency: 2,
+        rpcBatchSize: 2,
+        tokens: [],
+        maxBackoffMs: 10,
+        rpcTimeoutMs: 50,
+        stepTimeoutMs: 200,
+      },
+      source,
+      book,
+      writer,
+      codec,
+      topics: pipelineTopics(parseRetryTiers('1s')),
+      logger: createLogger({ name: 'test', level: 'silent' }),
+      metrics: createScannerMetrics(new Registry()),
+      checkpoint: undefined,
+    });
+    await assert.rejects(scanner.run(), StepTimeoutError);
+    await scanner.stop();
   });
 });
