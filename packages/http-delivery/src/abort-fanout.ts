@@ -1,36 +1,43 @@
-/** Controllers following each outside signal; one listener per signal, not per attempt. */
-const followers = new WeakMap<AbortSignal, Set<AbortController>>();
+/** Callbacks waiting on each outside signal; one listener per signal, not per callback. */
+const subscribers = new WeakMap<AbortSignal, Set<() => void>>();
 
 /**
- * Aborts `controller` when `signal` aborts, and returns the function that stops following.
+ * Calls `onAbort` once when `signal` aborts (at once when it already has), and returns the
+ * function that cancels the subscription.
  *
- * The same signal (a service's shutdown signal) usually governs thousands of attempts over
- * its life: it gets a single listener that aborts whichever attempts follow it at that
- * moment, so starting and ending an attempt costs a set insertion and deletion instead of a
- * listener or a composite signal.
+ * The same signal (a service's shutdown signal) usually governs thousands of attempts and
+ * waiters over its life: it gets a single listener that calls whichever callbacks are
+ * subscribed at that moment, so subscribing and cancelling cost a set insertion and deletion
+ * instead of adding and removing a listener (a linear search) or building a composite signal.
  */
-export function followAbort(signal: AbortSignal, controller: AbortController): () => void {
+export function onAbort(signal: AbortSignal, onAbort: () => void): () => void {
   if (signal.aborted) {
-    controller.abort(signal.reason);
+    onAbort();
     return () => undefined;
   }
-  let members = followers.get(signal);
-  if (members === undefined) {
-    const set = new Set<AbortController>();
-    followers.set(signal, set);
+  let callbacks = subscribers.get(signal);
+  if (callbacks === undefined) {
+    const set = new Set<() => void>();
+    subscribers.set(signal, set);
     signal.addEventListener(
       'abort',
       () => {
-        for (const follower of set) follower.abort(signal.reason);
+        const due = [...set];
         set.clear();
+        for (const callback of due) callback();
       },
       { once: true },
     );
-    members = set;
+    callbacks = set;
   }
-  members.add(controller);
-  const set = members;
+  const set = callbacks;
+  set.add(onAbort);
   return () => {
-    set.delete(controller);
+    set.delete(onAbort);
   };
+}
+
+/** Aborts `controller` (with the signal's reason) when `signal` aborts; returns the canceller. */
+export function followAbort(signal: AbortSignal, controller: AbortController): () => void {
+  return onAbort(signal, () => controller.abort(signal.reason));
 }

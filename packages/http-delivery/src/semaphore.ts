@@ -1,3 +1,5 @@
+import { onAbort } from './abort-fanout.ts';
+
 /** A counting semaphore: at most `limit` holders at once, the rest wait in arrival order. */
 export interface Semaphore {
   /**
@@ -12,38 +14,40 @@ export interface Semaphore {
 }
 
 interface Waiter {
-  readonly signal: AbortSignal | undefined;
   readonly grant: () => void;
-  readonly reject: (reason: unknown) => void;
+  /** Set when its signal aborted: releasing skips it. */
+  aborted: boolean;
+  /** Cancels the waiter's abort subscription. */
+  unsubscribe: () => void;
 }
 
 /**
  * Creates a {@link Semaphore} with `limit` slots.
  *
- * Waiters usually share one signal (the service's shutdown signal), so the semaphore listens
- * to each distinct signal once rather than once per waiter: thousands of waiters then cost
- * no listener bookkeeping, and an abort rejects all of that signal's waiters in one pass.
+ * Waiters usually share one signal (the service's shutdown signal); their abort
+ * subscriptions go through {@link onAbort}, so thousands of waiters cost no listener
+ * bookkeeping on the signal, and an aborted waiter is only marked (releasing skips it).
  */
 export function createSemaphore(limit: number): Semaphore {
   if (!Number.isInteger(limit) || limit < 1) throw new RangeError('semaphore limit must be a positive integer');
   let active = 0;
   let queue: Waiter[] = [];
   let head = 0;
-  const watched = new WeakSet<AbortSignal>();
+  /** Queued waiters that did not abort. */
+  let waiting = 0;
 
   const releaser = (): (() => void) => {
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      const next = queue[head];
       // Hand the slot straight to the next waiter, so a newcomer cannot overtake it.
-      if (next === undefined) {
-        active -= 1;
-        return;
+      let next: Waiter | undefined;
+      while (head < queue.length && next === undefined) {
+        const candidate = queue[head] as Waiter;
+        head += 1;
+        if (!candidate.aborted) next = candidate;
       }
-      queue[head] = undefined as unknown as Waiter;
-      head += 1;
       if (head === queue.length) {
         queue = [];
         head = 0;
@@ -51,23 +55,14 @@ export function createSemaphore(limit: number): Semaphore {
         queue = queue.slice(head);
         head = 0;
       }
+      if (next === undefined) {
+        active -= 1;
+        return;
+      }
+      waiting -= 1;
+      next.unsubscribe();
       next.grant();
     };
-  };
-
-  const watch = (signal: AbortSignal): void => {
-    if (watched.has(signal)) return;
-    watched.add(signal);
-    signal.addEventListener(
-      'abort',
-      () => {
-        const waiting = queue.slice(head);
-        queue = waiting.filter((w) => w.signal !== signal);
-        head = 0;
-        for (const w of waiting) if (w.signal === signal) w.reject(signal.reason);
-      },
-      { once: true },
-    );
   };
 
   return {
@@ -75,7 +70,7 @@ export function createSemaphore(limit: number): Semaphore {
       return active;
     },
     get waiting() {
-      return queue.length - head;
+      return waiting;
     },
     acquire(signal) {
       if (signal?.aborted) return Promise.reject(signal.reason);
@@ -84,8 +79,16 @@ export function createSemaphore(limit: number): Semaphore {
         return Promise.resolve(releaser());
       }
       return new Promise((resolve, reject) => {
-        if (signal !== undefined) watch(signal);
-        queue.push({ signal, grant: () => resolve(releaser()), reject });
+        const waiter: Waiter = { grant: () => resolve(releaser()), aborted: false, unsubscribe: () => undefined };
+        queue.push(waiter);
+        waiting += 1;
+        if (signal !== undefined) {
+          waiter.unsubscribe = onAbort(signal, () => {
+            waiter.aborted = true;
+            waiting -= 1;
+            reject(signal.reason);
+          });
+        }
       });
     },
   };
