@@ -36,8 +36,3 @@ export function onAbort(signal: AbortSignal, onAbort: () => void): () => void {
     set.delete(onAbort);
   };
 }
-
-/** Aborts `controller` (with the signal's reason) when `signal` aborts; returns the canceller. */
-export function followAbort(signal: AbortSignal, controller: AbortController): () => void {
-  return onAbort(signal, () => controller.abort(signal.reason));
-}

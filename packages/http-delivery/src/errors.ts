@@ -21,6 +21,8 @@ export const HttpDeliveryErrorCode = {
   ALLOW_LIST_INVALID: 'PAYHOOK_ALLOW_LIST_INVALID',
   /** `send` was called after `close` or `destroy`. */
   SENDER_CLOSED: 'PAYHOOK_SENDER_CLOSED',
+  /** An attempt outlived its whole-attempt deadline. */
+  ATTEMPT_DEADLINE: 'PAYHOOK_ATTEMPT_DEADLINE',
 } as const;
 export type HttpDeliveryErrorCode = (typeof HttpDeliveryErrorCode)[keyof typeof HttpDeliveryErrorCode];
 
@@ -88,5 +90,12 @@ export class AllowListError extends PayhookError {
 export class SenderClosedError extends PayhookError {
   constructor() {
     super(HttpDeliveryErrorCode.SENDER_CLOSED, 'the HTTP sender is closed');
+  }
+}
+
+/** The reason an attempt is stopped when it outlives its whole-attempt deadline. */
+export class AttemptDeadlineError extends PayhookError {
+  constructor() {
+    super(HttpDeliveryErrorCode.ATTEMPT_DEADLINE, 'the attempt outlived its deadline', { retryable: true });
   }
 }

@@ -1,15 +1,17 @@
 import { performance } from 'node:perf_hooks';
 import { parseRetryAfter } from '@payhook/retry';
 import { type Clock, PayhookError, systemClock } from '@payhook/runtime';
-import { Agent, buildConnector, type Dispatcher } from 'undici';
-import { followAbort } from './abort-fanout.ts';
+import { Agent, buildConnector } from 'undici';
+import { onAbort } from './abort-fanout.ts';
 import { createDevAllowList } from './allow-list.ts';
-import { SenderClosedError } from './errors.ts';
+import { type CappedResponse, CappedResponseHandler } from './capped-response.ts';
+import { AttemptDeadlineError, SenderClosedError } from './errors.ts';
 import { type Connector, createGuardedConnector } from './guarded-connector.ts';
+import { createKeyedSlots, type Release } from './keyed-slots.ts';
 import { type Classification, classifyError, classifyStatus, DeliveryOutcome, ErrorClass } from './outcome.ts';
 import { type Resolve, systemResolve } from './resolver.ts';
 import { createSemaphore } from './semaphore.ts';
-import { type EndpointUrl, parseEndpointUrl } from './url-policy.ts';
+import { parseEndpointUrl } from './url-policy.ts';
 
 /** Endpoint URLs whose checked form is kept; past this the cache starts afresh. */
 const MAX_CACHED_URLS = 50_000;
@@ -45,7 +47,7 @@ export interface HttpSenderOptions {
   readonly maxBodyBytes?: number;
   /** Attempts in flight across all endpoints; later calls wait. @defaultValue 256 */
   readonly maxConcurrent?: number;
-  /** Pooled keep-alive connections per origin. @defaultValue 8 */
+  /** Pooled keep-alive connections per origin, and so attempts in flight per origin; later calls wait. @defaultValue 8 */
   readonly connectionsPerOrigin?: number;
   /** How long an idle pooled connection is kept. @defaultValue 4_000 */
   readonly keepAliveTimeoutMs?: number;
@@ -64,6 +66,13 @@ const defaults = {
   connectionsPerOrigin: 8,
   keepAliveTimeoutMs: 4_000,
 } as const satisfies Partial<HttpSenderOptions>;
+
+/** Where a checked endpoint URL sends requests. */
+interface RequestTarget {
+  readonly origin: string;
+  /** Path and query. */
+  readonly path: string;
+}
 
 /** One delivery attempt. */
 export interface SendRequest {
@@ -137,14 +146,18 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
     keepAliveTimeout: config.keepAliveTimeoutMs,
   });
   const slots = createSemaphore(config.maxConcurrent);
+  // No more attempts per origin than it has pooled connections: the rest wait here, where
+  // they can be aborted, rather than in the pool's queue.
+  const originSlots = createKeyedSlots(config.connectionsPerOrigin);
   let closed = false;
   // The same few URLs are sent to again and again: check each once (the allow-list is fixed).
-  const checkedUrls = new Map<string, EndpointUrl>();
-  const checkedUrl = (raw: string | URL): EndpointUrl => {
+  const checkedUrls = new Map<string, RequestTarget>();
+  const checkedUrl = (raw: string | URL): RequestTarget => {
     const key = String(raw);
     let checked = checkedUrls.get(key);
     if (checked === undefined) {
-      checked = parseEndpointUrl(key, allowList);
+      const { url } = parseEndpointUrl(key, allowList);
+      checked = { origin: url.origin, path: `${url.pathname}${url.search}` };
       if (checkedUrls.size >= MAX_CACHED_URLS) checkedUrls.clear();
       checkedUrls.set(key, checked);
     }
@@ -156,75 +169,81 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
     let started = performance.now();
     const elapsed = (): number => Math.round((performance.now() - started) * 1000) / 1000;
 
-    let endpoint: EndpointUrl;
+    let endpoint: RequestTarget;
     try {
       endpoint = checkedUrl(request.url);
     } catch (error) {
       return failure(classifyError(error), error, elapsed());
     }
 
-    let release: () => void;
+    // An origin's slot first, then one of the sender's: a caller waiting for a busy origin
+    // holds none of the slots other origins need.
+    let releaseOrigin: Release | undefined;
+    let release: Release;
     try {
-      release = await slots.acquire(request.signal);
+      if (request.signal?.aborted) throw request.signal.reason;
+      const origin = originSlots.take(endpoint.origin, request.signal);
+      releaseOrigin = typeof origin === 'function' ? origin : await origin;
+      release = slots.tryAcquire() ?? (await slots.acquire(request.signal));
     } catch (error) {
+      releaseOrigin?.();
       return failure({ outcome: DeliveryOutcome.RETRYABLE, errorClass: ErrorClass.ABORTED }, error, elapsed());
     }
     // The attempt's own time: waiting for a slot is the sender's queue, not the endpoint.
     started = performance.now();
 
-    // One controller per attempt, aborted by the whole-attempt deadline or the caller's signal.
-    const attempt = new AbortController();
+    // Stopped by the whole-attempt deadline or the caller's signal.
+    const attempt = new CappedResponseHandler(config.maxBodyBytes);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      attempt.abort();
+      attempt.abort(new AttemptDeadlineError());
     }, request.timeoutMs ?? config.timeoutMs);
-    const unfollow = request.signal === undefined ? undefined : followAbort(request.signal, attempt);
-    const signal = attempt.signal;
-    // Our own aborts surface as undici or DOM abort errors; the flags say which one fired.
+    const signal = request.signal;
+    const unfollow = signal === undefined ? undefined : onAbort(signal, () => attempt.abort(abortReason(signal)));
+    // Our own aborts surface as the reasons given; the flags say which one fired.
     const stopped = (): Classification | undefined => {
       if (timedOut) return { outcome: DeliveryOutcome.RETRYABLE, errorClass: ErrorClass.TIMEOUT_TOTAL };
-      if (request.signal?.aborted) return { outcome: DeliveryOutcome.RETRYABLE, errorClass: ErrorClass.ABORTED };
+      if (signal?.aborted) return { outcome: DeliveryOutcome.RETRYABLE, errorClass: ErrorClass.ABORTED };
       return undefined;
     };
     try {
-      let response: Dispatcher.ResponseData;
+      let response: CappedResponse;
       try {
-        response = await agent.request({
-          origin: endpoint.url.origin,
-          path: `${endpoint.url.pathname}${endpoint.url.search}`,
-          method: 'POST',
-          headers: withoutHost(request.headers),
-          body: request.body,
-          headersTimeout: request.headersTimeoutMs ?? config.headersTimeoutMs,
-          bodyTimeout: request.bodyTimeoutMs ?? config.bodyTimeoutMs,
-          signal,
-        });
+        agent.dispatch(
+          {
+            origin: endpoint.origin,
+            path: endpoint.path,
+            method: 'POST',
+            headers: withoutHost(request.headers),
+            body: request.body,
+            headersTimeout: request.headersTimeoutMs ?? config.headersTimeoutMs,
+            bodyTimeout: request.bodyTimeoutMs ?? config.bodyTimeoutMs,
+          },
+          attempt,
+        );
+        response = await attempt.response;
       } catch (error) {
         return failure(stopped() ?? classifyError(error), error, elapsed());
       }
       const retryAfter = firstHeader(response.headers['retry-after']);
-      let snippet: { text: string; truncated: boolean } | undefined;
-      let bodyError: ErrorClass | undefined;
-      try {
-        snippet = await readCapped(response.body, config.maxBodyBytes);
-      } catch (error) {
-        bodyError = (stopped() ?? classifyError(error)).errorClass;
-      }
       return {
         ...classifyStatus(response.statusCode),
         status: response.statusCode,
         durationMs: elapsed(),
         retryAfter,
-        retryAfterMs: parseRetryAfter(retryAfter, clock.now()) ?? undefined,
-        bodySnippet: snippet?.text,
-        bodyTruncated: snippet?.truncated ?? false,
-        ...(bodyError === undefined ? {} : { bodyError }),
+        retryAfterMs: retryAfter === undefined ? undefined : (parseRetryAfter(retryAfter, clock.now()) ?? undefined),
+        bodySnippet: response.bodyError === undefined ? response.text : undefined,
+        bodyTruncated: response.truncated,
+        ...(response.bodyError === undefined
+          ? {}
+          : { bodyError: (stopped() ?? classifyError(response.bodyError)).errorClass }),
       };
     } finally {
       clearTimeout(timer);
       unfollow?.();
       release();
+      releaseOrigin();
     }
   }
 
@@ -277,23 +296,12 @@ function withoutHost(headers: Readonly<Record<string, string>>): Readonly<Record
   return headers;
 }
 
-function firstHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
+/** The reason an aborted signal carries, as an Error (what undici expects of an abort). */
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new DOMException('This operation was aborted', 'AbortError');
 }
 
-/** Reads up to `cap` bytes; past that, stops and destroys the stream (and so the connection). */
-async function readCapped(body: Dispatcher.ResponseData['body'], cap: number) {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let truncated = false;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size > cap) {
-      truncated = true;
-      break;
-    }
-  }
-  const bytes = Buffer.concat(chunks, Math.min(size, cap));
-  return { text: new TextDecoder().decode(bytes), truncated };
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }

@@ -11,6 +11,7 @@ export { createDevAllowList, type DevAllowList, EMPTY_ALLOW_LIST } from './allow
 export { type CheckedAddressesOptions, resolveCheckedAddresses } from './checked-addresses.ts';
 export {
   AllowListError,
+  AttemptDeadlineError,
   ConnectTimeoutError,
   DnsLookupError,
   type EndpointRefusalCode,

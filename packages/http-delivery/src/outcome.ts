@@ -99,6 +99,7 @@ export const ERROR_CODE_TABLE: Readonly<Record<string, Classification>> = {
   [HttpDeliveryErrorCode.DNS_FAILED]: retry(K.DNS_FAILED),
   [HttpDeliveryErrorCode.CONNECT_TIMEOUT]: retry(K.TIMEOUT_CONNECT),
   [HttpDeliveryErrorCode.SENDER_CLOSED]: retry(K.ABORTED),
+  [HttpDeliveryErrorCode.ATTEMPT_DEADLINE]: retry(K.TIMEOUT_TOTAL),
   ENOTFOUND: retry(K.DNS_FAILED),
   EAI_AGAIN: retry(K.DNS_FAILED),
   UND_ERR_CONNECT_TIMEOUT: retry(K.TIMEOUT_CONNECT),

@@ -7,6 +7,8 @@ export interface Semaphore {
    * once). Rejects with the signal's reason if `signal` aborts while waiting.
    */
   acquire(signal?: AbortSignal): Promise<() => void>;
+  /** Takes a free slot at once and returns its release, or undefined when none is free. */
+  tryAcquire(): (() => void) | undefined;
   /** Slots currently held. */
   readonly active: number;
   /** Callers waiting for a slot. */
@@ -71,6 +73,11 @@ export function createSemaphore(limit: number): Semaphore {
     },
     get waiting() {
       return waiting;
+    },
+    tryAcquire() {
+      if (active >= limit) return undefined;
+      active += 1;
+      return releaser();
     },
     acquire(signal) {
       if (signal?.aborted) return Promise.reject(signal.reason);

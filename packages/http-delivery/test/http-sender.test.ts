@@ -180,6 +180,36 @@ describe('createHttpSender limits', () => {
     }
   });
 
+  test("attempts beyond an origin's connections wait in the sender, where an abort reaches them", async () => {
+    const server = await startServer((req, res) => {
+      if (req.url === '/silent') return;
+      res.writeHead(204).end();
+    });
+    const other = await startServer((_req, res) => res.writeHead(204).end());
+    const sender = createHttpSender({ devAllowList: ['127.0.0.1'], connectionsPerOrigin: 1 });
+    try {
+      const hanging = sender.send({ url: `${server.origin}/silent`, headers: {}, body: '{}', timeoutMs: 2_000 });
+      const controller = new AbortController();
+      const queued = sender.send({ url: `${server.origin}/ok`, headers: {}, body: '{}', signal: controller.signal });
+      // Another origin is not held up by the busy one.
+      assert.equal((await sender.send({ url: `${other.origin}/ok`, headers: {}, body: '{}' })).outcome, 'delivered');
+      controller.abort();
+      assert.deepEqual([(await queued).outcome, (await queued).errorClass], ['retryable', 'ABORTED']);
+      assert.deepEqual(
+        server.seen.map((r) => r.url),
+        ['/silent'],
+        'the queued attempt never reached the server',
+      );
+      assert.equal((await hanging).errorClass, 'TIMEOUT_TOTAL');
+      // The origin's slot is free again.
+      assert.equal((await sender.send({ url: `${server.origin}/ok`, headers: {}, body: '{}' })).outcome, 'delivered');
+    } finally {
+      await sender.destroy();
+      await server.close();
+      await other.close();
+    }
+  });
+
   test('the connect timeout covers a connector that never completes', async () => {
     const stuck = recordingConnector();
     const sender = createHttpSender({
