@@ -28,6 +28,9 @@ export function createContractCodec(
   schemas: Readonly<Record<ContractKey, AvroSchema>>,
 ): ContractCodec {
   const ids = new Map<string, Promise<number>>();
+  // What the lookups above found: most calls find their answer here without waiting.
+  const knownIds = new Map<string, number>();
+  const knownResolvers = new Map<string, avro.Resolver | undefined>();
   const readers = Object.fromEntries(
     Object.entries(schemas).map(([key, schema]) => [key, avro.Type.forSchema(schema as avro.Schema)]),
   ) as Record<ContractKey, avro.Type>;
@@ -40,9 +43,14 @@ export function createContractCodec(
     if (resolver === undefined) {
       resolver = writerType(registry, schemaId).then((writer) => {
         const reader = readers[contract];
-        if (reader.equals(writer)) return undefined;
+        if (reader.equals(writer)) {
+          knownResolvers.set(key, undefined);
+          return undefined;
+        }
         try {
-          return reader.createResolver(writer);
+          const built = reader.createResolver(writer);
+          knownResolvers.set(key, built);
+          return built;
         } catch (cause) {
           throw new ContractError(
             ContractErrorCode.DECODE_INVALID,
@@ -71,6 +79,7 @@ export function createContractCodec(
             `${String(schemas[contract].name)} is not registered under ${subject}: run "payhook schemas register"`,
           );
         }
+        knownIds.set(key, found);
         return found;
       });
       // A failed lookup must not be cached: the next call asks again.
@@ -82,9 +91,9 @@ export function createContractCodec(
 
   return {
     async encode(topic, contract, value) {
-      const id = await schemaIdFor(topic, contract);
+      const id = knownIds.get(`${topic}\u0000${contract}`) ?? (await schemaIdFor(topic, contract));
       try {
-        return await registry.client.encode(id, value);
+        return frame(id, readers[contract], value);
       } catch (cause) {
         throw new ContractError(
           ContractErrorCode.ENCODE_INVALID,
@@ -107,7 +116,8 @@ export function createContractCodec(
         );
       }
       const schemaId = bytes.readInt32BE(1);
-      const resolver = await resolverFor(contract, schemaId);
+      const key = `${contract}\u0000${schemaId}`;
+      const resolver = knownResolvers.has(key) ? knownResolvers.get(key) : await resolverFor(contract, schemaId);
       try {
         return readers[contract].fromBuffer(
           bytes.subarray(WIRE_HEADER_BYTES),
@@ -122,6 +132,30 @@ export function createContractCodec(
       }
     },
   };
+}
+
+/** Room for a usual record; a larger one is encoded on its own. */
+const scratch = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * The wire format of `value` with schema `id`: magic byte 0, the id, then the Avro body
+ * (the values this build writes are of its own schema, whose id the registry gave).
+ */
+function frame(id: number, type: avro.Type, value: unknown): Buffer {
+  const end = type.encode(value, scratch, WIRE_HEADER_BYTES);
+  if (end > 0) {
+    const bytes = Buffer.allocUnsafe(end);
+    bytes[0] = 0;
+    bytes.writeInt32BE(id, 1);
+    scratch.copy(bytes, WIRE_HEADER_BYTES, WIRE_HEADER_BYTES, end);
+    return bytes;
+  }
+  const body = type.toBuffer(value);
+  const bytes = Buffer.allocUnsafe(WIRE_HEADER_BYTES + body.length);
+  bytes[0] = 0;
+  bytes.writeInt32BE(id, 1);
+  body.copy(bytes, WIRE_HEADER_BYTES);
+  return bytes;
 }
 
 async function writerType(registry: RegistryClient, schemaId: number): Promise<avro.Type> {

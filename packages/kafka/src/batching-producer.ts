@@ -1,14 +1,6 @@
 import { type Logger, PayhookError } from '@payhook/runtime';
-import kafkajs, {
-  type ICustomPartitioner,
-  type Kafka,
-  type Message,
-  type PartitionMetadata,
-  type Producer,
-  type RecordMetadata,
-} from 'kafkajs';
-
-const { Partitioners } = kafkajs;
+import type { ICustomPartitioner, Kafka, Message, PartitionMetadata, Producer, RecordMetadata } from 'kafkajs';
+import { keyHashPartitioner } from './partitioner.ts';
 
 /** Stable error codes of {@link createBatchingProducer}. */
 export const BatchingProducerErrorCode = {
@@ -58,7 +50,7 @@ export interface BatchingProducerOptions {
   /**
    * Chooses the partition of a record without one. Must be the partitioner the producer was
    * built with, so keys land where the rest of the pipeline puts them.
-   * @defaultValue `Partitioners.DefaultPartitioner` (the Java client's, as in `createIdempotentProducer`)
+   * @defaultValue {@link keyHashPartitioner} (the Java client's, as in `createIdempotentProducer`)
    */
   readonly createPartitioner?: ICustomPartitioner;
   /** Reports background metadata refreshes that failed. */
@@ -70,7 +62,7 @@ const defaults = {
   maxBatchRecords: 500,
   maxBatchBytes: 900_000,
   metadataMaxAgeMs: 300_000,
-  createPartitioner: Partitioners.DefaultPartitioner,
+  createPartitioner: keyHashPartitioner,
 } as const satisfies Partial<BatchingProducerOptions>;
 
 /** Many small sends combined into few `sendBatch` calls. */

@@ -8,6 +8,7 @@ export {
 export { createKafkaClient, type KafkaClientOptions, silenceKafkajsTimerWarning } from './client.ts';
 export { kafkaEnv, kafkaEnvSchema } from './env.ts';
 export { headerText } from './headers.ts';
+export { keyHashPartitioner, murmur2, partitionOfKey } from './partitioner.ts';
 export { connectTransactional, createIdempotentProducer, createTransactionalProducer } from './producer.ts';
 export { ensureTopics, type ProvisionReport, readTopicConfigs } from './provision.ts';
 export {

@@ -1,6 +1,5 @@
-import kafkajs, { type Kafka, type Producer } from 'kafkajs';
-
-const { Partitioners } = kafkajs;
+import type { Kafka, Producer } from 'kafkajs';
+import { keyHashPartitioner } from './partitioner.ts';
 
 /**
  * An idempotent producer: retries never duplicate or reorder a partition's records.
@@ -10,7 +9,7 @@ export function createIdempotentProducer(kafka: Kafka): Producer {
   return kafka.producer({
     idempotent: true,
     maxInFlightRequests: 5,
-    createPartitioner: Partitioners.DefaultPartitioner,
+    createPartitioner: keyHashPartitioner,
   });
 }
 
@@ -26,7 +25,7 @@ export function createTransactionalProducer(kafka: Kafka, transactionalId: strin
     // Right after a commit the coordinator answers CONCURRENT_TRANSACTIONS until the markers
     // are written (a few ms); a short first backoff keeps back-to-back transactions quick.
     retry: { initialRetryTime: 20, maxRetryTime: 1_000, retries: 12 },
-    createPartitioner: Partitioners.DefaultPartitioner,
+    createPartitioner: keyHashPartitioner,
   });
 }
 

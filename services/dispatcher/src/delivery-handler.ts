@@ -34,8 +34,9 @@ export interface Settlement {
 }
 
 const settled = (result: HandleResult): Settlement => ({ done: Promise.resolve(result) });
+const finished = (): HandleResult => 'finished';
 const afterWrites = (...writes: Promise<unknown>[]): Settlement => ({
-  done: Promise.all(writes).then(() => 'finished' as const),
+  done: (writes.length === 1 ? (writes[0] as Promise<unknown>) : Promise.all(writes)).then(finished),
 });
 
 /** Everything {@link createDeliveryHandler} needs. */

@@ -208,14 +208,18 @@ export function createDispatchConsumer(options: DispatchConsumerOptions): Dispat
           return;
         }
         // The lane moves on; the offset is finished once the routing writes are acknowledged.
-        const done = settlement.done
-          .then((result) => {
+        const done: Promise<void> = settlement.done.then(
+          (result) => {
             if (result === 'finished') current.finish(offset);
-          }, failed)
-          .finally(() => {
             settling.delete(done);
             wake();
-          });
+          },
+          (error: unknown) => {
+            failed(error);
+            settling.delete(done);
+            wake();
+          },
+        );
         settling.add(done);
       });
     }

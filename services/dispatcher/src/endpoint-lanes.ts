@@ -120,19 +120,20 @@ export class EndpointLanes {
     this.#queued--;
     lane.running++;
     this.#running++;
-    void task()
-      .catch(() => undefined)
-      .finally(() => {
-        lane.running--;
-        this.#running--;
-        if (lane.running === 0 && lane.queue.length === 0) this.#lanes.delete(lane.endpoint);
-        else this.#offer(lane);
-        this.#pump();
-        if (this.#running === 0 && this.#queued === 0) {
-          const waiters = this.#idleWaiters;
-          this.#idleWaiters = [];
-          for (const resolve of waiters) resolve();
-        }
-      });
+    const ended = () => this.#ended(lane);
+    void task().then(ended, ended);
+  }
+
+  #ended(lane: Lane): void {
+    lane.running--;
+    this.#running--;
+    if (lane.running === 0 && lane.queue.length === 0) this.#lanes.delete(lane.endpoint);
+    else this.#offer(lane);
+    this.#pump();
+    if (this.#running === 0 && this.#queued === 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
   }
 }
