@@ -27,6 +27,9 @@ export const tokenBucketRegistryDefaults = {
   clock: systemClock,
 } satisfies Partial<TokenBucketRegistryOptions>;
 
+/** Sweeps on use are at least this far apart. */
+const SWEEP_INTERVAL_MS = 1_000;
+
 /**
  * Token buckets keyed by endpoint id, created full on first use. The caller passes the
  * endpoint's current limit with every request, so a changed endpoint record takes effect
@@ -38,6 +41,7 @@ export class TokenBucketRegistry {
   readonly #defaultLimit: RateLimit;
   readonly #maxBuckets: number;
   readonly #clock: Clock;
+  #lastSweepMs = Number.NEGATIVE_INFINITY;
 
   constructor(options: TokenBucketRegistryOptions = {}) {
     const { defaultLimit, maxBuckets, clock } = { ...tokenBucketRegistryDefaults, ...options };
@@ -61,7 +65,7 @@ export class TokenBucketRegistry {
   tryTake(key: string, limit?: RateLimit | null): number {
     const now = this.#clock.now();
     const wanted = limit ?? this.#defaultLimit;
-    this.sweep();
+    if (now - this.#lastSweepMs >= SWEEP_INTERVAL_MS) this.sweep();
     let bucket = this.#buckets.use(key, now);
     if (bucket === undefined) {
       if (this.#buckets.size >= this.#maxBuckets) this.#buckets.evictOne(() => true);
@@ -85,11 +89,11 @@ export class TokenBucketRegistry {
 
   /**
    * Drops full buckets, from the least recently used up to the first that is not full;
-   * returns how many. Runs by itself on every {@link tryTake}, costing one check when
-   * there is nothing to drop.
+   * returns how many. Runs by itself on {@link tryTake}, at most once a second.
    */
   sweep(): number {
     const now = this.#clock.now();
+    this.#lastSweepMs = now;
     return this.#buckets.sweep((bucket) => (bucket.tokensAt(now) >= bucket.limit.burst ? 'evict' : 'stop'));
   }
 }

@@ -47,12 +47,15 @@ describe('TokenBucketRegistry', () => {
     assert.equal(registry.size, 0);
   });
 
-  it('sweeps by itself on use', () => {
+  it('sweeps by itself on use, at most once a second', () => {
     const clock = manualClock();
     const registry = new TokenBucketRegistry({ clock, defaultLimit: { ratePerSecond: 10, burst: 1 } });
     for (let i = 0; i < 20; i++) registry.tryTake(`ep_${i}`);
     clock.advance(100);
     registry.tryTake('new');
+    assert.equal(registry.size, 21, 'the first use swept; the next sweep waits');
+    clock.advance(900);
+    registry.tryTake('newer');
     assert.equal(registry.size, 1);
   });
 

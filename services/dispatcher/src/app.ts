@@ -95,6 +95,7 @@ export function createDispatcherApp(deps: DispatcherDeps): DispatcherApp {
     perEndpoint: config.DISPATCHER_PER_ENDPOINT_CONCURRENCY,
     maxRunning: config.DISPATCHER_MAX_IN_FLIGHT,
   });
+  metrics.watchLanes(lanes);
   const shutdown = new AbortController();
   const handle = createDeliveryHandler({
     codec,

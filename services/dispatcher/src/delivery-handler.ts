@@ -199,21 +199,15 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
       'content-type': 'application/json',
       'user-agent': deps.userAgent,
     };
-    metrics.inFlight.inc();
-    let result: DeliveryResult;
-    try {
-      result = await deps.sender.send({
-        url: endpoint.url,
-        headers,
-        body: delivery.body,
-        signal: deps.signal,
-        ...(endpoint.timeout_ms === null
-          ? {}
-          : { headersTimeoutMs: endpoint.timeout_ms, bodyTimeoutMs: endpoint.timeout_ms }),
-      });
-    } finally {
-      metrics.inFlight.dec();
-    }
+    const result: DeliveryResult = await deps.sender.send({
+      url: endpoint.url,
+      headers,
+      body: delivery.body,
+      signal: deps.signal,
+      ...(endpoint.timeout_ms === null
+        ? {}
+        : { headersTimeoutMs: endpoint.timeout_ms, bodyTimeoutMs: endpoint.timeout_ms }),
+    });
     if (deps.signal.aborted && result.outcome !== DeliveryOutcome.DELIVERED) return settled('abandoned');
 
     metrics.deliveries.inc({ outcome: result.outcome, tier: tier.label });

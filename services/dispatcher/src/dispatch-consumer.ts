@@ -193,12 +193,10 @@ export function createDispatchConsumer(options: DispatchConsumerOptions): Dispat
         key: message.key,
         value: message.value,
       };
-      metrics.buffered.inc();
       // Unfinished on purpose after a failure: it is not committed, so it is read again.
       const failed = (error: unknown) =>
         logger.error({ err: error, topic, partition, offset: message.offset }, 'delivery failed unexpectedly');
       lanes.submit(message.key?.toString('utf8') ?? '', async () => {
-        metrics.buffered.dec();
         let settlement: Settlement;
         try {
           settlement = await options.handle(record, tier ?? dispatchTier);

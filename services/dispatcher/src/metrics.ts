@@ -1,5 +1,13 @@
 import { Counter, Gauge, Histogram, type Registry } from '@payhook/runtime';
 
+/** What the in-flight and buffered gauges report when scraped. */
+export interface LaneCounts {
+  /** Records being processed now. */
+  readonly running: number;
+  /** Records read and waiting for their endpoint lane or a free slot. */
+  readonly queued: number;
+}
+
 /** The dispatcher's metrics; labels are bounded (outcomes, tier labels, reasons), never ids. */
 export interface DispatcherMetrics {
   readonly deliveries: Counter<'outcome' | 'tier'>;
@@ -11,12 +19,18 @@ export interface DispatcherMetrics {
   readonly breakerTransitions: Counter<'to'>;
   readonly endpointsDisabled: Counter;
   readonly pausedPartitions: Gauge;
+  /** Where the in-flight and buffered gauges read their values (read at scrape time, not per record). */
+  watchLanes(lanes: LaneCounts): void;
 }
 
 /** Registers the dispatcher's metrics. */
 export function createDispatcherMetrics(registry: Registry): DispatcherMetrics {
   const registers = [registry];
+  let lanes: LaneCounts = { running: 0, queued: 0 };
   return {
+    watchLanes(watched) {
+      lanes = watched;
+    },
     deliveries: new Counter({
       name: 'payhook_dispatcher_deliveries_total',
       help: 'HTTP delivery attempts by outcome (delivered, gone, throttled, retryable, refused) and tier read from',
@@ -30,11 +44,21 @@ export function createDispatcherMetrics(registry: Registry): DispatcherMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30],
       registers,
     }),
-    inFlight: new Gauge({ name: 'payhook_dispatcher_in_flight', help: 'Deliveries being processed now', registers }),
+    inFlight: new Gauge({
+      name: 'payhook_dispatcher_in_flight',
+      help: 'Deliveries being processed now',
+      registers,
+      collect() {
+        this.set(lanes.running);
+      },
+    }),
     buffered: new Gauge({
       name: 'payhook_dispatcher_buffered_records',
       help: 'Records read and waiting for their endpoint lane',
       registers,
+      collect() {
+        this.set(lanes.queued);
+      },
     }),
     retriesScheduled: new Counter({
       name: 'payhook_dispatcher_retries_scheduled_total',
