@@ -1,6 +1,6 @@
 import type { PipelineTopics } from '@payhook/contracts';
 import type { Clock, Logger } from '@payhook/runtime';
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { DeliveryHandler, Settlement, TierContext } from './delivery-handler.ts';
 import type { EndpointLanes } from './endpoint-lanes.ts';
 import { readRetryState } from './headers.ts';
@@ -38,6 +38,14 @@ export interface DispatchConsumer {
   stop(deadlineMs: number, abortInFlight: () => void): Promise<void>;
   /** Whether the consumer has joined its group. */
   readonly joined: boolean;
+}
+
+/** Where the records of one fetched batch come from. */
+interface BatchSource {
+  readonly topic: string;
+  readonly partition: number;
+  readonly tier: TierContext;
+  readonly progress: PartitionProgress;
 }
 
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
@@ -164,63 +172,79 @@ export function createDispatchConsumer(options: DispatchConsumerOptions): Dispat
       progress.set(k, state);
     }
     const tier = tiers.get(topic);
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale() || stopping) return;
-      const offset = Number(message.offset);
-      if (tier !== undefined) {
-        // Never early: a record waits for its due time (or, without the header, its tier delay).
-        const dueAt = readRetryState(message.headers).dueAtMs ?? Number(message.timestamp) + tier.delayMs;
-        if (dueAt > clock.now()) {
-          pauseUntil(topic, partition, message.offset, dueAt);
-          return;
+    const source: BatchSource = { topic, partition, tier: tier ?? dispatchTier, progress: state };
+    // The fetch position follows the last record handed on; kafkajs needs it once per batch.
+    let handedOn: string | undefined;
+    try {
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale() || stopping) return;
+        const offset = Number(message.offset);
+        if (tier !== undefined) {
+          // Never early: a record waits for its due time (or, without the header, its tier delay).
+          const dueAt = readRetryState(message.headers).dueAtMs ?? Number(message.timestamp) + tier.delayMs;
+          if (dueAt > clock.now()) {
+            // Resolved first: the seek below must have the last word on the fetch position.
+            if (handedOn !== undefined) resolveOffset(handedOn);
+            handedOn = undefined;
+            pauseUntil(topic, partition, message.offset, dueAt);
+            return;
+          }
         }
-      }
-      if (!state.begin(offset)) {
-        resolveOffset(message.offset);
-        continue;
-      }
-      while (state.unfinished > options.maxUnfinishedPerPartition && isRunning() && !isStale()) {
-        await new Promise<void>((resolve) => {
-          waiters.add(resolve);
-          setTimeout(resolve, 1_000);
-        });
-        await heartbeat();
-      }
-      resolveOffset(message.offset);
-      const current = state;
-      const record = {
-        source: { topic, partition, offset: message.offset, timestamp: message.timestamp, headers: message.headers },
-        key: message.key,
-        value: message.value,
-      };
-      // Unfinished on purpose after a failure: it is not committed, so it is read again.
-      const failed = (error: unknown) =>
-        logger.error({ err: error, topic, partition, offset: message.offset }, 'delivery failed unexpectedly');
-      lanes.submit(message.key?.toString('utf8') ?? '', async () => {
-        let settlement: Settlement;
-        try {
-          settlement = await options.handle(record, tier ?? dispatchTier);
-        } catch (error) {
-          failed(error);
-          wake();
-          return;
+        if (!state.begin(offset)) {
+          handedOn = message.offset;
+          continue;
         }
-        // The lane moves on; the offset is finished once the routing writes are acknowledged.
-        const done: Promise<void> = settlement.done.then(
-          (result) => {
-            if (result === 'finished') current.finish(offset);
-            settling.delete(done);
-            wake();
-          },
-          (error: unknown) => {
-            failed(error);
-            settling.delete(done);
-            wake();
-          },
-        );
-        settling.add(done);
-      });
+        while (state.unfinished > options.maxUnfinishedPerPartition && isRunning() && !isStale()) {
+          await new Promise<void>((resolve) => {
+            waiters.add(resolve);
+            setTimeout(resolve, 1_000);
+          });
+          await heartbeat();
+        }
+        handedOn = message.offset;
+        submit(message, source);
+      }
+    } finally {
+      if (handedOn !== undefined) resolveOffset(handedOn);
     }
+  }
+
+  /** Hands one record to its endpoint's lane. */
+  function submit(message: KafkaMessage, from: BatchSource): void {
+    const { topic, partition, tier, progress: current } = from;
+    const offset = Number(message.offset);
+    const record = {
+      source: { topic, partition, offset: message.offset, timestamp: message.timestamp, headers: message.headers },
+      key: message.key,
+      value: message.value,
+    };
+    // Unfinished on purpose after a failure: it is not committed, so it is read again.
+    const failed = (error: unknown) =>
+      logger.error({ err: error, topic, partition, offset: message.offset }, 'delivery failed unexpectedly');
+    lanes.submit(message.key?.toString('utf8') ?? '', async () => {
+      let settlement: Settlement;
+      try {
+        settlement = await options.handle(record, tier);
+      } catch (error) {
+        failed(error);
+        wake();
+        return;
+      }
+      // The lane moves on; the offset is finished once the routing writes are acknowledged.
+      const done: Promise<void> = settlement.done.then(
+        (result) => {
+          if (result === 'finished') current.finish(offset);
+          settling.delete(done);
+          wake();
+        },
+        (error: unknown) => {
+          failed(error);
+          settling.delete(done);
+          wake();
+        },
+      );
+      settling.add(done);
+    });
   }
 
   return {
