@@ -11,7 +11,7 @@ import { type CircuitBreakerRegistry, nextStep, type TokenBucketRegistry } from 
 import type { Clock, Logger } from '@payhook/runtime';
 import { activeSecrets, sign } from '@payhook/signing';
 import type { EndpointDirectory } from './endpoint-directory.ts';
-import { DeadLetterReason, type FailureFacts, readRetryState } from './headers.ts';
+import { DeadLetterReason, type FailureFacts, type RetryState, readRetryState } from './headers.ts';
 import type { DispatcherMetrics } from './metrics.ts';
 import type { InboundRecord, Router } from './router.ts';
 
@@ -61,11 +61,6 @@ export interface DeliveryHandlerDeps {
   readonly signal: AbortSignal;
 }
 
-const ATTEMPT_OUTCOME = {
-  [DeliveryOutcome.DELIVERED]: 'DELIVERED',
-  [DeliveryOutcome.GONE]: 'ENDPOINT_DISABLED',
-} as const;
-
 /** Builds the function that takes one consumed delivery record to exactly one destination. */
 export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
   const { codec, directory, router, clock, metrics, topics } = deps;
@@ -92,6 +87,67 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
   }
 
   /**
+   * Starts the write that takes a failed record to its next tier, after the one it was read
+   * from (or the last one again), and says when the next attempt is due: undefined when the
+   * record goes to the DLQ instead.
+   */
+  function scheduleNext(
+    record: InboundRecord,
+    tier: TierContext,
+    state: RetryState,
+    failure: FailureFacts,
+    reason: string,
+    retryAfterMs?: number,
+  ): { dueAtMs: number | undefined; written: Promise<void> } {
+    // Tiers visited so far (a record without the header, e.g. a replay, counts its tier).
+    const hops = state.hops ?? tier.index + 1;
+    const step = nextStep({
+      tiers: topics.retry,
+      attempt: hops + 1,
+      lastTierRepeats: deps.lastTierRepeats,
+      failedAtMs: failure.failedAtMs,
+      retryAfterMs: retryAfterMs ?? null,
+      jitter: deps.jitter,
+    });
+    if (step.kind === 'dead-letter') {
+      const deadReason = reason === 'circuit_open' ? DeadLetterReason.CIRCUIT_OPEN : DeadLetterReason.RETRIES_EXHAUSTED;
+      return { dueAtMs: undefined, written: park(record, failure, deadReason) };
+    }
+    const next = topics.retry[step.tierIndex];
+    if (next === undefined) throw new Error(`retry tier ${step.tierIndex} is not configured`);
+    const written = router
+      .retry(record, failure, { topic: next.topic, tier: next.label, hops: hops + 1, dueAtMs: step.dueAtMs })
+      .then(() => metrics.retriesScheduled.inc({ tier: next.label, reason }));
+    return { dueAtMs: step.dueAtMs, written };
+  }
+
+  /** The attempts-log record of an attempt that got an outcome. */
+  const attemptRecord = (
+    delivery: WebhookDelivery,
+    tier: TierContext,
+    attempt: number,
+    result: DeliveryResult,
+    sentAt: number,
+    outcome: DeliveryAttempt['outcome'],
+    failure: FailureFacts | undefined,
+    nextAttemptAt: number | null,
+  ): DeliveryAttempt => ({
+    delivery_id: delivery.delivery_id,
+    event_id: delivery.event_id,
+    payment_id: delivery.payment_id,
+    endpoint_id: delivery.endpoint_id,
+    attempt,
+    tier: tier.label,
+    outcome,
+    status_code: result.status ?? null,
+    duration_ms: Math.round(result.durationMs),
+    error_class: failure === undefined ? null : result.errorClass,
+    error_message: failure?.error ?? null,
+    attempted_at: sentAt,
+    next_attempt_at: nextAttemptAt,
+  });
+
+  /**
    * Takes one record through its attempt. Resolves when the endpoint's lane may move on (the
    * HTTP outcome is known, or no request is to be made); the returned settlement's `done`
    * resolves once the record has reached its destination.
@@ -106,82 +162,38 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
         'poison record',
       );
       return afterWrites(
-        park(
-          record,
-          {
-            attempts: state.attempts,
-            failedAtMs: now,
-            status: undefined,
-            errorClass: decoded.code,
-            error: decoded.message,
-          },
-          DeadLetterReason.POISON_RECORD,
-        ),
+        park(record, noRequest(state, now, decoded.code, decoded.message), DeadLetterReason.POISON_RECORD),
       );
     }
     const delivery = decoded;
-    // Log fields rather than a child logger: most deliveries log nothing.
-    const ids = { deliveryId: delivery.delivery_id, endpointId: delivery.endpoint_id, paymentId: delivery.payment_id };
-    const noRequest = (errorClass: string, error: string): FailureFacts => ({
-      attempts: state.attempts,
-      failedAtMs: now,
-      status: undefined,
-      errorClass,
-      error,
-    });
 
     const endpoint = directory.get(delivery.endpoint_id);
     if (endpoint === undefined) {
       return afterWrites(
-        park(record, noRequest('ENDPOINT_UNKNOWN', 'no such endpoint'), DeadLetterReason.ENDPOINT_UNKNOWN),
+        park(record, noRequest(state, now, 'ENDPOINT_UNKNOWN', 'no such endpoint'), DeadLetterReason.ENDPOINT_UNKNOWN),
       );
     }
     if (!endpoint.enabled) {
       const why = endpoint.disabled_reason ?? 'disabled';
-      return afterWrites(park(record, noRequest('ENDPOINT_DISABLED', why), DeadLetterReason.ENDPOINT_DISABLED));
+      return afterWrites(
+        park(record, noRequest(state, now, 'ENDPOINT_DISABLED', why), DeadLetterReason.ENDPOINT_DISABLED),
+      );
     }
-
-    // The next tier: after the one this record was read from, or the last one again. Says
-    // when the next attempt is due (undefined: the DLQ instead) and starts the write.
-    const scheduleNext = (
-      failure: FailureFacts,
-      reason: string,
-      retryAfterMs?: number,
-    ): { dueAtMs: number | undefined; written: Promise<void> } => {
-      // Tiers visited so far (a record without the header, e.g. a replay, counts its tier).
-      const hops = state.hops ?? tier.index + 1;
-      const step = nextStep({
-        tiers: topics.retry,
-        attempt: hops + 1,
-        lastTierRepeats: deps.lastTierRepeats,
-        failedAtMs: failure.failedAtMs,
-        retryAfterMs: retryAfterMs ?? null,
-        jitter: deps.jitter,
-      });
-      if (step.kind === 'dead-letter') {
-        const deadReason =
-          reason === 'circuit_open' ? DeadLetterReason.CIRCUIT_OPEN : DeadLetterReason.RETRIES_EXHAUSTED;
-        return { dueAtMs: undefined, written: park(record, failure, deadReason) };
-      }
-      const next = topics.retry[step.tierIndex];
-      if (next === undefined) throw new Error(`retry tier ${step.tierIndex} is not configured`);
-      const written = router
-        .retry(record, failure, { topic: next.topic, tier: next.label, hops: hops + 1, dueAtMs: step.dueAtMs })
-        .then(() => metrics.retriesScheduled.inc({ tier: next.label, reason }));
-      return { dueAtMs: step.dueAtMs, written };
-    };
 
     const breaker = deps.breakers.get(endpoint.endpoint_id);
     if (!breaker.tryAcquire()) {
-      return afterWrites(
-        scheduleNext(noRequest('circuit_open', 'circuit open: no request sent'), 'circuit_open').written,
-      );
+      const failure = noRequest(state, now, 'circuit_open', 'circuit open: no request sent');
+      return afterWrites(scheduleNext(record, tier, state, failure, 'circuit_open').written);
     }
 
     const secrets = activeSecrets(endpoint.secrets, now);
     if (secrets.length === 0) {
       return afterWrites(
-        park(record, noRequest('NO_ACTIVE_SECRET', 'no signing secret is active'), DeadLetterReason.NO_ACTIVE_SECRET),
+        park(
+          record,
+          noRequest(state, now, 'NO_ACTIVE_SECRET', 'no signing secret is active'),
+          DeadLetterReason.NO_ACTIVE_SECRET,
+        ),
       );
     }
 
@@ -194,14 +206,21 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
     }
 
     const sentAt = clock.now();
-    const headers = {
-      ...sign({ id: delivery.delivery_id, timestamp: Math.floor(sentAt / 1000), body: delivery.body, secrets }),
-      'content-type': 'application/json',
-      'user-agent': deps.userAgent,
-    };
-    const result: DeliveryResult = await deps.sender.send({
+    const signed = sign({
+      id: delivery.delivery_id,
+      timestamp: Math.floor(sentAt / 1000),
+      body: delivery.body,
+      secrets,
+    });
+    const result = await deps.sender.send({
       url: endpoint.url,
-      headers,
+      headers: {
+        'webhook-id': signed['webhook-id'],
+        'webhook-timestamp': signed['webhook-timestamp'],
+        'webhook-signature': signed['webhook-signature'],
+        'content-type': 'application/json',
+        'user-agent': deps.userAgent,
+      },
       body: delivery.body,
       signal: deps.signal,
       ...(endpoint.timeout_ms === null
@@ -212,76 +231,88 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
 
     metrics.deliveries.inc({ outcome: result.outcome, tier: tier.label });
     metrics.latency.observe({ outcome: result.outcome }, result.durationMs / 1000);
-    if (result.outcome === DeliveryOutcome.DELIVERED) breaker.onSuccess();
-    else if (result.outcome === DeliveryOutcome.RETRYABLE || result.outcome === DeliveryOutcome.THROTTLED)
+    const attempt = state.attempts + 1;
+
+    if (result.outcome === DeliveryOutcome.DELIVERED) {
+      breaker.onSuccess();
+      if (deps.logger.isLevelEnabled('debug'))
+        deps.logger.debug({ ...idsOf(delivery), status: result.status, attempt }, 'delivered');
+      return afterWrites(
+        router.attempt(attemptRecord(delivery, tier, attempt, result, sentAt, 'DELIVERED', undefined, null)),
+      );
+    }
+    if (result.outcome === DeliveryOutcome.RETRYABLE || result.outcome === DeliveryOutcome.THROTTLED)
       breaker.onFailure();
 
-    const failedAt = clock.now();
     const failure: FailureFacts = {
-      attempts: state.attempts + 1,
-      failedAtMs: failedAt,
+      attempts: attempt,
+      failedAtMs: clock.now(),
       status: result.status,
       errorClass: result.errorClass,
       error: result.error?.message ?? (result.status === undefined ? undefined : `HTTP ${result.status}`),
     };
-    let outcome: DeliveryAttempt['outcome'] =
-      ATTEMPT_OUTCOME[result.outcome as keyof typeof ATTEMPT_OUTCOME] ?? 'DEAD_LETTERED';
+    let outcome: DeliveryAttempt['outcome'] = 'DEAD_LETTERED';
     let nextAttemptAt: number | null = null;
     const writes: Promise<unknown>[] = [];
 
     switch (result.outcome) {
-      case DeliveryOutcome.DELIVERED:
-        if (deps.logger.isLevelEnabled('debug'))
-          deps.logger.debug({ ...ids, status: result.status, attempt: failure.attempts }, 'delivered');
-        break;
       case DeliveryOutcome.GONE:
-        deps.logger.warn(ids, 'endpoint answered 410 Gone; disabling it');
+        deps.logger.warn(idsOf(delivery), 'endpoint answered 410 Gone; disabling it');
         // Disabled locally at once, so this endpoint's next record is not sent.
         writes.push(directory.disable(endpoint, 'the endpoint answered 410 Gone'));
         metrics.endpointsDisabled.inc();
         writes.push(park(record, failure, DeadLetterReason.ENDPOINT_GONE));
+        outcome = 'ENDPOINT_DISABLED';
         break;
       case DeliveryOutcome.REFUSED:
-        deps.logger.warn({ ...ids, errorClass: result.errorClass }, 'endpoint URL refused; no request sent');
-        writes.push(park(record, { ...failure, attempts: state.attempts }, DeadLetterReason.UNSAFE_URL));
-        break;
+        deps.logger.warn(
+          { ...idsOf(delivery), errorClass: result.errorClass },
+          'endpoint URL refused; no request sent',
+        );
+        // No request was made: no attempt to count or to log.
+        return afterWrites(park(record, { ...failure, attempts: state.attempts }, DeadLetterReason.UNSAFE_URL));
       default: {
         const reason = result.outcome === DeliveryOutcome.THROTTLED ? 'throttled' : 'failure';
-        const next = scheduleNext(failure, reason, result.retryAfterMs);
+        const next = scheduleNext(record, tier, state, failure, reason, result.retryAfterMs);
         writes.push(next.written);
         if (next.dueAtMs !== undefined) {
           outcome = 'RETRY_SCHEDULED';
           nextAttemptAt = next.dueAtMs;
         }
         deps.logger.info(
-          { ...ids, status: result.status, errorClass: result.errorClass, attempt: failure.attempts, nextAttemptAt },
+          {
+            ...idsOf(delivery),
+            status: result.status,
+            errorClass: result.errorClass,
+            attempt,
+            nextAttemptAt,
+          },
           'delivery failed',
         );
       }
     }
-
-    if (result.outcome !== DeliveryOutcome.REFUSED) {
-      writes.push(
-        router.attempt({
-          delivery_id: delivery.delivery_id,
-          event_id: delivery.event_id,
-          payment_id: delivery.payment_id,
-          endpoint_id: delivery.endpoint_id,
-          attempt: failure.attempts,
-          tier: tier.label,
-          outcome,
-          status_code: result.status ?? null,
-          duration_ms: Math.round(result.durationMs),
-          error_class: result.outcome === DeliveryOutcome.DELIVERED ? null : result.errorClass,
-          error_message: result.outcome === DeliveryOutcome.DELIVERED ? null : (failure.error ?? null),
-          attempted_at: sentAt,
-          next_attempt_at: nextAttemptAt,
-        }),
-      );
-    }
+    writes.push(
+      router.attempt(attemptRecord(delivery, tier, attempt, result, sentAt, outcome, failure, nextAttemptAt)),
+    );
     return afterWrites(...writes);
   };
 }
+
+/** Log fields of a delivery (rather than a child logger: most deliveries log nothing). */
+const idsOf = (delivery: WebhookDelivery) => ({
+  deliveryId: delivery.delivery_id,
+  endpointId: delivery.endpoint_id,
+  paymentId: delivery.payment_id,
+});
+
+/** The failure of a record that was not sent: its attempt count is unchanged. */
+const noRequest = (state: RetryState, now: number, errorClass: string, error: string): FailureFacts => ({
+  attempts: state.attempts,
+  failedAtMs: now,
+  status: undefined,
+  errorClass,
+  error,
+});
 
 /** The function {@link createDeliveryHandler} returns. */
 export type DeliveryHandler = ReturnType<typeof createDeliveryHandler>;
