@@ -65,18 +65,25 @@ export interface DeliveryHandlerDeps {
 export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
   const { codec, directory, router, clock, metrics, topics } = deps;
 
-  async function decode(record: InboundRecord): Promise<WebhookDelivery | ContractError> {
-    for (;;) {
+  /** Decodes a delivery; a record that cannot be read is returned as its error. */
+  function decode(record: InboundRecord): Promise<WebhookDelivery | ContractError> {
+    return codec.decode('WEBHOOK_DELIVERY', record.value).catch((error: unknown) => decodeAgain(record, error));
+  }
+
+  /** After a failed decode: waits out an unreachable registry, or returns why the record is poison. */
+  async function decodeAgain(record: InboundRecord, first: unknown): Promise<WebhookDelivery | ContractError> {
+    for (let error = first; ; ) {
+      if (!(error instanceof ContractError) || !error.retryable) {
+        return error instanceof ContractError ? error : new ContractError('CONTRACT_DECODE_INVALID', String(error));
+      }
+      // The registry is unreachable: wait for it rather than park a good record.
+      deps.logger.warn({ err: error }, 'schema registry unavailable; retrying decode');
+      if (deps.signal.aborted) throw error;
+      await sleep(1_000, undefined, { signal: deps.signal }).catch(() => undefined);
       try {
         return await codec.decode('WEBHOOK_DELIVERY', record.value);
-      } catch (error) {
-        if (!(error instanceof ContractError) || !error.retryable) {
-          return error instanceof ContractError ? error : new ContractError('CONTRACT_DECODE_INVALID', String(error));
-        }
-        // The registry is unreachable: wait for it rather than park a good record.
-        deps.logger.warn({ err: error }, 'schema registry unavailable; retrying decode');
-        if (deps.signal.aborted) throw error;
-        await sleep(1_000, undefined, { signal: deps.signal }).catch(() => undefined);
+      } catch (next) {
+        error = next;
       }
     }
   }

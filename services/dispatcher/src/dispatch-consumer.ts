@@ -176,8 +176,11 @@ export function createDispatchConsumer(options: DispatchConsumerOptions): Dispat
     // The fetch position follows the last record handed on; kafkajs needs it once per batch.
     let handedOn: string | undefined;
     try {
+      // Whether the batch still counts changes only while this loop waits, and on a seek
+      // (which ends it): checked at the start and after every wait.
+      if (!isRunning() || isStale()) return;
       for (const message of batch.messages) {
-        if (!isRunning() || isStale() || stopping) return;
+        if (stopping) return;
         const offset = Number(message.offset);
         if (tier !== undefined) {
           // Never early: a record waits for its due time (or, without the header, its tier delay).
@@ -194,15 +197,19 @@ export function createDispatchConsumer(options: DispatchConsumerOptions): Dispat
           handedOn = message.offset;
           continue;
         }
+        let waited = false;
         while (state.unfinished > options.maxUnfinishedPerPartition && isRunning() && !isStale()) {
+          waited = true;
           await new Promise<void>((resolve) => {
             waiters.add(resolve);
             setTimeout(resolve, 1_000);
           });
           await heartbeat();
         }
+        // Begun, so handed on even if the batch went stale meanwhile: its offset must finish.
         handedOn = message.offset;
         submit(message, source);
+        if (waited && (!isRunning() || isStale())) return;
       }
     } finally {
       if (handedOn !== undefined) resolveOffset(handedOn);
