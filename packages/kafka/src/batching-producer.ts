@@ -264,13 +264,18 @@ export function createBatchingProducer(producer: Producer, options: BatchingProd
       return;
     }
     // A partition's records are written in the order they were given, from its base offset on.
-    const next = new Map<string, { metadata: RecordMetadata; offset: bigint }>();
+    const next = new Map<string, Map<number, { metadata: RecordMetadata; offset: bigint }>>();
     for (const metadata of acknowledged) {
       if (metadata.baseOffset === undefined) continue;
-      next.set(`${metadata.topicName}:${metadata.partition}`, { metadata, offset: BigInt(metadata.baseOffset) });
+      let partitions = next.get(metadata.topicName);
+      if (partitions === undefined) {
+        partitions = new Map();
+        next.set(metadata.topicName, partitions);
+      }
+      partitions.set(metadata.partition, { metadata, offset: BigInt(metadata.baseOffset) });
     }
     for (const entry of batch) {
-      const ack = next.get(`${entry.topic}:${String(entry.message.partition)}`);
+      const ack = next.get(entry.topic)?.get(entry.message.partition as number);
       if (ack === undefined) {
         fail(
           entry,
@@ -362,9 +367,13 @@ function byteLength(value: Buffer | string | null | undefined): number {
 
 function recordBytes(message: Message): number {
   let bytes = RECORD_OVERHEAD_BYTES + byteLength(message.key) + byteLength(message.value);
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
+  const headers = message.headers;
+  if (headers === undefined) return bytes;
+  for (const name in headers) {
+    const value = headers[name];
     bytes += Buffer.byteLength(name);
-    for (const item of Array.isArray(value) ? value : [value]) bytes += byteLength(item);
+    if (Array.isArray(value)) for (const item of value) bytes += byteLength(item);
+    else bytes += byteLength(value);
   }
   return bytes;
 }
