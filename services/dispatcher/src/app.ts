@@ -72,7 +72,8 @@ export function createDispatcherApp(deps: DispatcherDeps): DispatcherApp {
     connectTimeoutMs: config.DISPATCHER_CONNECT_TIMEOUT_MS,
     headersTimeoutMs: config.DISPATCHER_REQUEST_TIMEOUT_MS,
     bodyTimeoutMs: config.DISPATCHER_REQUEST_TIMEOUT_MS,
-    maxConcurrent: config.DISPATCHER_MAX_IN_FLIGHT,
+    // The lanes' running tasks, slow ones included: the sender never makes them queue.
+    maxConcurrent: config.DISPATCHER_MAX_IN_FLIGHT + config.DISPATCHER_MAX_SLOW_IN_FLIGHT,
     clock,
     ...(deps.resolve === undefined ? {} : { resolve: deps.resolve }),
     ...(deps.connector === undefined ? {} : { connector: deps.connector }),
@@ -90,10 +91,12 @@ export function createDispatcherApp(deps: DispatcherDeps): DispatcherApp {
     defaultLimit: { ratePerSecond: config.DISPATCHER_DEFAULT_RATE_PER_SECOND },
     clock,
   });
-  // Lane tasks beyond the sender's slots would only queue inside it: cap them alike.
+  // Lane tasks beyond the sender's slots would only queue inside it: capped alike.
   const lanes = new EndpointLanes({
     perEndpoint: config.DISPATCHER_PER_ENDPOINT_CONCURRENCY,
     maxRunning: config.DISPATCHER_MAX_IN_FLIGHT,
+    slowAfterMs: config.DISPATCHER_SLOW_ATTEMPT_MS,
+    maxSlow: config.DISPATCHER_MAX_SLOW_IN_FLIGHT,
   });
   metrics.watchLanes(lanes);
   const shutdown = new AbortController();

@@ -12,10 +12,31 @@ export interface EndpointLanesOptions {
    * @defaultValue unbounded
    */
   readonly maxRunning?: number;
+  /**
+   * A task running longer than this stops counting against `maxRunning` and counts against
+   * `maxSlow` instead, so endpoints that hang (each holding its task until a timeout) cannot
+   * take every slot from the ones that answer.
+   * @defaultValue never
+   */
+  readonly slowAfterMs?: number;
+  /**
+   * Slow tasks counted apart at once; past this, a slow task keeps its slot. Tasks running at
+   * once are bounded by `maxRunning + maxSlow`.
+   * @defaultValue `maxRunning`
+   */
+  readonly maxSlow?: number;
 }
 
 /** The work of one record: runs while it holds its lane. It must not throw. */
 export type LaneTask = () => Promise<void>;
+
+/** One started task, for telling the slow ones apart. */
+interface Run {
+  readonly startedAt: number;
+  /** Counted against `maxSlow` rather than `maxRunning`. */
+  slow: boolean;
+  ended: boolean;
+}
 
 interface Lane {
   readonly endpoint: string;
@@ -28,22 +49,36 @@ interface Lane {
 /**
  * Per-endpoint FIFO lanes: work for different endpoints runs concurrently, work for one
  * endpoint starts in order with at most `perEndpoint` running, and at most `maxRunning`
- * run overall. A slow endpoint only ever holds its own lane.
+ * run overall, not counting tasks older than `slowAfterMs` (up to `maxSlow` of them). A slow
+ * endpoint only ever holds its own lane, and for a while one overall slot.
  */
 export class EndpointLanes {
   readonly #perEndpoint: number;
   readonly #maxRunning: number;
+  readonly #slowAfterMs: number;
+  readonly #maxSlow: number;
   readonly #lanes = new Map<string, Lane>();
   /** Lanes with a task that may start as soon as a slot frees, in turn order. */
   #ready: Lane[] = [];
   #readyHead = 0;
+  /** Tasks counted against `maxRunning`. */
   #running = 0;
+  /** Tasks counted against `maxSlow`. */
+  #slow = 0;
+  /** Started tasks not yet counted slow, oldest first, from `#oldest` on (ended ones are skipped). */
+  #runs: Run[] = [];
+  #oldest = 0;
+  #sweeper: NodeJS.Timeout | undefined;
   #queued = 0;
   #idleWaiters: (() => void)[] = [];
 
   constructor(options: EndpointLanesOptions = {}) {
     this.#perEndpoint = options.perEndpoint ?? 1;
     this.#maxRunning = options.maxRunning ?? Number.POSITIVE_INFINITY;
+    this.#slowAfterMs = options.slowAfterMs ?? Number.POSITIVE_INFINITY;
+    this.#maxSlow = options.maxSlow ?? this.#maxRunning;
+    if (!(this.#slowAfterMs > 0)) throw new RangeError('slowAfterMs must be > 0');
+    if (!(this.#maxSlow >= 0)) throw new RangeError('maxSlow must be >= 0');
     if (!Number.isInteger(this.#perEndpoint) || this.#perEndpoint < 1) {
       throw new RangeError('perEndpoint must be a positive integer');
     }
@@ -55,9 +90,14 @@ export class EndpointLanes {
     }
   }
 
-  /** Tasks running now. */
+  /** Tasks running now, slow ones included. */
   get running(): number {
-    return this.#running;
+    return this.#running + this.#slow;
+  }
+
+  /** Running tasks older than `slowAfterMs` that no longer count against `maxRunning`. */
+  get slow(): number {
+    return this.#slow;
   }
 
   /** Tasks waiting for their lane or for a slot. */
@@ -85,7 +125,7 @@ export class EndpointLanes {
 
   /** Resolves once nothing runs and nothing waits. */
   idle(): Promise<void> {
-    if (this.#running === 0 && this.#queued === 0) return Promise.resolve();
+    if (this.running === 0 && this.#queued === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
@@ -120,20 +160,59 @@ export class EndpointLanes {
     this.#queued--;
     lane.running++;
     this.#running++;
-    const ended = () => this.#ended(lane);
+    const run = this.#slowAfterMs === Number.POSITIVE_INFINITY ? undefined : this.#watch();
+    const ended = () => this.#ended(lane, run);
     void task().then(ended, ended);
   }
 
-  #ended(lane: Lane): void {
+  #ended(lane: Lane, run: Run | undefined): void {
     lane.running--;
-    this.#running--;
+    if (run !== undefined) run.ended = true;
+    if (run?.slow) this.#slow--;
+    else this.#running--;
     if (lane.running === 0 && lane.queue.length === 0) this.#lanes.delete(lane.endpoint);
     else this.#offer(lane);
     this.#pump();
-    if (this.#running === 0 && this.#queued === 0) {
-      const waiters = this.#idleWaiters;
-      this.#idleWaiters = [];
-      for (const resolve of waiters) resolve();
+    if (this.running === 0) {
+      clearInterval(this.#sweeper);
+      this.#sweeper = undefined;
+      this.#runs = [];
+      this.#oldest = 0;
+      if (this.#queued === 0) {
+        const waiters = this.#idleWaiters;
+        this.#idleWaiters = [];
+        for (const resolve of waiters) resolve();
+      }
     }
+  }
+
+  /** A started task, kept in start order for {@link EndpointLanes.#sweep} to find once it is slow. */
+  #watch(): Run {
+    const run: Run = { startedAt: performance.now(), slow: false, ended: false };
+    this.#runs.push(run);
+    this.#sweeper ??= setInterval(() => this.#sweep(), Math.max(10, this.#slowAfterMs / 4)).unref();
+    return run;
+  }
+
+  /** Counts tasks older than `slowAfterMs` as slow (while `maxSlow` allows), freeing their slots. */
+  #sweep(): void {
+    const now = performance.now();
+    let freed = false;
+    while (this.#oldest < this.#runs.length) {
+      const run = this.#runs[this.#oldest] as Run;
+      if (!run.ended) {
+        if (now - run.startedAt < this.#slowAfterMs || this.#slow >= this.#maxSlow) break;
+        run.slow = true;
+        this.#slow++;
+        this.#running--;
+        freed = true;
+      }
+      this.#oldest++;
+    }
+    if (this.#oldest > 1_024 && this.#oldest * 2 > this.#runs.length) {
+      this.#runs = this.#runs.slice(this.#oldest);
+      this.#oldest = 0;
+    }
+    if (freed) this.#pump();
   }
 }

@@ -4,6 +4,8 @@ import { Counter, Gauge, Histogram, type Registry } from '@payhook/runtime';
 export interface LaneCounts {
   /** Records being processed now. */
   readonly running: number;
+  /** Of those, the ones past the slow threshold (usually waiting on an endpoint that hangs). */
+  readonly slow: number;
   /** Records read and waiting for their endpoint lane or a free slot. */
   readonly queued: number;
 }
@@ -14,6 +16,7 @@ export interface DispatcherMetrics {
   readonly latency: Histogram<'outcome'>;
   readonly inFlight: Gauge;
   readonly buffered: Gauge;
+  readonly slowInFlight: Gauge;
   readonly retriesScheduled: Counter<'tier' | 'reason'>;
   readonly deadLetters: Counter<'reason'>;
   readonly breakerTransitions: Counter<'to'>;
@@ -26,7 +29,7 @@ export interface DispatcherMetrics {
 /** Registers the dispatcher's metrics. */
 export function createDispatcherMetrics(registry: Registry): DispatcherMetrics {
   const registers = [registry];
-  let lanes: LaneCounts = { running: 0, queued: 0 };
+  let lanes: LaneCounts = { running: 0, slow: 0, queued: 0 };
   return {
     watchLanes(watched) {
       lanes = watched;
@@ -50,6 +53,14 @@ export function createDispatcherMetrics(registry: Registry): DispatcherMetrics {
       registers,
       collect() {
         this.set(lanes.running);
+      },
+    }),
+    slowInFlight: new Gauge({
+      name: 'payhook_dispatcher_slow_in_flight',
+      help: 'Deliveries running longer than DISPATCHER_SLOW_ATTEMPT_MS (counted apart from DISPATCHER_MAX_IN_FLIGHT)',
+      registers,
+      collect() {
+        this.set(lanes.slow);
       },
     }),
     buffered: new Gauge({

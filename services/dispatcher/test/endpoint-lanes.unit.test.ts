@@ -84,6 +84,33 @@ describe('endpoint lanes', () => {
     assert.equal(ran, 1);
   });
 
+  it('stops counting a task against the overall cap once it is slow, up to maxSlow', async () => {
+    const lanes = new EndpointLanes({ maxRunning: 1, slowAfterMs: 40, maxSlow: 1 });
+    const log: string[] = [];
+    const hang1 = gate(log, 'hang1');
+    const hang2 = gate(log, 'hang2');
+    const quick = gate(log, 'quick');
+    lanes.submit('hanging-1', hang1.task);
+    lanes.submit('hanging-2', hang2.task);
+    lanes.submit('healthy', quick.task);
+    await settle();
+    assert.deepEqual(log, ['hang1'], 'one slot, taken by the first');
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    // hang1 went slow and freed the slot; hang2 took it and went slow too, but maxSlow is 1,
+    // so it keeps the slot and the healthy task waits.
+    assert.deepEqual(log, ['hang1', 'hang2']);
+    assert.deepEqual([lanes.running, lanes.slow], [2, 1]);
+    hang1.finish();
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    // With hang1 gone, hang2 counts as slow, and the healthy task runs.
+    assert.deepEqual(log, ['hang1', 'hang2', 'quick']);
+    assert.deepEqual([lanes.running, lanes.slow], [2, 1]);
+    quick.finish();
+    hang2.finish();
+    await lanes.idle();
+    assert.deepEqual([lanes.running, lanes.slow, lanes.queued], [0, 0, 0]);
+  });
+
   it('refuses nonsense limits', () => {
     assert.throws(() => new EndpointLanes({ perEndpoint: 0 }), /perEndpoint/);
     assert.throws(() => new EndpointLanes({ maxRunning: 1.5 }), /maxRunning/);
