@@ -61,9 +61,6 @@ export function createDispatchConsumer(options: DispatchConsumerOptions): Dispat
     groupId: options.groupId,
     readUncommitted: false,
     maxWaitTimeInMs: 250,
-    ...(process.env.XMAXBYTES
-      ? { maxBytesPerPartition: Number(process.env.XMAXBYTES), maxBytes: 6 * Number(process.env.XMAXBYTES) }
-      : {}),
     sessionTimeout: options.sessionTimeoutMs,
     heartbeatInterval: Math.max(500, Math.floor(options.sessionTimeoutMs / 10)),
   });
