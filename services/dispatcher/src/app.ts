@@ -97,10 +97,11 @@ export function createDispatcherApp(deps: DispatcherDeps): DispatcherApp {
     maxRunning: config.DISPATCHER_MAX_IN_FLIGHT,
     slowAfterMs: config.DISPATCHER_SLOW_ATTEMPT_MS,
     maxSlow: config.DISPATCHER_MAX_SLOW_IN_FLIGHT,
+    maxQueuedWhileSlow: config.DISPATCHER_MAX_QUEUED_WHILE_SLOW,
   });
   metrics.watchLanes(lanes);
   const shutdown = new AbortController();
-  const handle = createDeliveryHandler({
+  const handler = createDeliveryHandler({
     codec,
     directory,
     sender,
@@ -120,7 +121,7 @@ export function createDispatcherApp(deps: DispatcherDeps): DispatcherApp {
     kafka,
     groupId: `${config.PAYHOOK_TOPIC_PREFIX}${config.DISPATCHER_GROUP_ID}`,
     topics,
-    handle,
+    handler,
     lanes,
     clock,
     logger,

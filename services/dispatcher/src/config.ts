@@ -31,6 +31,8 @@ export const dispatcherEnvSchema = z.object({
   DISPATCHER_SLOW_ATTEMPT_MS: envField.positiveInt().default(1_000),
   /** Slow attempts counted apart at once; beyond this a slow attempt keeps its slot. */
   DISPATCHER_MAX_SLOW_IN_FLIGHT: envField.positiveInt().default(512),
+  /** Records kept waiting behind an endpoint's slow attempt; newer ones go to the next tier without a request. */
+  DISPATCHER_MAX_QUEUED_WHILE_SLOW: envField.positiveInt().default(20),
   DISPATCHER_PER_ENDPOINT_CONCURRENCY: envField.positiveInt().default(1),
   DISPATCHER_MAX_UNFINISHED_PER_PARTITION: envField.positiveInt().default(2_000),
   DISPATCHER_PARTITIONS_CONCURRENTLY: envField.positiveInt().default(6),

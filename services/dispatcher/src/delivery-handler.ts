@@ -117,7 +117,12 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
       jitter: deps.jitter,
     });
     if (step.kind === 'dead-letter') {
-      const deadReason = reason === 'circuit_open' ? DeadLetterReason.CIRCUIT_OPEN : DeadLetterReason.RETRIES_EXHAUSTED;
+      const deadReason =
+        reason === 'circuit_open'
+          ? DeadLetterReason.CIRCUIT_OPEN
+          : reason === 'endpoint_stalled'
+            ? DeadLetterReason.ENDPOINT_STALLED
+            : DeadLetterReason.RETRIES_EXHAUSTED;
       return { dueAtMs: undefined, written: park(record, failure, deadReason) };
     }
     const next = topics.retry[step.tierIndex];
@@ -155,11 +160,26 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
   });
 
   /**
+   * Takes a record that waited behind an endpoint that does not answer to its next tier
+   * without a request (reason `endpoint_stalled`), so that its partition can move on.
+   */
+  function moveOn(record: InboundRecord, tier: TierContext): Settlement {
+    const state = readRetryState(record.source.headers);
+    const failure = noRequest(
+      state,
+      clock.now(),
+      'endpoint_stalled',
+      'the endpoint left an earlier attempt unanswered',
+    );
+    return afterWrites(scheduleNext(record, tier, state, failure, 'endpoint_stalled').written);
+  }
+
+  /**
    * Takes one record through its attempt. Resolves when the endpoint's lane may move on (the
    * HTTP outcome is known, or no request is to be made); the returned settlement's `done`
    * resolves once the record has reached its destination.
    */
-  return async function handle(record: InboundRecord, tier: TierContext): Promise<Settlement> {
+  async function handle(record: InboundRecord, tier: TierContext): Promise<Settlement> {
     const state = readRetryState(record.source.headers);
     const now = clock.now();
     const decoded = await decode(record);
@@ -302,7 +322,9 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
       router.attempt(attemptRecord(delivery, tier, attempt, result, sentAt, outcome, failure, nextAttemptAt)),
     );
     return afterWrites(...writes);
-  };
+  }
+
+  return { handle, moveOn };
 }
 
 /** Log fields of a delivery (rather than a child logger: most deliveries log nothing). */
@@ -321,5 +343,5 @@ const noRequest = (state: RetryState, now: number, errorClass: string, error: st
   error,
 });
 
-/** The function {@link createDeliveryHandler} returns. */
+/** What {@link createDeliveryHandler} returns: `handle` for a record's attempt, `moveOn` for a record given up on. */
 export type DeliveryHandler = ReturnType<typeof createDeliveryHandler>;

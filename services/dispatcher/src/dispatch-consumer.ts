@@ -13,7 +13,7 @@ export interface DispatchConsumerOptions {
   /** @defaultValue `'payhook-dispatcher'` (prefixed with the topic prefix) */
   readonly groupId: string;
   readonly topics: PipelineTopics;
-  readonly handle: DeliveryHandler;
+  readonly handler: DeliveryHandler;
   readonly lanes: EndpointLanes;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -228,16 +228,8 @@ export function createDispatchConsumer(options: DispatchConsumerOptions): Dispat
     // Unfinished on purpose after a failure: it is not committed, so it is read again.
     const failed = (error: unknown) =>
       logger.error({ err: error, topic, partition, offset: message.offset }, 'delivery failed unexpectedly');
-    lanes.submit(message.key?.toString('utf8') ?? '', async () => {
-      let settlement: Settlement;
-      try {
-        settlement = await options.handle(record, tier);
-      } catch (error) {
-        failed(error);
-        wake();
-        return;
-      }
-      // The lane moves on; the offset is finished once the routing writes are acknowledged.
+    // The offset is finished once the routing writes are acknowledged.
+    const settle = (settlement: Settlement) => {
       const done: Promise<void> = settlement.done.then(
         (result) => {
           if (result === 'finished') current.finish(offset);
@@ -251,7 +243,23 @@ export function createDispatchConsumer(options: DispatchConsumerOptions): Dispat
         },
       );
       settling.add(done);
-    });
+    };
+    lanes.submit(
+      message.key?.toString('utf8') ?? '',
+      async () => {
+        let settlement: Settlement;
+        try {
+          settlement = await options.handler.handle(record, tier);
+        } catch (error) {
+          failed(error);
+          wake();
+          return;
+        }
+        // The lane moves on while the writes are on their way.
+        settle(settlement);
+      },
+      () => settle(options.handler.moveOn(record, tier)),
+    );
   }
 
   return {

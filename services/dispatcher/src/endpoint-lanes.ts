@@ -25,14 +25,27 @@ export interface EndpointLanesOptions {
    * @defaultValue `maxRunning`
    */
   readonly maxSlow?: number;
+  /**
+   * While one of an endpoint's tasks is slow, its lane keeps at most this many tasks waiting:
+   * newer ones are handed to their `moveOn` instead of waiting behind an endpoint that does
+   * not answer (their records hold back their partitions while they wait).
+   * @defaultValue unbounded
+   */
+  readonly maxQueuedWhileSlow?: number;
 }
+
+/** What becomes of a waiting task that its lane gives up on: it must not throw. */
+export type MoveOn = () => void;
 
 /** The work of one record: runs while it holds its lane. It must not throw. */
 export type LaneTask = () => Promise<void>;
 
 /** One started task, for telling the slow ones apart. */
 interface Run {
+  readonly lane: Lane;
   readonly startedAt: number;
+  /** Older than `slowAfterMs`. */
+  late: boolean;
   /** Counted against `maxSlow` rather than `maxRunning`. */
   slow: boolean;
   ended: boolean;
@@ -41,9 +54,13 @@ interface Run {
 interface Lane {
   readonly endpoint: string;
   running: number;
+  /** Running tasks older than `slowAfterMs`. */
+  late: number;
   /** Waiting for a turn in the ready queue. */
   ready: boolean;
   readonly queue: LaneTask[];
+  /** Beside `queue`: what to do with each waiting task if the lane gives up on it. */
+  readonly moveOns: (MoveOn | undefined)[];
 }
 
 /**
@@ -57,6 +74,7 @@ export class EndpointLanes {
   readonly #maxRunning: number;
   readonly #slowAfterMs: number;
   readonly #maxSlow: number;
+  readonly #maxQueuedWhileSlow: number;
   readonly #lanes = new Map<string, Lane>();
   /** Lanes with a task that may start as soon as a slot frees, in turn order. */
   #ready: Lane[] = [];
@@ -77,6 +95,8 @@ export class EndpointLanes {
     this.#maxRunning = options.maxRunning ?? Number.POSITIVE_INFINITY;
     this.#slowAfterMs = options.slowAfterMs ?? Number.POSITIVE_INFINITY;
     this.#maxSlow = options.maxSlow ?? this.#maxRunning;
+    this.#maxQueuedWhileSlow = options.maxQueuedWhileSlow ?? Number.POSITIVE_INFINITY;
+    if (!(this.#maxQueuedWhileSlow >= 0)) throw new RangeError('maxQueuedWhileSlow must be >= 0');
     if (!(this.#slowAfterMs > 0)) throw new RangeError('slowAfterMs must be > 0');
     if (!(this.#maxSlow >= 0)) throw new RangeError('maxSlow must be >= 0');
     if (!Number.isInteger(this.#perEndpoint) || this.#perEndpoint < 1) {
@@ -110,15 +130,20 @@ export class EndpointLanes {
     return this.#lanes.size;
   }
 
-  /** Queues a task on the endpoint's lane. */
-  submit(endpoint: string, task: LaneTask): void {
+  /**
+   * Queues a task on the endpoint's lane. `moveOn`, when given, is called instead of the task
+   * if the lane gives up on it (see {@link EndpointLanesOptions.maxQueuedWhileSlow}).
+   */
+  submit(endpoint: string, task: LaneTask, moveOn?: MoveOn): void {
     let lane = this.#lanes.get(endpoint);
     if (lane === undefined) {
-      lane = { endpoint, running: 0, ready: false, queue: [] };
+      lane = { endpoint, running: 0, late: 0, ready: false, queue: [], moveOns: [] };
       this.#lanes.set(endpoint, lane);
     }
     lane.queue.push(task);
+    lane.moveOns.push(moveOn);
     this.#queued++;
+    if (lane.late > 0) this.#trim(lane);
     this.#offer(lane);
     this.#pump();
   }
@@ -157,17 +182,21 @@ export class EndpointLanes {
 
   #start(lane: Lane): void {
     const task = lane.queue.shift() as LaneTask;
+    lane.moveOns.shift();
     this.#queued--;
     lane.running++;
     this.#running++;
-    const run = this.#slowAfterMs === Number.POSITIVE_INFINITY ? undefined : this.#watch();
+    const run = this.#slowAfterMs === Number.POSITIVE_INFINITY ? undefined : this.#watch(lane);
     const ended = () => this.#ended(lane, run);
     void task().then(ended, ended);
   }
 
   #ended(lane: Lane, run: Run | undefined): void {
     lane.running--;
-    if (run !== undefined) run.ended = true;
+    if (run !== undefined) {
+      run.ended = true;
+      if (run.late) lane.late--;
+    }
     if (run?.slow) this.#slow--;
     else this.#running--;
     if (lane.running === 0 && lane.queue.length === 0) this.#lanes.delete(lane.endpoint);
@@ -187,8 +216,8 @@ export class EndpointLanes {
   }
 
   /** A started task, kept in start order for {@link EndpointLanes.#sweep} to find once it is slow. */
-  #watch(): Run {
-    const run: Run = { startedAt: performance.now(), slow: false, ended: false };
+  #watch(lane: Lane): Run {
+    const run: Run = { lane, startedAt: performance.now(), late: false, slow: false, ended: false };
     this.#runs.push(run);
     this.#sweeper ??= setInterval(() => this.#sweep(), Math.max(10, this.#slowAfterMs / 4)).unref();
     return run;
@@ -201,7 +230,13 @@ export class EndpointLanes {
     while (this.#oldest < this.#runs.length) {
       const run = this.#runs[this.#oldest] as Run;
       if (!run.ended) {
-        if (now - run.startedAt < this.#slowAfterMs || this.#slow >= this.#maxSlow) break;
+        if (now - run.startedAt < this.#slowAfterMs) break;
+        if (!run.late) {
+          run.late = true;
+          run.lane.late++;
+          this.#trim(run.lane);
+        }
+        if (this.#slow >= this.#maxSlow) break;
         run.slow = true;
         this.#slow++;
         this.#running--;
@@ -214,5 +249,17 @@ export class EndpointLanes {
       this.#oldest = 0;
     }
     if (freed) this.#pump();
+  }
+
+  /** Gives up on the newest waiting tasks of a lane with a slow task, beyond `maxQueuedWhileSlow`. */
+  #trim(lane: Lane): void {
+    while (lane.queue.length > this.#maxQueuedWhileSlow) {
+      const moveOn = lane.moveOns.at(-1);
+      if (moveOn === undefined) return;
+      lane.queue.pop();
+      lane.moveOns.pop();
+      this.#queued--;
+      moveOn();
+    }
   }
 }

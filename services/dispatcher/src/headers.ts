@@ -18,6 +18,8 @@ export const DeadLetterReason = {
   NO_ACTIVE_SECRET: 'no_active_secret',
   /** The last tier was reached while the endpoint's circuit was open. */
   CIRCUIT_OPEN: 'circuit_open',
+  /** The last tier was reached while the endpoint left an attempt unanswered and many records waiting. */
+  ENDPOINT_STALLED: 'endpoint_stalled',
   /** The record cannot be decoded: wrong magic byte, unknown schema id, garbage. */
   POISON_RECORD: 'poison_record',
 } as const;

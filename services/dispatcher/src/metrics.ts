@@ -73,7 +73,7 @@ export function createDispatcherMetrics(registry: Registry): DispatcherMetrics {
     }),
     retriesScheduled: new Counter({
       name: 'payhook_dispatcher_retries_scheduled_total',
-      help: 'Deliveries re-published to a retry tier, by tier and reason (failure, throttled, circuit_open)',
+      help: 'Deliveries re-published to a retry tier, by tier and reason (failure, throttled, circuit_open, endpoint_stalled)',
       labelNames: ['tier', 'reason'],
       registers,
     }),

@@ -111,6 +111,29 @@ describe('endpoint lanes', () => {
     assert.deepEqual([lanes.running, lanes.slow, lanes.queued], [0, 0, 0]);
   });
 
+  it('moves on the newest waiting tasks of an endpoint whose task is slow, beyond maxQueuedWhileSlow', async () => {
+    const lanes = new EndpointLanes({ slowAfterMs: 30, maxQueuedWhileSlow: 2 });
+    const log: string[] = [];
+    const moved: string[] = [];
+    const hang = gate(log, 'hang');
+    lanes.submit('a', hang.task, () => moved.push('hang'));
+    for (const n of [1, 2, 3, 4]) lanes.submit('a', gate(log, `a${n}`).task, () => moved.push(`a${n}`));
+    const other = gate(log, 'b1');
+    lanes.submit('b', other.task, () => moved.push('b1'));
+    await settle();
+    assert.equal(moved.length, 0, 'nothing moves on before the running task is slow');
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    assert.deepEqual(moved, ['a4', 'a3'], 'the newest beyond two waiting');
+    assert.equal(lanes.queued, 2);
+    lanes.submit('a', gate(log, 'a5').task, () => moved.push('a5'));
+    assert.deepEqual(moved, ['a4', 'a3', 'a5'], 'a newcomer behind a slow task moves on at once');
+    assert.deepEqual(log, ['hang', 'b1'], 'other endpoints run as usual');
+    other.finish();
+    hang.finish();
+    await settle();
+    assert.deepEqual(log, ['hang', 'b1', 'a1'], 'the kept ones run once the slow task ends');
+  });
+
   it('refuses nonsense limits', () => {
     assert.throws(() => new EndpointLanes({ perEndpoint: 0 }), /perEndpoint/);
     assert.throws(() => new EndpointLanes({ maxRunning: 1.5 }), /maxRunning/);
