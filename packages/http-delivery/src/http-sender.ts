@@ -90,6 +90,8 @@ export interface SendRequest {
   readonly bodyTimeoutMs?: number;
   /** Aborts the attempt (e.g. on shutdown); the outcome is then `retryable`/`ABORTED`. */
   readonly signal?: AbortSignal;
+  /** Called once the attempt holds its slots and its request goes out (not for a refused URL or an abort while waiting). */
+  readonly onStart?: () => void;
 }
 
 /** What happened to one attempt. Free of secrets: no headers sent, no URL path or query. */
@@ -189,8 +191,18 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
       releaseOrigin?.();
       return failure({ outcome: DeliveryOutcome.RETRYABLE, errorClass: ErrorClass.ABORTED }, error, elapsed());
     }
+    if (request.signal?.aborted) {
+      release();
+      releaseOrigin();
+      return failure(
+        { outcome: DeliveryOutcome.RETRYABLE, errorClass: ErrorClass.ABORTED },
+        request.signal.reason,
+        elapsed(),
+      );
+    }
     // The attempt's own time: waiting for a slot is the sender's queue, not the endpoint.
     started = performance.now();
+    request.onStart?.();
 
     // Stopped by the whole-attempt deadline or the caller's signal.
     const attempt = new CappedResponseHandler(config.maxBodyBytes);

@@ -144,6 +144,15 @@ describe('createHttpSender against a real local server', () => {
     assert.match(result.error?.message ?? '', /ECONNREFUSED 127\.0\.0\.1:\d+/);
   });
 
+  test('onStart is called when the request goes out, and not for a refused URL', async () => {
+    let started = 0;
+    const onStart = () => started++;
+    assert.equal((await post('/ok', { onStart })).outcome, 'delivered');
+    assert.equal(started, 1);
+    assert.equal((await post('/', { url: 'http://example.com/hook', onStart })).outcome, 'refused');
+    assert.equal(started, 1);
+  });
+
   test('the caller can abort an attempt', async () => {
     const controller = new AbortController();
     const pending = post('/silent', { signal: controller.signal });

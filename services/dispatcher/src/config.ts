@@ -27,7 +27,7 @@ export const dispatcherEnvSchema = z.object({
   DISPATCHER_CONNECT_TIMEOUT_MS: envField.positiveInt().default(5_000),
   DISPATCHER_REQUEST_TIMEOUT_MS: envField.positiveInt().default(15_000),
   DISPATCHER_MAX_IN_FLIGHT: envField.positiveInt().default(512),
-  /** An attempt running this long stops counting against DISPATCHER_MAX_IN_FLIGHT (hanging endpoints cannot take every slot). */
+  /** An attempt whose request has been out this long stops counting against DISPATCHER_MAX_IN_FLIGHT (hanging endpoints cannot take every slot). */
   DISPATCHER_SLOW_ATTEMPT_MS: envField.positiveInt().default(1_000),
   /** Slow attempts counted apart at once; beyond this a slow attempt keeps its slot. */
   DISPATCHER_MAX_SLOW_IN_FLIGHT: envField.positiveInt().default(512),

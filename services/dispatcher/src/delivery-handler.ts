@@ -177,9 +177,10 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
   /**
    * Takes one record through its attempt. Resolves when the endpoint's lane may move on (the
    * HTTP outcome is known, or no request is to be made); the returned settlement's `done`
-   * resolves once the record has reached its destination.
+   * resolves once the record has reached its destination. `onSending` is called when the
+   * request goes out.
    */
-  async function handle(record: InboundRecord, tier: TierContext): Promise<Settlement> {
+  async function handle(record: InboundRecord, tier: TierContext, onSending?: () => void): Promise<Settlement> {
     const state = readRetryState(record.source.headers);
     const now = clock.now();
     const decoded = await decode(record);
@@ -250,6 +251,7 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
       },
       body: delivery.body,
       signal: deps.signal,
+      ...(onSending === undefined ? {} : { onStart: onSending }),
       ...(endpoint.timeout_ms === null
         ? {}
         : { headersTimeoutMs: endpoint.timeout_ms, bodyTimeoutMs: endpoint.timeout_ms }),

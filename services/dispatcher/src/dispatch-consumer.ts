@@ -246,10 +246,10 @@ export function createDispatchConsumer(options: DispatchConsumerOptions): Dispat
     };
     lanes.submit(
       message.key?.toString('utf8') ?? '',
-      async () => {
+      async (waiting) => {
         let settlement: Settlement;
         try {
-          settlement = await options.handler.handle(record, tier);
+          settlement = await options.handler.handle(record, tier, waiting);
         } catch (error) {
           failed(error);
           wake();
@@ -258,7 +258,14 @@ export function createDispatchConsumer(options: DispatchConsumerOptions): Dispat
         // The lane moves on while the writes are on their way.
         settle(settlement);
       },
-      () => settle(options.handler.moveOn(record, tier)),
+      () => {
+        // Called from the lanes (on a timer, too): nothing may escape.
+        try {
+          settle(options.handler.moveOn(record, tier));
+        } catch (error) {
+          failed(error);
+        }
+      },
     );
   }
 

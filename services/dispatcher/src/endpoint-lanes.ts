@@ -37,13 +37,18 @@ export interface EndpointLanesOptions {
 /** What becomes of a waiting task that its lane gives up on: it must not throw. */
 export type MoveOn = () => void;
 
-/** The work of one record: runs while it holds its lane. It must not throw. */
-export type LaneTask = () => Promise<void>;
+/**
+ * The work of one record: runs while it holds its lane. It must not throw. It calls `waiting`
+ * when it starts waiting on its endpoint (its request went out): only from then on can it
+ * count as slow, so a task held up on our side (a rate limit, a free connection) never does.
+ */
+export type LaneTask = (waiting: () => void) => Promise<void>;
 
 /** One started task, for telling the slow ones apart. */
 interface Run {
   readonly lane: Lane;
-  readonly startedAt: number;
+  /** When it started waiting on its endpoint; 0 until then. */
+  startedAt: number;
   /** Older than `slowAfterMs`. */
   late: boolean;
   /** Counted against `maxSlow` rather than `maxRunning`. */
@@ -167,6 +172,11 @@ export class EndpointLanes {
       this.#ready[this.#readyHead] = undefined as unknown as Lane;
       this.#readyHead++;
       lane.ready = false;
+      // Its waiting tasks may have been moved on since it got in line.
+      if (lane.queue.length === 0) {
+        if (lane.running === 0) this.#lanes.delete(lane.endpoint);
+        continue;
+      }
       this.#start(lane);
       // Back in line for its next task, behind the lanes already waiting.
       this.#offer(lane);
@@ -186,9 +196,14 @@ export class EndpointLanes {
     this.#queued--;
     lane.running++;
     this.#running++;
-    const run = this.#slowAfterMs === Number.POSITIVE_INFINITY ? undefined : this.#watch(lane);
+    if (this.#slowAfterMs === Number.POSITIVE_INFINITY) {
+      const ended = () => this.#ended(lane, undefined);
+      void task(noop).then(ended, ended);
+      return;
+    }
+    const run: Run = { lane, startedAt: 0, late: false, slow: false, ended: false };
     const ended = () => this.#ended(lane, run);
-    void task().then(ended, ended);
+    void task(() => this.#watch(run)).then(ended, ended);
   }
 
   #ended(lane: Lane, run: Run | undefined): void {
@@ -215,35 +230,46 @@ export class EndpointLanes {
     }
   }
 
-  /** A started task, kept in start order for {@link EndpointLanes.#sweep} to find once it is slow. */
-  #watch(lane: Lane): Run {
-    const run: Run = { lane, startedAt: performance.now(), late: false, slow: false, ended: false };
+  /**
+   * A task now waiting on its endpoint, kept in the order they started waiting for
+   * {@link EndpointLanes.#sweep} to find once it is slow.
+   */
+  #watch(run: Run): void {
+    if (run.ended || run.startedAt !== 0) return;
+    run.startedAt = performance.now();
     this.#runs.push(run);
     this.#sweeper ??= setInterval(() => this.#sweep(), Math.max(10, this.#slowAfterMs / 4)).unref();
-    return run;
   }
 
-  /** Counts tasks older than `slowAfterMs` as slow (while `maxSlow` allows), freeing their slots. */
+  /**
+   * Marks tasks waiting longer than `slowAfterMs` as late (trimming their lanes) and counts
+   * them as slow while `maxSlow` allows, freeing their slots. A late task that does not fit
+   * under `maxSlow` stays in the list, to be counted slow once there is room.
+   */
   #sweep(): void {
     const now = performance.now();
     let freed = false;
-    while (this.#oldest < this.#runs.length) {
-      const run = this.#runs[this.#oldest] as Run;
-      if (!run.ended) {
-        if (now - run.startedAt < this.#slowAfterMs) break;
-        if (!run.late) {
-          run.late = true;
-          run.lane.late++;
-          this.#trim(run.lane);
-        }
-        if (this.#slow >= this.#maxSlow) break;
+    let keptFrom: number | undefined;
+    let at = this.#oldest;
+    for (; at < this.#runs.length; at++) {
+      const run = this.#runs[at] as Run;
+      if (run.ended || run.slow) continue;
+      if (now - run.startedAt < this.#slowAfterMs) break;
+      if (!run.late) {
+        run.late = true;
+        run.lane.late++;
+        this.#trim(run.lane);
+      }
+      if (this.#slow < this.#maxSlow) {
         run.slow = true;
         this.#slow++;
         this.#running--;
         freed = true;
+      } else {
+        keptFrom ??= at;
       }
-      this.#oldest++;
     }
+    this.#oldest = keptFrom ?? at;
     if (this.#oldest > 1_024 && this.#oldest * 2 > this.#runs.length) {
       this.#runs = this.#runs.slice(this.#oldest);
       this.#oldest = 0;
@@ -263,3 +289,5 @@ export class EndpointLanes {
     }
   }
 }
+
+const noop = (): void => undefined;

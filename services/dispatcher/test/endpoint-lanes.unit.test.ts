@@ -2,15 +2,19 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { EndpointLanes } from '../src/endpoint-lanes.ts';
 
-/** A task that runs until its `finish` is called, recording when it started. */
-function gate(log: string[], name: string) {
+/**
+ * A task that runs until its `finish` is called, recording when it started. It waits on its
+ * endpoint from the start, unless `onOurSide` (a rate limit, say).
+ */
+function gate(log: string[], name: string, onOurSide = false) {
   let finish!: () => void;
   const done = new Promise<void>((resolve) => {
     finish = resolve;
   });
   return {
-    task: async () => {
+    task: async (waiting: () => void) => {
       log.push(name);
+      if (!onOurSide) waiting();
       await done;
     },
     finish,
@@ -132,6 +136,40 @@ describe('endpoint lanes', () => {
     hang.finish();
     await settle();
     assert.deepEqual(log, ['hang', 'b1', 'a1'], 'the kept ones run once the slow task ends');
+  });
+
+  it('never counts a task held up on our side as slow', async () => {
+    const lanes = new EndpointLanes({ maxRunning: 1, slowAfterMs: 30, maxQueuedWhileSlow: 1 });
+    const log: string[] = [];
+    const moved: string[] = [];
+    const limited = gate(log, 'limited', true);
+    lanes.submit('a', limited.task, () => moved.push('limited'));
+    for (const n of [1, 2, 3]) lanes.submit('a', gate(log, `a${n}`).task, () => moved.push(`a${n}`));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual([moved.length, lanes.slow, lanes.queued], [0, 0, 3]);
+    limited.finish();
+    await settle();
+    assert.deepEqual(log, ['limited', 'a1']);
+  });
+
+  it('trims the lanes of late tasks even when maxSlow is full', async () => {
+    const lanes = new EndpointLanes({ slowAfterMs: 30, maxSlow: 1, maxQueuedWhileSlow: 1 });
+    const log: string[] = [];
+    const moved: string[] = [];
+    const first = gate(log, 'x');
+    const second = gate(log, 'y');
+    lanes.submit('x', first.task);
+    lanes.submit('y', second.task);
+    for (const n of [1, 2, 3]) lanes.submit('y', gate(log, `y${n}`).task, () => moved.push(`y${n}`));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(lanes.slow, 1, 'only one counted apart');
+    assert.deepEqual(moved, ['y3', 'y2'], 'the second late lane is trimmed all the same');
+    first.finish();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    assert.equal(lanes.slow, 1, 'the other late task is counted apart once there is room');
+    second.finish();
+    await settle();
+    assert.deepEqual(log, ['x', 'y', 'y1']);
   });
 
   it('refuses nonsense limits', () => {
