@@ -251,7 +251,7 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
       },
       body: delivery.body,
       signal: deps.signal,
-      ...(onSending === undefined ? {} : { onStart: onSending }),
+      onStart: onSending,
       ...(endpoint.timeout_ms === null
         ? {}
         : { headersTimeoutMs: endpoint.timeout_ms, bodyTimeoutMs: endpoint.timeout_ms }),
