@@ -15,6 +15,14 @@ import {
 } from '@payhook/testkit';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 
+/** What a test intent asks for. */
+export interface IntentOptions {
+  readonly amount: bigint;
+  readonly asset?: Asset;
+  readonly confirmations?: number;
+  readonly expiresInMs?: number;
+}
+
 /** A private pipeline, a chain of its own, and a scanner over both. */
 export interface ScannerFixture {
   readonly pipe: PipelineFixture;
@@ -24,13 +32,12 @@ export interface ScannerFixture {
   /** The environment to run the scanner on this pipeline and chain. */
   scannerEnv(chain?: Record<string, unknown>): Record<string, string>;
   startScanner(chain?: Record<string, unknown>): Promise<ScannerApp>;
+  /** An intent to a fresh deposit address, created now and not yet written. */
+  newIntent(options: IntentOptions): PaymentIntent;
+  /** Writes an intent to the intents topic. */
+  publishIntent(intent: PaymentIntent): Promise<void>;
   /** Writes an intent to a fresh deposit address. */
-  createIntent(options: {
-    amount: bigint;
-    asset?: Asset;
-    confirmations?: number;
-    expiresInMs?: number;
-  }): Promise<PaymentIntent>;
+  createIntent(options: IntentOptions): Promise<PaymentIntent>;
   /** Every event of a payment, in order. */
   eventsOf(paymentId: string): Promise<PaymentEvent[]>;
   /** Waits until the payment's events are exactly these statuses (and stay so briefly). */
@@ -82,8 +89,8 @@ export async function createScannerFixture(): Promise<ScannerFixture> {
       fixture.scanner = app;
       return app;
     },
-    async createIntent({ amount, asset, confirmations = 2, expiresInMs = 3_600_000 }) {
-      const intent: PaymentIntent = {
+    newIntent({ amount, asset, confirmations = 2, expiresInMs = 3_600_000 }) {
+      return {
         payment_id: uniqueName('pay'),
         merchant_id: 'mer_scan',
         chain_id: 31337,
@@ -94,7 +101,13 @@ export async function createScannerFixture(): Promise<ScannerFixture> {
         expires_at: Date.now() + expiresInMs,
         created_at: Date.now(),
       };
+    },
+    async publishIntent(intent) {
       await pipe.produce(pipe.topics.intents, 'PAYMENT_INTENT', [{ key: intent.payment_id, value: intent }]);
+    },
+    async createIntent(options) {
+      const intent = fixture.newIntent(options);
+      await fixture.publishIntent(intent);
       return intent;
     },
     async eventsOf(paymentId) {

@@ -50,6 +50,8 @@ export interface BlockSource {
   block(number: number): Promise<ScannedBlock>;
   /** The block's hash only (no transactions), or undefined when the chain is not that high. */
   hashAt(number: number): Promise<string | undefined>;
+  /** The block's timestamp in milliseconds, or undefined when the chain is not that high. */
+  timeAt(number: number): Promise<number | undefined>;
   /** Transfer logs of these tokens in the block range (inclusive). */
   tokenTransfers(tokens: readonly string[], from: number, to: number): Promise<TokenTransfer[]>;
 }
@@ -92,6 +94,10 @@ export function createBlockSource(rpcUrl: string, options: BlockSourceOptions): 
     async hashAt(number) {
       const raw = await client.request({ method: 'eth_getBlockByNumber', params: [numberToHex(number), false] });
       return raw?.hash ?? undefined;
+    },
+    async timeAt(number) {
+      const raw = await client.request({ method: 'eth_getBlockByNumber', params: [numberToHex(number), false] });
+      return raw === null ? undefined : Number(raw.timestamp) * 1000;
     },
     async tokenTransfers(tokens, from, to) {
       if (tokens.length === 0) return [];

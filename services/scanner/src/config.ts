@@ -35,6 +35,14 @@ const chainSchema = z
      * supervisor starts it again from the committed checkpoint.
      */
     stepTimeoutMs: z.number().int().positive().default(90_000),
+    /**
+     * How far block times may trail the clock that stamps intents' `created_at`: an intent
+     * that reaches the scanner late has its blocks read again from this long before its
+     * creation.
+     */
+    lateIntentSlackMs: z.number().int().min(0).default(120_000),
+    /** Most blocks read again for late intents at once, back from the last scanned block. */
+    lateIntentMaxBlocks: z.number().int().positive().default(10_000),
   })
   .refine((c) => c.stepTimeoutMs > c.rpcTimeoutMs, {
     message: 'must be longer than rpcTimeoutMs',

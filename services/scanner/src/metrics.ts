@@ -12,6 +12,8 @@ export interface ScannerMetrics {
   readonly reorgDepth: Histogram<'chain'>;
   readonly deepReorgs: Counter<'chain'>;
   readonly watched: Gauge<'chain'>;
+  readonly latePayments: Counter<'chain'>;
+  readonly blocksReread: Counter<'chain'>;
 }
 
 export function createScannerMetrics(registry: Registry): ScannerMetrics {
@@ -76,6 +78,18 @@ export function createScannerMetrics(registry: Registry): ScannerMetrics {
     watched: new Gauge({
       name: 'payhook_scanner_watched_addresses',
       help: 'Deposit addresses of payments that can still change',
+      labelNames: ['chain'],
+      registers,
+    }),
+    latePayments: new Counter({
+      name: 'payhook_scanner_late_payments_total',
+      help: 'Payments whose intent reached the scanner after it had scanned blocks from their creation on',
+      labelNames: ['chain'],
+      registers,
+    }),
+    blocksReread: new Counter({
+      name: 'payhook_scanner_blocks_reread_total',
+      help: 'Blocks read again for the deposit addresses of late payments',
       labelNames: ['chain'],
       registers,
     }),

@@ -9,22 +9,41 @@ export function draftOf(state: PaymentState): PaymentState {
 /**
  * The payments of one chain the scanner tracks, indexed by deposit address. Holds the
  * committed state only: a step works on drafts and hands them back after its transaction.
+ *
+ * A payment without events joins in two moves: {@link track} puts it among the joining,
+ * and the scanner, which alone knows which blocks it has already scanned, takes it with
+ * {@link takeJoining} and admits it, after reading those blocks again for its address when
+ * the intent is older than them.
  */
 export class PaymentBook {
   readonly chainId: number;
   readonly #states = new Map<string, PaymentState>();
   /** Lower-case deposit address → payment id, for payments that can still change. */
   readonly #active = new Map<string, string>();
+  /** Payments without events, tracked but not yet taken by the scanner. */
+  #joining = new Map<string, PaymentState>();
 
   constructor(chainId: number) {
     this.chainId = chainId;
   }
 
-  /** Tracks an intent of this chain (once), from its latest event when there is one. */
+  /**
+   * Tracks an intent of this chain (once). From its latest event, it is watched at once;
+   * without one, it joins (see the class).
+   */
   track(intent: PaymentIntent, latest?: PaymentEvent): void {
-    if (intent.chain_id !== this.chainId || this.#states.has(intent.payment_id)) return;
-    const state = latest === undefined ? newPaymentState(intent) : stateFromEvent(intent, latest);
-    this.#put(state);
+    const id = intent.payment_id;
+    if (intent.chain_id !== this.chainId || this.#states.has(id) || this.#joining.has(id)) return;
+    if (latest === undefined) this.#joining.set(id, newPaymentState(intent));
+    else this.#put(stateFromEvent(intent, latest));
+  }
+
+  /** The joining payments, handed over once: the scanner admits them with {@link commit}. */
+  takeJoining(): PaymentState[] {
+    if (this.#joining.size === 0) return [];
+    const taken = [...this.#joining.values()];
+    this.#joining = new Map();
+    return taken;
   }
 
   get size(): number {
@@ -55,7 +74,7 @@ export class PaymentBook {
     return this.#states.get(paymentId);
   }
 
-  /** Replaces committed states with the drafts of a committed step. */
+  /** Replaces committed states with the drafts of a committed step (admitting joining ones). */
   commit(drafts: Iterable<PaymentState>): void {
     for (const state of drafts) this.#put(state);
   }

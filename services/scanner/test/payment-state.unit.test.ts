@@ -11,18 +11,9 @@ import {
   type Tip,
   undoAbove,
 } from '../src/payment-state.ts';
+import { intent as chainIntent } from './fake-chain.ts';
 
-const intent: PaymentIntent = {
-  payment_id: 'pay_1',
-  merchant_id: 'mer_1',
-  chain_id: 31337,
-  deposit_address: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
-  asset: { kind: 'NATIVE', token_address: null, symbol: 'ETH', decimals: 18 },
-  amount_expected: '1000',
-  required_confirmations: 3,
-  expires_at: 10_000,
-  created_at: 0,
-};
+const intent: PaymentIntent = { ...chainIntent, required_confirmations: 3, expires_at: 10_000 };
 const tip = (number: number, timeMs = 1_000): Tip => ({ number, hash: `0x${number}`, timeMs });
 const funding = (tx: string, block: number, amount: string): Funding => ({
   tx_hash: tx,
