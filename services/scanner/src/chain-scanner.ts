@@ -2,17 +2,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { BlockRef, ContractCodec, PaymentEvent, PipelineTopics, ScannerCheckpoint } from '@payhook/contracts';
 import { isFencedError, type TransactionalWriter, TransactionError, TransactionErrorCode } from '@payhook/kafka';
 import type { Logger } from '@payhook/runtime';
+import { checkLinked, checkSameFork, InconsistentRead } from './block-checks.ts';
 import type { BlockSource, ScannedBlock, TokenTransfer } from './block-source.ts';
 import type { ChainConfig } from './config.ts';
+import { applyTransfers } from './funding.ts';
 import type { ScannerMetrics } from './metrics.ts';
 import { draftOf, type PaymentBook } from './payment-book.ts';
-import { addFunding, evaluate, mayChange, type PaymentState, type Tip, undoAbove } from './payment-state.ts';
+import { evaluate, mayChange, type PaymentState, type Tip, undoAbove } from './payment-state.ts';
+import { readBack } from './read-back.ts';
+import { RecentBlocks } from './recent-blocks.ts';
 
 /** Block hashes kept in the checkpoint to find the common ancestor after a reorg. */
 const RECENT_BLOCKS = 64;
-
-/** Raised when what the chain returned is not consistent within one step (a reorg raced the reads). */
-class InconsistentRead extends Error {}
+/** Scanned blocks kept in memory, with their logs, for intents that join late. */
+const KEPT_BLOCKS = 256;
 
 /** A step that did not settle within `stepTimeoutMs`: something below it hangs. */
 export class StepTimeoutError extends Error {
@@ -41,27 +44,6 @@ interface RangeRead {
   readonly to: number;
   readonly blocks: Promise<ScannedBlock[]>;
   readonly logs: Promise<TokenTransfer[]>;
-}
-
-/**
- * Payments whose intents arrived after the scanner had scanned blocks from their creation on:
- * those blocks are read again for their deposit addresses, a chunk per step, up to the
- * checkpoint block, and their events are written with it. Scanning waits meanwhile, so the
- * checkpoint stays where the reading ends.
- */
-interface LateRead {
-  /** Lower-case deposit address → the payment, as it joined. */
-  readonly byAddress: ReadonlyMap<string, PaymentState>;
-  /** Payment id → the payment with the funding found so far. */
-  readonly funded: Map<string, PaymentState>;
-  /** Next block to read. */
-  next: number;
-  /** The checkpoint block, where the reading ends: the blocks read must lead to it. */
-  readonly end: { readonly number: number; readonly hash: string };
-  /** Hash of the last block read: the next one must follow it. */
-  parent: string | undefined;
-  /** The end block, once read: the payments are evaluated at it. */
-  tip: Tip | undefined;
 }
 
 /** Everything one chain's scan loop needs. */
@@ -116,9 +98,9 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
   let ahead: RangeRead | undefined;
   /** What the current step is doing, for the log line of a stuck step. */
   let phase = 'starting';
-  /** Joined payments that scanned blocks may have paid, waiting for the next {@link LateRead}. */
-  let late: PaymentState[] = [];
-  let lateRead: LateRead | undefined;
+  /** Payments taken from the book's joining ones, admitted by the next step that commits. */
+  let joining: PaymentState[] = [];
+  const recentBlocks = new RecentBlocks(KEPT_BLOCKS);
 
   async function commit(events: PaymentEvent[], next: typeof checkpoint, drafts: PaymentState[]): Promise<void> {
     const eventMessages = await Promise.all(
@@ -178,22 +160,6 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
     return read;
   }
 
-  /** @throws InconsistentRead when a block does not follow the one before it */
-  function checkLinked(blocks: readonly ScannedBlock[]): void {
-    for (let i = 1; i < blocks.length; i++) {
-      const block = blocks[i] as ScannedBlock;
-      if (block.parentHash !== blocks[i - 1]?.hash)
-        throw new InconsistentRead(`block ${block.number} does not follow block ${block.number - 1}`);
-    }
-  }
-
-  /** @throws InconsistentRead when a log is from a block other than the one read */
-  function checkSameFork(blocks: readonly ScannedBlock[], logs: readonly TokenTransfer[]): void {
-    const hashes = new Map(blocks.map((b) => [b.number, b.hash]));
-    if (logs.some((l) => hashes.get(l.blockNumber) !== l.blockHash))
-      throw new InconsistentRead('logs from another fork');
-  }
-
   /** The read started ahead for the range beginning at `from`, if it is still good for it. */
   function takeAhead(from: number, head: number): RangeRead | undefined {
     const read = ahead;
@@ -239,195 +205,63 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
       { number: ancestorNumber, hash: ancestorBlock?.hash, timeMs: ancestorBlock?.timeMs, recent },
       drafts,
     );
+    recentBlocks.dropAbove(ancestorNumber);
     metrics.reorgs.inc(label);
     metrics.reorgDepth.observe(label, depth);
     log.warn({ depth, ancestor: ancestorNumber, reorged: events.length }, 'reorg: rolled back to the common ancestor');
   }
 
+  /** The checkpoint block's time: from memory, or from the chain after a restart. */
+  async function checkpointTime(): Promise<number> {
+    checkpoint.timeMs ??= recentBlocks.at(checkpoint.number)?.timeMs ?? (await source.timeAt(checkpoint.number));
+    if (checkpoint.timeMs === undefined) throw new InconsistentRead(`block ${checkpoint.number} is gone`);
+    return checkpoint.timeMs;
+  }
+
+  const readBackDeps = {
+    chain,
+    source,
+    recent: recentBlocks,
+    readRange: startRead,
+    onPhase: (now: string) => {
+      phase = now;
+    },
+    log,
+    onBlocksRead: (count: number) => metrics.blocksReread.inc(label, count),
+  };
+
   /**
-   * Adds the transfers of these blocks and logs to the drafts of the payments `paidAt` finds
-   * at their recipients (a payment's draft is made on its first transfer).
+   * Funds the joining payments from the blocks scanned before they joined, for those that may
+   * have been paid in them: created no later than `lateIntentSlackMs` after the checkpoint block.
    */
-  function applyTransfers(
-    blocks: readonly ScannedBlock[],
-    logs: readonly TokenTransfer[],
-    paidAt: (address: string) => PaymentState | undefined,
-    drafts: Map<string, PaymentState>,
-  ): void {
-    const draftFor = (state: PaymentState) => {
-      let draft = drafts.get(state.intent.payment_id);
-      if (draft === undefined) {
-        draft = draftOf(state);
-        drafts.set(state.intent.payment_id, draft);
-      }
-      return draft;
-    };
-    for (const block of blocks) {
-      for (const tx of block.transfers) {
-        const state = paidAt(tx.to);
-        if (state === undefined || state.intent.asset.kind !== 'NATIVE') continue;
-        addFunding(draftFor(state), {
-          tx_hash: tx.hash,
-          log_index: -1,
-          block_number: block.number,
-          block_hash: block.hash,
-          amount: tx.value.toString(),
-        });
-      }
-    }
-    for (const transfer of logs) {
-      const state = paidAt(transfer.to);
-      const token = state?.intent.asset.token_address?.toLowerCase();
-      if (state === undefined || state.intent.asset.kind !== 'ERC20' || token !== transfer.token.toLowerCase())
-        continue;
-      addFunding(draftFor(state), {
-        tx_hash: transfer.txHash,
-        log_index: transfer.logIndex,
-        block_number: transfer.blockNumber,
-        block_hash: transfer.blockHash,
-        amount: transfer.value.toString(),
-      });
-    }
-  }
-
-  /** Admits the joining payments no scanned block can have paid; the others wait in `late`. */
-  async function sortJoining(): Promise<void> {
-    // Nothing scanned yet: the first step reads from the configured start for everyone.
-    if (checkpoint.hash === undefined) {
-      book.commit(book.takeJoining());
-      return;
-    }
-    if (checkpoint.timeMs === undefined) {
-      phase = 'reading the checkpoint block time';
-      const timeMs = await source.timeAt(checkpoint.number);
-      // Not there: the chain got shorter; the step below handles the reorg first.
-      if (timeMs === undefined) return;
-      checkpoint.timeMs = timeMs;
-    }
-    const scannedUntil = checkpoint.timeMs;
-    const fresh: PaymentState[] = [];
-    for (const state of book.takeJoining()) {
-      if (state.intent.created_at - chain.lateIntentSlackMs <= scannedUntil) late.push(state);
-      else fresh.push(state);
-    }
-    book.commit(fresh);
-  }
-
-  /** The first block at or after `timeMs` between `floor` and `end` (whose time is at or after it). */
-  async function firstBlockSince(timeMs: number, end: number, floor: number): Promise<number> {
-    const timeOf = async (number: number) => {
-      const time = await source.timeAt(number);
-      if (time === undefined) throw new InconsistentRead(`block ${number} is gone`);
-      return time;
-    };
-    // Block `hi` is at or after the time, block `lo` before it (or below the floor). Late
-    // intents are usually seconds late: step back 1, 2, 4… blocks, then halve the gap.
-    let hi = end;
-    let lo = floor - 1;
-    for (let back = 1; hi - back >= floor; back *= 2) {
-      const probe = hi - back;
-      if ((await timeOf(probe)) < timeMs) {
-        lo = probe;
-        break;
-      }
-      hi = probe;
-    }
-    while (hi - lo > 1) {
-      const middle = Math.floor((lo + hi) / 2);
-      if ((await timeOf(middle)) < timeMs) lo = middle;
-      else hi = middle;
-    }
-    return hi;
-  }
-
-  /** Starts reading again, for the late payments, the blocks from their creation to the checkpoint. */
-  async function startLateRead(): Promise<LateRead | undefined> {
-    phase = 'checking the checkpoint block';
-    const end = { number: checkpoint.number, hash: checkpoint.hash as string };
-    // A checkpoint block that is no longer canonical is a reorg: the step handles it first.
-    if ((await source.hashAt(end.number)) !== end.hash) return undefined;
-    phase = 'finding the block late payments were created in';
-    const since = Math.min(...late.map((s) => s.intent.created_at)) - chain.lateIntentSlackMs;
-    const floor = Math.max(0, end.number - chain.lateIntentMaxBlocks + 1);
-    const from = await firstBlockSince(since, end.number, floor);
-    const states = late;
-    late = [];
-    const read: LateRead = {
-      byAddress: new Map(states.map((s) => [s.intent.deposit_address.toLowerCase(), s])),
-      funded: new Map(),
-      next: from,
-      end,
-      parent: undefined,
-      tip: undefined,
-    };
-    const cut = from === floor && floor > 0 ? { notReadBelow: floor } : {};
-    log.info({ payments: states.length, from, to: end.number, ...cut }, 'reading blocks again for late payments');
-    if (from === floor && floor > 0)
-      log.warn(
-        { from, lateIntentMaxBlocks: chain.lateIntentMaxBlocks },
-        'late payments may be older than the blocks read again for them: payments before that block are not seen',
-      );
-    return read;
+  async function fundJoining(drafts: Map<string, PaymentState>): Promise<void> {
+    if (joining.length === 0 || checkpoint.hash === undefined) return;
+    const scannedUntil = await checkpointTime();
+    const late = joining.filter((s) => s.intent.created_at - chain.lateIntentSlackMs <= scannedUntil);
+    await readBack(readBackDeps, late, { number: checkpoint.number, hash: checkpoint.hash }, drafts);
+    const found = late.filter((s) => (drafts.get(s.intent.payment_id)?.funding.length ?? 0) > 0).length;
+    if (found === 0) return;
+    metrics.latePayments.inc(label, found);
+    log.info({ payments: found }, 'payments found in blocks scanned before their intents arrived');
   }
 
   /**
-   * One step of a {@link LateRead}: the next chunk of blocks, or, after the last, the late
-   * payments' events and their admission to the book. Gives up the read (the payments wait
-   * for the next one) when the blocks do not lead to the checkpoint block.
+   * One step: read the next blocks, fund the joining payments from the blocks scanned before
+   * (see {@link readBack}), apply the new blocks' transfers, evaluate, commit (admitting the
+   * joining payments).
    */
-  async function continueLateRead(read: LateRead): Promise<void> {
-    if (read.tip === undefined) {
-      const to = Math.min(read.end.number, read.next + chain.blocksPerStep - 1);
-      phase = `reading blocks ${read.next}-${to} again for late payments`;
-      const range = startRead(read.next, to);
-      const blocks = await range.blocks;
-      const logs = await range.logs;
-      const last = blocks.at(-1) as ScannedBlock;
-      const leadsToEnd = to < read.end.number || last.hash === read.end.hash;
-      const follows = read.parent === undefined || blocks[0]?.parentHash === read.parent;
-      if (!follows || !leadsToEnd) {
-        late.push(...read.byAddress.values());
-        lateRead = undefined;
-        throw new InconsistentRead('the blocks read again do not lead to the checkpoint block');
-      }
-      checkLinked(blocks);
-      checkSameFork(blocks, logs);
-      applyTransfers(blocks, logs, (address) => read.byAddress.get(address.toLowerCase()), read.funded);
-      metrics.blocksReread.inc(label, blocks.length);
-      read.parent = last.hash;
-      read.next = to + 1;
-      if (to < read.end.number) return;
-      read.tip = { number: last.number, hash: last.hash, timeMs: last.timeMs };
-    }
-    // Evaluated on copies: a failed commit is tried again from the same states.
-    const events: PaymentEvent[] = [];
-    const drafts: PaymentState[] = [];
-    for (const state of read.byAddress.values()) {
-      const draft = draftOf(read.funded.get(state.intent.payment_id) ?? state);
-      events.push(...evaluate(draft, read.tip));
-      drafts.push(draft);
-    }
-    phase = 'committing late payments';
-    await commit(events, checkpoint, drafts);
-    lateRead = undefined;
-    metrics.latePayments.inc(label, drafts.length);
-    log.info({ payments: drafts.length, events: events.length }, 'late payments admitted');
-  }
-
-  /** One step: read the next blocks, apply their transfers, evaluate, commit. */
   async function step(): Promise<'caught-up' | 'progress'> {
     phase = 'reading the head';
     const head = await source.head();
     metrics.head.set(label, head);
     if (checkpoint.number < 0) checkpoint = { ...checkpoint, number: (chain.startBlock ?? head) - 1 };
     metrics.blocksBehind.set(label, Math.max(0, head - checkpoint.number));
-    await sortJoining();
-    if (lateRead === undefined && late.length > 0) lateRead = await startLateRead();
-    if (lateRead !== undefined) {
-      await continueLateRead(lateRead);
-      return 'progress';
-    }
+    for (const state of book.takeJoining()) joining.push(state);
     const from = checkpoint.number + 1;
+    const started = performance.now();
+    let blocks: ScannedBlock[] = [];
+    let logs: TokenTransfer[] = [];
+    let to = checkpoint.number;
     if (from > head) {
       ahead = undefined;
       // No new block, but the tip may have been replaced at the same height.
@@ -435,30 +269,39 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
         await handleReorg();
         return 'progress';
       }
-      return 'caught-up';
+      // Nothing to scan; joining payments are admitted at the checkpoint block once there is one.
+      if (joining.length === 0 || checkpoint.hash === undefined) return 'caught-up';
+    } else {
+      const read = takeAhead(from, head) ?? startRead(from, Math.min(head, from + chain.blocksPerStep - 1));
+      to = read.to;
+      log.debug({ from, to, head }, 'scan step');
+      phase = `reading blocks ${read.from}-${read.to}`;
+      blocks = await read.blocks;
+      if (checkpoint.hash !== undefined && blocks[0]?.parentHash !== checkpoint.hash) {
+        await handleReorg();
+        return 'progress';
+      }
+      checkLinked(blocks);
+      phase = `reading token logs ${read.from}-${read.to}`;
+      logs = await read.logs;
+      checkSameFork(blocks, logs);
+      // Catching up: read the next range while this one is applied and committed.
+      if (to < head) ahead = startRead(to + 1, Math.min(head, to + chain.blocksPerStep));
     }
-    const read = takeAhead(from, head) ?? startRead(from, Math.min(head, from + chain.blocksPerStep - 1));
-    const { to } = read;
-    const started = performance.now();
-    log.debug({ from, to, head }, 'scan step');
-
-    phase = `reading blocks ${read.from}-${read.to}`;
-    const blocks = await read.blocks;
-    if (checkpoint.hash !== undefined && blocks[0]?.parentHash !== checkpoint.hash) {
-      await handleReorg();
-      return 'progress';
-    }
-    checkLinked(blocks);
-    phase = `reading token logs ${read.from}-${read.to}`;
-    const logs = await read.logs;
-    checkSameFork(blocks, logs);
-    // Catching up: read the next range while this one is applied and committed.
-    if (to < head) ahead = startRead(to + 1, Math.min(head, to + chain.blocksPerStep));
 
     const drafts = new Map<string, PaymentState>();
-    applyTransfers(blocks, logs, (address) => book.atAddress(address), drafts);
-    const last = blocks.at(-1) as ScannedBlock;
-    const tip: Tip = { number: last.number, hash: last.hash, timeMs: last.timeMs };
+    await fundJoining(drafts);
+    const joined = new Map(joining.map((s) => [s.intent.deposit_address.toLowerCase(), s]));
+    const paidAt =
+      joined.size === 0
+        ? (address: string) => book.atAddress(address)
+        : (address: string) => book.atAddress(address) ?? joined.get(address.toLowerCase());
+    applyTransfers(blocks, logs, paidAt, drafts);
+    const last = blocks.at(-1);
+    const tip: Tip =
+      last === undefined
+        ? { number: checkpoint.number, hash: checkpoint.hash ?? '', timeMs: await checkpointTime() }
+        : { number: last.number, hash: last.hash, timeMs: last.timeMs };
     const events: PaymentEvent[] = [];
     for (const state of book.active()) {
       const funded = drafts.get(state.intent.payment_id);
@@ -469,14 +312,29 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
       if (changes.length > 0 || funded !== undefined) drafts.set(state.intent.payment_id, draft);
       events.push(...changes);
     }
-    const recent = [...checkpoint.recent, ...blocks.map((b) => ({ number: b.number, hash: b.hash }))].slice(
-      -RECENT_BLOCKS,
-    );
-    phase = `committing blocks ${from}-${last.number}`;
-    await commit(events, { number: last.number, hash: last.hash, timeMs: last.timeMs, recent }, [...drafts.values()]);
+    for (const state of joining) {
+      const draft = drafts.get(state.intent.payment_id) ?? draftOf(state);
+      events.push(...evaluate(draft, tip));
+      drafts.set(state.intent.payment_id, draft);
+    }
+    const next =
+      last === undefined
+        ? checkpoint
+        : {
+            number: last.number,
+            hash: last.hash,
+            timeMs: last.timeMs,
+            recent: [...checkpoint.recent, ...blocks.map((b) => ({ number: b.number, hash: b.hash }))].slice(
+              -RECENT_BLOCKS,
+            ),
+          };
+    phase = `committing blocks ${from}-${next.number}`;
+    await commit(events, next, [...drafts.values()]);
+    joining = [];
+    recentBlocks.add(blocks, logs);
     metrics.stepDuration.observe(label, (performance.now() - started) / 1000);
-    metrics.blocksBehind.set(label, Math.max(0, head - last.number));
-    if (events.length > 0) log.info({ block: last.number, events: events.length }, 'payment state changes written');
+    metrics.blocksBehind.set(label, Math.max(0, head - next.number));
+    if (events.length > 0) log.info({ block: next.number, events: events.length }, 'payment state changes written');
     return to < head ? 'progress' : 'caught-up';
   }
 

@@ -36,13 +36,16 @@ const chainSchema = z
      */
     stepTimeoutMs: z.number().int().positive().default(90_000),
     /**
-     * How far block times may trail the clock that stamps intents' `created_at`: an intent
-     * that reaches the scanner late has its blocks read again from this long before its
-     * creation.
+     * How far a payment's block time may precede its intent's `created_at` (block times trail
+     * inclusion by up to a slot, and clocks differ). An intent that joins after blocks from
+     * this long before its creation on were scanned is funded from those blocks too.
      */
-    lateIntentSlackMs: z.number().int().min(0).default(120_000),
-    /** Most blocks read again for late intents at once, back from the last scanned block. */
-    lateIntentMaxBlocks: z.number().int().positive().default(10_000),
+    lateIntentSlackMs: z.number().int().min(0).default(60_000),
+    /**
+     * Most blocks back from the last scanned one that are read again for intents that join
+     * late (after a restart, or when the intents topic lags far behind the chain).
+     */
+    lateIntentMaxBlocks: z.number().int().positive().default(2_000),
   })
   .refine((c) => c.stepTimeoutMs > c.rpcTimeoutMs, {
     message: 'must be longer than rpcTimeoutMs',

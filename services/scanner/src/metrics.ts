@@ -83,13 +83,13 @@ export function createScannerMetrics(registry: Registry): ScannerMetrics {
     }),
     latePayments: new Counter({
       name: 'payhook_scanner_late_payments_total',
-      help: 'Payments whose intent reached the scanner after it had scanned blocks from their creation on',
+      help: 'Payments found in blocks the scanner had scanned before their intents arrived',
       labelNames: ['chain'],
       registers,
     }),
     blocksReread: new Counter({
       name: 'payhook_scanner_blocks_reread_total',
-      help: 'Blocks read again for the deposit addresses of late payments',
+      help: 'Blocks read again from the chain for intents that arrived late (older than those kept in memory)',
       labelNames: ['chain'],
       registers,
     }),

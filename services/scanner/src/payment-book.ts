@@ -22,6 +22,8 @@ export class PaymentBook {
   readonly #active = new Map<string, string>();
   /** Payments without events, tracked but not yet taken by the scanner. */
   #joining = new Map<string, PaymentState>();
+  /** Ids of joining payments taken by the scanner and not yet committed. */
+  readonly #taken = new Set<string>();
 
   constructor(chainId: number) {
     this.chainId = chainId;
@@ -33,7 +35,8 @@ export class PaymentBook {
    */
   track(intent: PaymentIntent, latest?: PaymentEvent): void {
     const id = intent.payment_id;
-    if (intent.chain_id !== this.chainId || this.#states.has(id) || this.#joining.has(id)) return;
+    if (intent.chain_id !== this.chainId || this.#states.has(id) || this.#joining.has(id) || this.#taken.has(id))
+      return;
     if (latest === undefined) this.#joining.set(id, newPaymentState(intent));
     else this.#put(stateFromEvent(intent, latest));
   }
@@ -42,6 +45,7 @@ export class PaymentBook {
   takeJoining(): PaymentState[] {
     if (this.#joining.size === 0) return [];
     const taken = [...this.#joining.values()];
+    for (const id of this.#joining.keys()) this.#taken.add(id);
     this.#joining = new Map();
     return taken;
   }
@@ -80,6 +84,7 @@ export class PaymentBook {
   }
 
   #put(state: PaymentState): void {
+    this.#taken.delete(state.intent.payment_id);
     this.#states.set(state.intent.payment_id, state);
     const address = state.intent.deposit_address.toLowerCase();
     if (FINAL_STATUSES.has(state.status)) this.#active.delete(address);

@@ -127,6 +127,8 @@ export function scannerOver(parts: {
   writer: TransactionalWriter;
   chain?: Partial<ChainConfig>;
   codec?: ContractCodec;
+  /** Where an earlier scanner left off: this one is a restart. */
+  checkpoint?: ScannerCheckpoint;
 }): ChainScanner {
   return createChainScanner({
     chain: chainConfig(parts.chain),
@@ -137,8 +139,20 @@ export function scannerOver(parts: {
     topics,
     logger: createLogger({ name: 'test', level: 'silent' }),
     metrics: createScannerMetrics(new Registry()),
-    checkpoint: undefined,
+    checkpoint: parts.checkpoint,
   });
+}
+
+/** The checkpoint of a scanner that committed these blocks, the last one last. */
+export function checkpointAt(blocks: readonly ScannedBlock[]): ScannerCheckpoint {
+  const last = blocks.at(-1) as ScannedBlock;
+  return {
+    chain_id: 31337,
+    block_number: last.number,
+    block_hash: last.hash,
+    updated_at: 0,
+    recent_blocks: blocks.slice(-64).map((b) => ({ number: b.number, hash: b.hash })),
+  };
 }
 
 /** Waits (up to 2.5 s) until `done()` holds. */

@@ -1,89 +1,157 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { PaymentIntent } from '@payhook/contracts';
 import type { ScannedBlock } from '../src/block-source.ts';
 import { PaymentBook } from '../src/payment-book.ts';
-import { fork, intent, recordingWriter, scannerOver, sourceOver, summary, until } from './fake-chain.ts';
+import { checkpointAt, fork, intent, recordingWriter, scannerOver, sourceOver, summary, until } from './fake-chain.ts';
+
+/** Created at block 20's time (chains here have block n at n s); confirmed at 5 blocks. */
+const late: PaymentIntent = { ...intent, created_at: 20_000, required_confirmations: 5 };
 
 /**
- * A scanner over `chain()` with an empty book, run until it has scanned block 30; the test
- * then lets an intent join. Blocks read after that are in `reads`.
+ * Runs a scanner over `chain()` until its checkpoint is `doneAt` and it wrote `events` events.
+ * With `restartAt`, it starts from that checkpoint with the intent known from the start (an
+ * earlier scanner scanned those blocks without it); otherwise it scans from block 1 with an
+ * empty book and the intent joins once block 30 is scanned. Blocks read from the chain after
+ * the intent joined are in `reads`.
  */
-async function caughtUpScanner(chain: () => ScannedBlock[], options: { slackMs: number; blocksPerStep: number }) {
+async function scan(options: {
+  chain: () => ScannedBlock[];
+  intent: PaymentIntent;
+  events: number;
+  doneAt: string;
+  restartAt?: ScannedBlock[];
+  blocksPerStep?: number;
+  /** Runs before the n-th transaction (from 1) once the intent joined. */
+  beforeCommit?: (n: number, book: PaymentBook) => void;
+  /** Sees each block read after the intent joined. */
+  onRead?: (number: number) => void;
+  /** Runs once the intent joined. */
+  afterJoin?: () => void;
+}) {
   const reads: number[] = [];
-  let scanned = false;
-  const source = sourceOver(chain, (number) => scanned && reads.push(number));
-  const { writer, committed } = recordingWriter();
+  let joined = options.restartAt !== undefined;
+  const source = sourceOver(options.chain, (number) => {
+    if (!joined) return;
+    reads.push(number);
+    options.onRead?.(number);
+  });
   const book = new PaymentBook(31337);
+  const { writer, committed } = recordingWriter(async (n) => {
+    if (joined) options.beforeCommit?.(n, book);
+  });
   const scanner = scannerOver({
     source,
     book,
     writer,
-    chain: { lateIntentSlackMs: options.slackMs, blocksPerStep: options.blocksPerStep },
+    chain: { lateIntentSlackMs: 2_000, blocksPerStep: options.blocksPerStep ?? 10 },
+    ...(options.restartAt && { checkpoint: checkpointAt(options.restartAt) }),
   });
+  if (joined) book.track(options.intent);
   const running = scanner.run();
-  await until(() => committed.checkpoint?.block_number === 30);
-  assert.equal(committed.checkpoint?.block_number, 30);
-  scanned = true;
-  return {
-    book,
-    reads,
-    committed,
-    async stop() {
-      await scanner.stop();
-      await running;
-    },
-  };
+  try {
+    if (!joined) {
+      await until(() => committed.checkpoint?.block_number === 30);
+      assert.equal(committed.checkpoint?.block_number, 30, 'scanned to block 30 before the intent joined');
+      joined = true;
+      book.track(options.intent);
+      options.afterJoin?.();
+    }
+    await until(() => committed.events.length >= options.events && committed.checkpoint?.block_hash === options.doneAt);
+    await new Promise((r) => setTimeout(r, 50));
+  } finally {
+    await scanner.stop();
+    await running;
+  }
+  assert.equal(committed.checkpoint?.block_hash, options.doneAt);
+  return { events: summary(committed.events), reads: [...new Set(reads)].sort((a, b) => a - b) };
 }
 
-describe('chain scanner: intents that arrive after blocks were scanned', () => {
-  it('a payment in a block scanned before its intent arrived is found by reading back to the intent’s creation', async () => {
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+describe('chain scanner: intents that join after blocks from their creation on were scanned', () => {
+  it('a payment in an already scanned block is found from the blocks kept in memory', async () => {
     const chain = fork('a', undefined, 0, 30, 22);
-    const scan = await caughtUpScanner(() => chain, { slackMs: 2_000, blocksPerStep: 10 });
-    // Created at block 20's time, paid in block 22, expired at block 25: known only at block 30.
-    scan.book.track({ ...intent, created_at: 20_000, expires_at: 25_000, required_confirmations: 5 });
-    await until(() => scan.committed.events.length >= 2);
-    await scan.stop();
-    assert.deepEqual(summary(scan.committed.events), ['1:DETECTED:0xtxa22', '2:CONFIRMED:0xtxa22']);
-    const reread = [...new Set(scan.reads)].sort((a, b) => a - b);
-    assert.deepEqual(reread, [18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30], 'from 2 s before its creation');
-    assert.equal(scan.committed.checkpoint?.block_hash, '0xa30', 'the checkpoint stays where it was');
+    const result = await scan({ chain: () => chain, intent: late, events: 2, doneAt: '0xa30' });
+    assert.deepEqual(result.events, ['1:DETECTED:0xtxa22', '2:CONFIRMED:0xtxa22']);
+    assert.deepEqual(result.reads, [], 'no block asked of the chain again');
+  });
+
+  it('after a restart, the blocks since 2 s before the intent’s creation are read again from the chain', async () => {
+    const chain = fork('a', undefined, 0, 30, 22);
+    const result = await scan({ chain: () => chain, intent: late, events: 2, doneAt: '0xa30', restartAt: chain });
+    assert.deepEqual(result.events, ['1:DETECTED:0xtxa22', '2:CONFIRMED:0xtxa22']);
+    assert.deepEqual(result.reads, range(18, 30));
   });
 
   it('an intent created after the last scanned block is watched from there, without reading back', async () => {
     let chain = fork('a', undefined, 0, 30, -1);
-    const scan = await caughtUpScanner(() => chain, { slackMs: 2_000, blocksPerStep: 10 });
-    scan.book.track({ ...intent, created_at: 33_000, required_confirmations: 5 });
-    chain = [...chain, ...fork('a', chain[30], 31, 40, 35)];
-    await until(() => scan.committed.events.length >= 2);
-    await scan.stop();
-    assert.deepEqual(summary(scan.committed.events), ['1:DETECTED:0xtxa35', '2:CONFIRMED:0xtxa35']);
+    const fresh = { ...late, created_at: 33_000 };
+    const result = await scan({
+      chain: () => chain,
+      intent: fresh,
+      events: 2,
+      doneAt: '0xa40',
+      afterJoin: () => {
+        chain = [...chain, ...fork('a', chain[30], 31, 40, 35)];
+      },
+    });
+    assert.deepEqual(result.events, ['1:DETECTED:0xtxa35', '2:CONFIRMED:0xtxa35']);
     assert.ok(
-      scan.reads.every((n) => n > 30),
-      `no block read again: ${scan.reads.filter((n) => n <= 30)}`,
+      result.reads.every((n) => n > 30),
+      `no block read again: ${result.reads}`,
     );
   });
 
-  it('a reorg below the checkpoint while reading back: the read is given up and done again on the new fork', async () => {
-    const forkA = fork('a', undefined, 0, 30, 26);
+  it('paid only after its expiry: expired, as it would have been had the intent arrived in time', async () => {
+    const chain = fork('a', undefined, 0, 30, 22);
+    const expiring = { ...late, expires_at: 21_500 };
+    const result = await scan({ chain: () => chain, intent: expiring, events: 1, doneAt: '0xa30' });
+    assert.deepEqual(result.events, ['1:EXPIRED:']);
+  });
+
+  it('the same intent delivered again while it joins is tracked once', async () => {
+    const chain = fork('a', undefined, 0, 30, 22);
+    const result = await scan({
+      chain: () => chain,
+      intent: late,
+      events: 2,
+      doneAt: '0xa30',
+      beforeCommit: (_n, book) => book.track(late),
+    });
+    assert.deepEqual(result.events, ['1:DETECTED:0xtxa22', '2:CONFIRMED:0xtxa22']);
+  });
+
+  /**
+   * After a restart at block 30 of fork a, blocks from 25 on are replaced by fork b (to block
+   * 33) once block 21 was read again (blocks from 18 on are read again, three at a time).
+   */
+  async function restartThroughReorg(paidInA: number, paidInB: number) {
+    const forkA = fork('a', undefined, 0, 30, paidInA);
     let chain = forkA;
-    let armed = false;
-    const scan = await caughtUpScanner(
-      () => {
-        // The reorg lands while the first blocks are read back: blocks 25 on are replaced.
-        if (armed && scan.reads.includes(21)) {
-          armed = false;
-          chain = [...forkA.slice(0, 25), ...fork('b', forkA[24], 25, 33, 27)];
-        }
-        return chain;
+    let reorged = false;
+    const result = await scan({
+      chain: () => chain,
+      onRead: (number) => {
+        if (reorged || number !== 21) return;
+        reorged = true;
+        chain = [...forkA.slice(0, 25), ...fork('b', forkA[24], 25, 33, paidInB)];
       },
-      { slackMs: 0, blocksPerStep: 3 },
-    );
-    armed = true;
-    scan.book.track({ ...intent, created_at: 20_000, required_confirmations: 5 });
-    await until(() => scan.committed.events.length >= 2 && scan.committed.checkpoint?.block_hash === '0xb33');
-    await scan.stop();
-    assert.equal(chain.at(-1)?.hash, '0xb33', 'the reorg happened');
-    assert.deepEqual(summary(scan.committed.events), ['1:DETECTED:0xtxb27', '2:CONFIRMED:0xtxb27']);
-    assert.equal(scan.committed.checkpoint?.block_hash, '0xb33');
+      intent: late,
+      events: 2,
+      doneAt: '0xb33',
+      restartAt: forkA,
+      blocksPerStep: 3,
+    });
+    assert.ok(reorged, 'the reorg happened during the read');
+    return result.events;
+  }
+
+  it('a reorg during the read: a payment below the fork is found by reading again', async () => {
+    assert.deepEqual(await restartThroughReorg(22, -1), ['1:DETECTED:0xtxa22', '2:CONFIRMED:0xtxa22']);
+  });
+
+  it('a reorg during the read: funding from the replaced blocks is never counted', async () => {
+    assert.deepEqual(await restartThroughReorg(26, 27), ['1:DETECTED:0xtxb27', '2:CONFIRMED:0xtxb27']);
   });
 });
