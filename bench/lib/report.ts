@@ -101,6 +101,11 @@ function pairedMedian(report: BenchReport, a: 'healthy' | 'hanging', b: 'baselin
   return Math.round((ratios[Math.floor((ratios.length - 1) / 2)] as number) * 1000) / 1000;
 }
 
+/** All endpoints ÷ healthy ones in the hanging run: turns a ratio of totals into one per endpoint. */
+function hangingScale(hanging: { hangingEndpoints: number; healthyEndpoints: number }): number {
+  return (hanging.hangingEndpoints + hanging.healthyEndpoints) / hanging.healthyEndpoints;
+}
+
 /** The ratios to the baseline and the figures held against the targets. */
 export function evaluate(report: BenchReport): { ratios: Ratio[]; targets: TargetCheck[] } {
   const s = report.scenarios;
@@ -139,16 +144,27 @@ export function evaluate(report: BenchReport): { ratios: Ratio[]; targets: Targe
   const fraction =
     pairedMedian(report, 'hanging', 'healthy') ??
     (hanging?.complete ? divide(hanging.deliveriesPerSecond, healthy?.deliveriesPerSecond) : null);
+  // Each endpoint gets the same number of records in both runs, so a healthy endpoint's own
+  // rate compares as the totals scaled by the endpoint counts.
+  const perEndpoint =
+    fraction === null || hanging === undefined
+      ? null
+      : value(Math.round(fraction * hangingScale(hanging) * 1000) / 1000);
+  ratios.push({
+    name: 'healthy endpoints’ total deliveries/s with 20 % hanging ÷ all endpoints’ total with all healthy',
+    value: fraction,
+    of: 'stricter than the target: the healthy endpoints would have to take over the hanging ones’ share of the machine',
+  });
   const flowing = memory?.paced.dispatcherRssMaxMb;
   const peak = memory?.peakRssMb;
   const endpoints = Number(report.settings.memoryEndpoints).toLocaleString('en-US');
   const targets: TargetCheck[] = [
     {
-      name: 'healthy endpoints’ deliveries/s with 20 % hanging ÷ all-healthy deliveries/s',
-      value: fraction,
+      name: 'a healthy endpoint’s deliveries/s with 20 % of endpoints hanging ÷ its deliveries/s with all healthy',
+      value: perEndpoint,
       unit: '',
       target: `≥ ${HANGING_TARGET}`,
-      met: fraction === null ? null : fraction >= HANGING_TARGET,
+      met: perEndpoint === null ? null : perEndpoint >= HANGING_TARGET,
     },
     {
       name: `dispatcher RSS, ${endpoints} endpoints, paced deliveries flowing (highest sample)`,
@@ -251,14 +267,16 @@ export function renderMarkdown(report: BenchReport): string {
       'Baseline, all-healthy and hanging runs are interleaved (repetition r of each next to the others’), the',
       'table shows the median repetition, and the ratios below are medians of ratios within a repetition:',
       '',
-      '| repetition | baseline deliveries/s | all healthy | ÷ baseline | 20 % hanging (healthy endpoints) | ÷ all healthy |',
-      '| --- | --- | --- | --- | --- | --- |',
+      '| repetition | baseline deliveries/s | all healthy | ÷ baseline | 20 % hanging (healthy endpoints) | ÷ all healthy | per endpoint ÷ all healthy |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
     );
+    const scale = s.hanging === undefined || isError(s.hanging) ? null : hangingScale(s.hanging);
     report.repetitions.forEach((r, i) => {
       const over = (a: number | null, b: number | null) => (a === null || b === null ? null : a / b);
+      const total = over(r.hanging, r.healthy);
       lines.push(
         `| ${i + 1} | ${num(r.baseline)} | ${num(r.healthy)} | ${num(over(r.healthy, r.baseline), 3)} | ` +
-          `${num(r.hanging)} | ${num(over(r.hanging, r.healthy), 3)} |`,
+          `${num(r.hanging)} | ${num(total, 3)} | ${num(total === null || scale === null ? null : total * scale, 3)} |`,
       );
     });
   }

@@ -17,22 +17,25 @@ const RECENT_BLOCKS = 64;
 /** Scanned blocks kept in memory, with their logs, for intents that join late. */
 const KEPT_BLOCKS = 256;
 
-/** A step that did not settle within `stepTimeoutMs`: something below it hangs. */
+/** A step that went `stepTimeoutMs` without moving on to its next read or write: something below it hangs. */
 export class StepTimeoutError extends Error {
   constructor(timeoutMs: number) {
-    super(`a scan step did not finish within ${timeoutMs} ms`);
+    super(`a scan step made no progress for ${timeoutMs} ms`);
     this.name = 'StepTimeoutError';
   }
 }
 
-/** `work`, or a {@link StepTimeoutError} once `timeoutMs` passed without it settling. */
-async function withinDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+/**
+ * `work`, or a {@link StepTimeoutError} once `timeoutMs` passed without it settling or
+ * calling the progress function it is given (which restarts the wait).
+ */
+async function withinDeadline<T>(work: (progress: () => void) => Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new StepTimeoutError(timeoutMs)), timeoutMs);
   });
   try {
-    return await Promise.race([work, deadline]);
+    return await Promise.race([work(() => timer?.refresh()), deadline]);
   } finally {
     clearTimeout(timer);
   }
@@ -98,6 +101,13 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
   let ahead: RangeRead | undefined;
   /** What the current step is doing, for the log line of a stuck step. */
   let phase = 'starting';
+  /** Restarts the step's watchdog. */
+  let progressed = () => {};
+  /** Moves the step on to its next read or write: named for the log of a stuck step. */
+  const enter = (next: string) => {
+    phase = next;
+    progressed();
+  };
   /** Payments taken from the book's joining ones, admitted by the next step that commits. */
   let joining: PaymentState[] = [];
   const recentBlocks = new RecentBlocks(KEPT_BLOCKS);
@@ -205,7 +215,11 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
       { number: ancestorNumber, hash: ancestorBlock?.hash, timeMs: ancestorBlock?.timeMs, recent },
       drafts,
     );
-    recentBlocks.dropAbove(ancestorNumber);
+    // Kept blocks are good only when the ancestor is one of them (a reorg deeper than the
+    // window rolls back to a block the new fork may have replaced too).
+    if (ancestorBlock !== undefined && recentBlocks.at(ancestorNumber)?.hash === ancestorBlock.hash)
+      recentBlocks.dropAbove(ancestorNumber);
+    else recentBlocks.clear();
     metrics.reorgs.inc(label);
     metrics.reorgDepth.observe(label, depth);
     log.warn({ depth, ancestor: ancestorNumber, reorged: events.length }, 'reorg: rolled back to the common ancestor');
@@ -223,9 +237,7 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
     source,
     recent: recentBlocks,
     readRange: startRead,
-    onPhase: (now: string) => {
-      phase = now;
-    },
+    onPhase: enter,
     log,
     onBlocksRead: (count: number) => metrics.blocksReread.inc(label, count),
   };
@@ -233,16 +245,14 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
   /**
    * Funds the joining payments from the blocks scanned before they joined, for those that may
    * have been paid in them: created no later than `lateIntentSlackMs` after the checkpoint block.
+   * Returns how many were paid there.
    */
-  async function fundJoining(drafts: Map<string, PaymentState>): Promise<void> {
-    if (joining.length === 0 || checkpoint.hash === undefined) return;
+  async function fundJoining(drafts: Map<string, PaymentState>): Promise<number> {
+    if (joining.length === 0 || checkpoint.hash === undefined) return 0;
     const scannedUntil = await checkpointTime();
     const late = joining.filter((s) => s.intent.created_at - chain.lateIntentSlackMs <= scannedUntil);
     await readBack(readBackDeps, late, { number: checkpoint.number, hash: checkpoint.hash }, drafts);
-    const found = late.filter((s) => (drafts.get(s.intent.payment_id)?.funding.length ?? 0) > 0).length;
-    if (found === 0) return;
-    metrics.latePayments.inc(label, found);
-    log.info({ payments: found }, 'payments found in blocks scanned before their intents arrived');
+    return late.filter((s) => (drafts.get(s.intent.payment_id)?.funding.length ?? 0) > 0).length;
   }
 
   /**
@@ -251,7 +261,7 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
    * joining payments).
    */
   async function step(): Promise<'caught-up' | 'progress'> {
-    phase = 'reading the head';
+    enter('reading the head');
     const head = await source.head();
     metrics.head.set(label, head);
     if (checkpoint.number < 0) checkpoint = { ...checkpoint, number: (chain.startBlock ?? head) - 1 };
@@ -275,14 +285,14 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
       const read = takeAhead(from, head) ?? startRead(from, Math.min(head, from + chain.blocksPerStep - 1));
       to = read.to;
       log.debug({ from, to, head }, 'scan step');
-      phase = `reading blocks ${read.from}-${read.to}`;
+      enter(`reading blocks ${read.from}-${read.to}`);
       blocks = await read.blocks;
       if (checkpoint.hash !== undefined && blocks[0]?.parentHash !== checkpoint.hash) {
         await handleReorg();
         return 'progress';
       }
       checkLinked(blocks);
-      phase = `reading token logs ${read.from}-${read.to}`;
+      enter(`reading token logs ${read.from}-${read.to}`);
       logs = await read.logs;
       checkSameFork(blocks, logs);
       // Catching up: read the next range while this one is applied and committed.
@@ -290,13 +300,13 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
     }
 
     const drafts = new Map<string, PaymentState>();
-    await fundJoining(drafts);
+    const foundLate = await fundJoining(drafts);
     const joined = new Map(joining.map((s) => [s.intent.deposit_address.toLowerCase(), s]));
     const paidAt =
       joined.size === 0
         ? (address: string) => book.atAddress(address)
         : (address: string) => book.atAddress(address) ?? joined.get(address.toLowerCase());
-    applyTransfers(blocks, logs, paidAt, drafts);
+    applyTransfers(blocks, logs, paidAt, drafts, recentBlocks.at(checkpoint.number)?.timeMs ?? checkpoint.timeMs);
     const last = blocks.at(-1);
     const tip: Tip =
       last === undefined
@@ -328,10 +338,14 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
               -RECENT_BLOCKS,
             ),
           };
-    phase = `committing blocks ${from}-${next.number}`;
+    enter(`committing blocks ${from}-${next.number}`);
     await commit(events, next, [...drafts.values()]);
     joining = [];
     recentBlocks.add(blocks, logs);
+    if (foundLate > 0) {
+      metrics.latePayments.inc(label, foundLate);
+      log.info({ payments: foundLate }, 'payments found in blocks scanned before their intents arrived');
+    }
     metrics.stepDuration.observe(label, (performance.now() - started) / 1000);
     metrics.blocksBehind.set(label, Math.max(0, head - next.number));
     if (events.length > 0) log.info({ block: next.number, events: events.length }, 'payment state changes written');
@@ -350,7 +364,10 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
         let backoffMs = chain.pollIntervalMs;
         while (!stopped) {
           try {
-            const result = await withinDeadline(step(), chain.stepTimeoutMs);
+            const result = await withinDeadline((progress) => {
+              progressed = progress;
+              return step();
+            }, chain.stepTimeoutMs);
             healthy = true;
             backoffMs = chain.pollIntervalMs;
             if (result === 'caught-up')
@@ -375,6 +392,7 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
             }
             if (error instanceof InconsistentRead) {
               log.debug({ reason: error.message }, 'chain moved during the step; retrying');
+              await sleep(chain.pollIntervalMs, undefined, { signal: abort.signal }).catch(() => undefined);
               continue;
             }
             healthy = false;

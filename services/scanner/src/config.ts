@@ -30,9 +30,10 @@ const chainSchema = z
     maxBackoffMs: z.number().int().positive().default(30_000),
     rpcTimeoutMs: z.number().int().positive().default(10_000),
     /**
-     * Longest a scan step may take (reads, evaluation, the transaction). A step past it is
-     * stuck below (a request that never settles): the scanner stops with an error so that its
-     * supervisor starts it again from the committed checkpoint.
+     * Longest a scan step may go without moving on to its next read or write (a range of
+     * blocks, its logs, the transaction). A step past it is stuck below (a request that never
+     * settles): the scanner stops with an error so that its supervisor starts it again from
+     * the committed checkpoint.
      */
     stepTimeoutMs: z.number().int().positive().default(90_000),
     /**

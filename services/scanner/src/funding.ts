@@ -3,17 +3,21 @@ import { draftOf } from './payment-book.ts';
 import { addFunding, type PaymentState } from './payment-state.ts';
 
 /**
- * Adds the transfers of these blocks and logs to the drafts of the payments `paidAt` finds at
- * their recipients (a payment's draft is made on its first transfer). Blocks are taken in
- * order. A pending payment without funding expires with the first block after its
- * `expires_at`, so a transfer in a later block does not fund it: it expires, as it would have
- * had the scanner seen each block as it came.
+ * Adds the transfers of these blocks (in order) and logs to the drafts of the payments
+ * `paidAt` finds at their recipients (a payment's draft is made on its first transfer).
+ *
+ * A pending (or reorged) payment without funding expires at the first block after its
+ * `expires_at`, so a transfer in a block after that one does not fund it: it expires as it
+ * would have had the scanner evaluated it block by block, however many blocks a step covers
+ * and however late its intent arrived. `previousTimeMs` is the time of the block before the
+ * first one, when known.
  */
 export function applyTransfers(
   blocks: readonly ScannedBlock[],
   logs: readonly TokenTransfer[],
   paidAt: (address: string) => PaymentState | undefined,
   drafts: Map<string, PaymentState>,
+  previousTimeMs?: number,
 ): void {
   const draftFor = (state: PaymentState) => {
     let draft = drafts.get(state.intent.payment_id);
@@ -23,16 +27,18 @@ export function applyTransfers(
     }
     return draft;
   };
-  /** Whether the payment, as funded so far in this step, had expired before a block of this time. */
-  const expiredBefore = (state: PaymentState, timeMs: number) => {
+  /** Whether the payment, as funded so far, had expired at the block before this transfer's. */
+  const expiredBefore = (state: PaymentState, previousTime: number | undefined) => {
+    if (previousTime === undefined) return false;
     const current = drafts.get(state.intent.payment_id) ?? state;
-    return current.status === 'PENDING' && current.funding.length === 0 && timeMs > current.intent.expires_at;
+    const waiting = current.status === 'PENDING' || current.status === 'REORGED';
+    return waiting && current.funding.length === 0 && previousTime > current.intent.expires_at;
   };
+  let previousTime = previousTimeMs;
   for (const block of blocks) {
     for (const tx of block.transfers) {
       const state = paidAt(tx.to);
-      if (state === undefined || state.intent.asset.kind !== 'NATIVE') continue;
-      if (expiredBefore(state, block.timeMs)) continue;
+      if (state === undefined || state.intent.asset.kind !== 'NATIVE' || expiredBefore(state, previousTime)) continue;
       addFunding(draftFor(state), {
         tx_hash: tx.hash,
         log_index: -1,
@@ -41,14 +47,20 @@ export function applyTransfers(
         amount: tx.value.toString(),
       });
     }
+    previousTime = block.timeMs;
   }
   if (logs.length === 0) return;
-  const times = new Map(blocks.map((b) => [b.number, b.timeMs]));
+  /** Block number → the time of the block before it. */
+  const before = new Map<number, number | undefined>();
+  blocks.forEach((block, i) => {
+    before.set(block.number, i === 0 ? previousTimeMs : blocks[i - 1]?.timeMs);
+  });
   for (const transfer of logs) {
     const state = paidAt(transfer.to);
     const token = state?.intent.asset.token_address?.toLowerCase();
     if (state === undefined || state.intent.asset.kind !== 'ERC20' || token !== transfer.token.toLowerCase()) continue;
-    if (expiredBefore(state, times.get(transfer.blockNumber) ?? 0)) continue;
+    // Logs are checked against the blocks read with them; one from another block is not used.
+    if (!before.has(transfer.blockNumber) || expiredBefore(state, before.get(transfer.blockNumber))) continue;
     addFunding(draftFor(state), {
       tx_hash: transfer.txHash,
       log_index: transfer.logIndex,

@@ -62,10 +62,13 @@ export async function readBack(
 
   const byAddress = new Map(late.map((s) => [s.intent.deposit_address.toLowerCase(), s]));
   const paidAt = (address: string) => byAddress.get(address.toLowerCase());
-  const kept = recent.oldest;
+  // Kept blocks serve only when they end at the checkpoint block (they always should).
+  const newest = recent.newest;
+  const kept = newest?.number === end.number && newest.hash === end.hash ? recent.oldest : undefined;
   const keptFrom = kept === undefined ? end.number + 1 : kept.number;
   // Blocks older than those kept in memory: from the chain, a step's worth at a time.
   let parent: string | undefined;
+  let previousTime: number | undefined;
   for (let start = from; start < keptFrom; start += chain.blocksPerStep) {
     const stop = Math.min(start + chain.blocksPerStep - 1, keptFrom - 1);
     deps.onPhase(`reading blocks ${start}-${stop} again for late intents`);
@@ -76,13 +79,22 @@ export async function readBack(
       throw new InconsistentRead(`block ${start} does not follow block ${start - 1}`);
     checkLinked(blocks);
     checkSameFork(blocks, logs);
-    applyTransfers(blocks, logs, paidAt, drafts);
+    applyTransfers(blocks, logs, paidAt, drafts, previousTime);
     parent = blocks.at(-1)?.hash;
+    previousTime = blocks.at(-1)?.timeMs;
     deps.onBlocksRead(blocks.length);
   }
   if (parent !== undefined && parent !== (kept?.parentHash ?? end.hash))
     throw new InconsistentRead('the blocks read again do not lead to the scanned ones');
-  for (const { block, logs } of recent.from(from)) applyTransfers([block], logs, paidAt, drafts);
+  if (kept === undefined) return;
+  const cached = recent.from(from);
+  applyTransfers(
+    cached.map((c) => c.block),
+    cached.flatMap((c) => c.logs),
+    paidAt,
+    drafts,
+    previousTime ?? recent.at(from - 1)?.timeMs,
+  );
 }
 
 /**

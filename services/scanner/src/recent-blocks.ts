@@ -40,6 +40,15 @@ export class RecentBlocks {
     if (this.#blocks.length > this.#capacity) this.#blocks = this.#blocks.slice(-this.#capacity);
   }
 
+  /** The newest block kept, if any. */
+  get newest(): ScannedBlock | undefined {
+    return this.#blocks.at(-1)?.block;
+  }
+
+  clear(): void {
+    this.#blocks = [];
+  }
+
   /** Drops the blocks above `number` (a reorg rolled the scan back to it). */
   dropAbove(number: number): void {
     this.#blocks = this.#blocks.filter((b) => b.block.number <= number);

@@ -12,8 +12,9 @@ const late: PaymentIntent = { ...intent, created_at: 20_000, required_confirmati
  * Runs a scanner over `chain()` until its checkpoint is `doneAt` and it wrote `events` events.
  * With `restartAt`, it starts from that checkpoint with the intent known from the start (an
  * earlier scanner scanned those blocks without it); otherwise it scans from block 1 with an
- * empty book and the intent joins once block 30 is scanned. Blocks read from the chain after
- * the intent joined are in `reads`.
+ * empty book and the intent joins once block 30 is scanned. `joinAt` joins it instead once the
+ * committed checkpoint's hash is that one. Blocks read from the chain after the intent joined
+ * are in `reads`.
  */
 async function scan(options: {
   chain: () => ScannedBlock[];
@@ -21,6 +22,7 @@ async function scan(options: {
   events: number;
   doneAt: string;
   restartAt?: ScannedBlock[];
+  joinAt?: string;
   blocksPerStep?: number;
   /** Runs before the n-th transaction (from 1) once the intent joined. */
   beforeCommit?: (n: number, book: PaymentBook) => void;
@@ -30,7 +32,7 @@ async function scan(options: {
   afterJoin?: () => void;
 }) {
   const reads: number[] = [];
-  let joined = options.restartAt !== undefined;
+  let joined = options.restartAt !== undefined && options.joinAt === undefined;
   const source = sourceOver(options.chain, (number) => {
     if (!joined) return;
     reads.push(number);
@@ -51,8 +53,9 @@ async function scan(options: {
   const running = scanner.run();
   try {
     if (!joined) {
-      await until(() => committed.checkpoint?.block_number === 30);
-      assert.equal(committed.checkpoint?.block_number, 30, 'scanned to block 30 before the intent joined');
+      const joinAt = options.joinAt ?? '0xa30';
+      await until(() => committed.checkpoint?.block_hash === joinAt);
+      assert.equal(committed.checkpoint?.block_hash, joinAt, 'scanned before the intent joined');
       joined = true;
       book.track(options.intent);
       options.afterJoin?.();
@@ -103,11 +106,55 @@ describe('chain scanner: intents that join after blocks from their creation on w
     );
   });
 
-  it('paid only after its expiry: expired, as it would have been had the intent arrived in time', async () => {
+  it('after a restart, blocks older than those kept since are read from the chain, the rest from memory', async () => {
+    const chain = fork('a', undefined, 0, 40, 22);
+    const result = await scan({
+      chain: () => chain,
+      intent: late,
+      events: 2,
+      doneAt: '0xa40',
+      restartAt: chain.slice(0, 31),
+      joinAt: '0xa40',
+    });
+    assert.deepEqual(result.events, ['1:DETECTED:0xtxa22', '2:CONFIRMED:0xtxa22']);
+    assert.deepEqual(result.reads, range(18, 30), 'blocks 31-40 were scanned since the restart');
+  });
+
+  it('expiry as block by block: paid in the first block after it counts, paid in a later one does not', async () => {
     const chain = fork('a', undefined, 0, 30, 22);
-    const expiring = { ...late, expires_at: 21_500 };
-    const result = await scan({ chain: () => chain, intent: expiring, events: 1, doneAt: '0xa30' });
-    assert.deepEqual(result.events, ['1:EXPIRED:']);
+    // Block 21 (21 s) is not after 21.5 s: at block 22 the payment is still open.
+    const justInTime = await scan({
+      chain: () => chain,
+      intent: { ...late, expires_at: 21_500 },
+      events: 2,
+      doneAt: '0xa30',
+    });
+    assert.deepEqual(justInTime.events, ['1:DETECTED:0xtxa22', '2:CONFIRMED:0xtxa22']);
+    // Block 21 is after 20.5 s: the payment expired there, before block 22 paid it.
+    const tooLate = await scan({
+      chain: () => chain,
+      intent: { ...late, expires_at: 20_500 },
+      events: 1,
+      doneAt: '0xa30',
+    });
+    assert.deepEqual(tooLate.events, ['1:EXPIRED:']);
+  });
+
+  it('a reorg deeper than the checkpoint’s window: blocks kept from the old fork are not used', async () => {
+    const forkA = fork('a', undefined, 0, 300, 150);
+    let chain = forkA;
+    const result = await scan({
+      chain: () => chain,
+      intent: { ...late, created_at: 140_000 },
+      events: 0,
+      doneAt: '0xb310',
+      blocksPerStep: 50,
+      joinAt: '0xa300',
+      afterJoin: () => {
+        chain = [...forkA.slice(0, 100), ...fork('b', forkA[99], 100, 310, -1)];
+      },
+    });
+    assert.deepEqual(result.events, [], 'nothing paid on the new fork');
   });
 
   it('the same intent delivered again while it joins is tracked once', async () => {
