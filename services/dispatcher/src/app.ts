@@ -17,6 +17,7 @@ import { createDispatchConsumer } from './dispatch-consumer.ts';
 import type { EndpointDirectory } from './endpoint-directory.ts';
 import { EndpointLanes } from './endpoint-lanes.ts';
 import { createDispatcherMetrics, type DispatcherMetrics } from './metrics.ts';
+import { persistentSink } from './persistent-sink.ts';
 import { createRouter } from './router.ts';
 
 /** What the composition root hands the dispatcher. */
@@ -107,7 +108,7 @@ export function createDispatcherApp(deps: DispatcherDeps): DispatcherApp {
     sender,
     breakers,
     buckets,
-    router: createRouter({ sink, codec, topics }),
+    router: createRouter({ sink: persistentSink(sink, { signal: shutdown.signal, logger }), codec, topics }),
     topics,
     clock,
     logger,
