@@ -29,6 +29,11 @@ export interface DispatcherDeps {
   /** Injected in tests to prove the SSRF guard: name resolution and raw connections. */
   readonly resolve?: Resolve;
   readonly connector?: Connector;
+  /**
+   * Called when the dispatcher cannot go on (its consumer stopped for good); the process
+   * should exit non-zero so that its supervisor starts it again. Logged only by default.
+   */
+  readonly onFatal?: (error: unknown) => void;
 }
 
 /** A running dispatcher. */
@@ -131,6 +136,7 @@ export function createDispatcherApp(deps: DispatcherDeps): DispatcherApp {
     commitIntervalMs: config.DISPATCHER_COMMIT_INTERVAL_MS,
     partitionsConsumedConcurrently: config.DISPATCHER_PARTITIONS_CONCURRENTLY,
     sessionTimeoutMs: config.DISPATCHER_SESSION_TIMEOUT_MS,
+    onFatal: deps.onFatal ?? (() => undefined),
   });
 
   return {

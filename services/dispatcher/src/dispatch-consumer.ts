@@ -26,6 +26,11 @@ export interface DispatchConsumerOptions {
   readonly sessionTimeoutMs: number;
   /** Partitions whose batches are handled at once. */
   readonly partitionsConsumedConcurrently: number;
+  /**
+   * Called when the consumer stopped for good (kafkajs restarts it only after a retriable
+   * failure): the process should exit, so that its supervisor starts it again.
+   */
+  readonly onFatal: (error: unknown) => void;
 }
 
 /** The dispatcher's consumer: reads dispatch and every retry tier, hands records to endpoint lanes. */
@@ -105,7 +110,17 @@ export function createDispatchConsumer(options: DispatchConsumerOptions): Dispat
     metrics.pausedPartitions.set(resumeTimers.size);
     logger.info({ assigned: assigned.size }, 'partitions assigned');
   });
-  consumer.on(consumer.events.CRASH, ({ payload }) => logger.error({ err: payload.error }, 'consumer crashed'));
+  // kafkajs restarts the consumer after a retriable failure; after any other it stays stopped
+  // and this pod would hold its partitions while reading nothing.
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    joined = false;
+    if (payload.restart) {
+      logger.warn({ err: payload.error }, 'consumer failed; kafkajs restarts it');
+      return;
+    }
+    logger.error({ err: payload.error }, 'consumer stopped for good');
+    options.onFatal(payload.error);
+  });
 
   async function commit(): Promise<void> {
     const offsets: { topic: string; partition: number; offset: string }[] = [];

@@ -8,7 +8,17 @@ import { dispatcherEnvSchema } from './config.ts';
 await runService({
   name: 'dispatcher',
   schema: dispatcherEnvSchema,
-  create: ({ config, logger, registry }) => createDispatcherApp({ config, logger, registry, clock: systemClock }),
+  create: ({ config, logger, registry }) =>
+    createDispatcherApp({
+      config,
+      logger,
+      registry,
+      clock: systemClock,
+      onFatal: (error) => {
+        logger.fatal({ err: error }, 'dispatcher stopped for good');
+        process.exit(1);
+      },
+    }),
   // The drain, then the commit and leaving the group.
   shutdownDeadlineMs: (config) => config.DISPATCHER_SHUTDOWN_DEADLINE_MS + 15_000,
 });
