@@ -6,6 +6,7 @@ export {
   createBatchingProducer,
 } from './batching-producer.ts';
 export { createKafkaClient, type KafkaClientOptions, silenceKafkajsTimerWarning } from './client.ts';
+export { watchConsumerCrash } from './consumer-crash.ts';
 export { kafkaEnv, kafkaEnvSchema } from './env.ts';
 export { headerText } from './headers.ts';
 export { keyHashPartitioner, murmur2, partitionOfKey } from './partitioner.ts';

@@ -1,5 +1,5 @@
 import { type ContractCodec, eventTypeOf, type PipelineTopics } from '@payhook/contracts';
-import { type TransactionalWriter, TransactionError, TransactionErrorCode } from '@payhook/kafka';
+import { type TransactionalWriter, TransactionError, TransactionErrorCode, watchConsumerCrash } from '@payhook/kafka';
 import type { Logger } from '@payhook/runtime';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message } from 'kafkajs';
 import { deliveriesFor } from './deliveries.ts';
@@ -68,12 +68,13 @@ export function createFilterConsumer(deps: FilterConsumerDeps): FilterConsumer {
   consumer.on(consumer.events.GROUP_JOIN, () => {
     joined = true;
   });
-  // kafkajs restarts the consumer after a retriable failure; after any other it stays stopped.
-  // Its own "Crash" log line carries a retry count, which the logger demotes to debug.
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    joined = false;
-    if (payload.restart) deps.logger.warn({ err: payload.error }, 'consumer failed; kafkajs restarts it');
-    else fail(payload.error, 'consumer stopped for good');
+  // kafkajs's own "Crash" log line carries a retry count, which the logger demotes to debug.
+  watchConsumerCrash(consumer, {
+    logger: deps.logger,
+    crashed: () => {
+      joined = false;
+    },
+    stopped: (error) => fail(error, 'consumer stopped for good'),
   });
 
   /** The group's committed offset of a partition (-1 when none). */

@@ -1,4 +1,5 @@
 import type { PipelineTopics } from '@payhook/contracts';
+import { watchConsumerCrash } from '@payhook/kafka';
 import type { Clock, Logger } from '@payhook/runtime';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { DeliveryHandler, Settlement, TierContext } from './delivery-handler.ts';
@@ -110,16 +111,15 @@ export function createDispatchConsumer(options: DispatchConsumerOptions): Dispat
     metrics.pausedPartitions.set(resumeTimers.size);
     logger.info({ assigned: assigned.size }, 'partitions assigned');
   });
-  // kafkajs restarts the consumer after a retriable failure; after any other it stays stopped
-  // and this pod would hold its partitions while reading nothing.
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    joined = false;
-    if (payload.restart) {
-      logger.warn({ err: payload.error }, 'consumer failed; kafkajs restarts it');
-      return;
-    }
-    logger.error({ err: payload.error }, 'consumer stopped for good');
-    options.onFatal(payload.error);
+  watchConsumerCrash(consumer, {
+    logger,
+    crashed: () => {
+      joined = false;
+    },
+    stopped: (error) => {
+      logger.error({ err: error }, 'consumer stopped for good');
+      options.onFatal(error);
+    },
   });
 
   async function commit(): Promise<void> {

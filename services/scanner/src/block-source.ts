@@ -80,6 +80,9 @@ export function createBlockSource(rpcUrl: string, options: BlockSourceOptions): 
       });
   // cacheTime 0: viem otherwise serves a cached block number while new blocks arrive.
   const client: PublicClient = createPublicClient({ transport, cacheTime: 0 });
+  /** The block without its transactions, or null when the chain is not that high. */
+  const header = (number: number) =>
+    client.request({ method: 'eth_getBlockByNumber', params: [numberToHex(number), false] });
   return {
     async head() {
       return Number(await client.getBlockNumber({ cacheTime: 0 }));
@@ -92,11 +95,10 @@ export function createBlockSource(rpcUrl: string, options: BlockSourceOptions): 
       return scannedBlock(raw, number);
     },
     async hashAt(number) {
-      const raw = await client.request({ method: 'eth_getBlockByNumber', params: [numberToHex(number), false] });
-      return raw?.hash ?? undefined;
+      return (await header(number))?.hash ?? undefined;
     },
     async timeAt(number) {
-      const raw = await client.request({ method: 'eth_getBlockByNumber', params: [numberToHex(number), false] });
+      const raw = await header(number);
       return raw === null ? undefined : Number(raw.timestamp) * 1000;
     },
     async tokenTransfers(tokens, from, to) {

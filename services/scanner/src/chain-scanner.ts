@@ -225,9 +225,12 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
     log.warn({ depth, ancestor: ancestorNumber, reorged: events.length }, 'reorg: rolled back to the common ancestor');
   }
 
+  /** The checkpoint block's time, when known without asking the chain. */
+  const knownCheckpointTime = () => recentBlocks.at(checkpoint.number)?.timeMs ?? checkpoint.timeMs;
+
   /** The checkpoint block's time: from memory, or from the chain after a restart. */
   async function checkpointTime(): Promise<number> {
-    checkpoint.timeMs ??= recentBlocks.at(checkpoint.number)?.timeMs ?? (await source.timeAt(checkpoint.number));
+    checkpoint.timeMs = knownCheckpointTime() ?? (await source.timeAt(checkpoint.number));
     if (checkpoint.timeMs === undefined) throw new InconsistentRead(`block ${checkpoint.number} is gone`);
     return checkpoint.timeMs;
   }
@@ -306,7 +309,7 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
       joined.size === 0
         ? (address: string) => book.atAddress(address)
         : (address: string) => book.atAddress(address) ?? joined.get(address.toLowerCase());
-    applyTransfers(blocks, logs, paidAt, drafts, recentBlocks.at(checkpoint.number)?.timeMs ?? checkpoint.timeMs);
+    applyTransfers(blocks, logs, paidAt, drafts, knownCheckpointTime());
     const last = blocks.at(-1);
     const tip: Tip =
       last === undefined
