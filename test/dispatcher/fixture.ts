@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { ContractCodec, Endpoint, PipelineTopics, WebhookDelivery } from '@payhook/contracts';
 import { createDispatcherApp, type DispatcherApp, dispatcherEnvSchema } from '@payhook/dispatcher';
-import type { Connector, Resolve } from '@payhook/http-delivery';
 import { createLogger, createMetricsRegistry, parseEnv, type Registry, systemClock } from '@payhook/runtime';
 import { generateSecret } from '@payhook/signing';
 import { createPipelineFixture, type PipelineFixture, uniqueName } from '@payhook/testkit';
@@ -28,7 +27,7 @@ export interface DispatcherFixture {
   read(topic: string, count: number, timeoutMs?: number): Promise<KafkaMessage[]>;
   /** The dispatcher's environment for this pipeline, plus overrides. */
   dispatcherEnv(env?: Record<string, string>): Record<string, string>;
-  startDispatcher(env?: Record<string, string>, inject?: { resolve?: Resolve; connector?: Connector }): Promise<void>;
+  startDispatcher(env?: Record<string, string>, inject?: { networkModule?: string }): Promise<void>;
   /** Runs the real dispatcher process (its composition root); killed in `close()`. */
   spawnDispatcher(env?: Record<string, string>): ChildProcess;
   close(): Promise<void>;

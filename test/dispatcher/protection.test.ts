@@ -1,25 +1,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { BroadcastChannel } from 'node:worker_threads';
 import { DeliveryHeader } from '@payhook/dispatcher';
-import type { Connector } from '@payhook/http-delivery';
 import { waitUntil } from '@payhook/testkit';
 import { createDispatcherFixture, type DispatcherFixture, header } from './fixture.ts';
 import { type Receiver, startReceiver } from './receiver.ts';
+import { CONNECTIONS_CHANNEL } from './recording-network.ts';
 
 let fx: DispatcherFixture;
 let receiver: Receiver;
+// Every connection the dispatcher's sender opens, as announced by the recording network.
 const connections: string[] = [];
-
-// Records every connection the dispatcher opens, then opens it for real (only loopback
-// addresses ever pass the guard here; anything else would be a recorded failure).
-const recordingConnector: Connector = (options, callback) => {
-  connections.push(String(options.hostname));
-  if (!String(options.hostname).startsWith('127.')) {
-    callback(new Error(`test connector refuses ${String(options.hostname)}`), null);
-    return;
-  }
-  import('undici').then(({ buildConnector }) => buildConnector({})(options, callback));
-};
+const watch = new BroadcastChannel(CONNECTIONS_CHANNEL);
+watch.onmessage = (event) => connections.push(String((event as MessageEvent).data));
 
 describe('dispatcher: per-endpoint protection', () => {
   before(async () => {
@@ -27,15 +20,13 @@ describe('dispatcher: per-endpoint protection', () => {
     fx = await createDispatcherFixture({ tiers: '30s' });
     await fx.startDispatcher(
       { DISPATCHER_BREAKER_FAILURES: '2', DISPATCHER_BREAKER_COOLDOWN_MS: '60000' },
-      {
-        resolve: async (host) => (host === 'private.merchant.test' ? [{ address: '10.1.2.3', family: 4 }] : []),
-        connector: recordingConnector,
-      },
+      { networkModule: new URL('./recording-network.ts', import.meta.url).href },
     );
   });
   after(async () => {
     await fx.close();
     await receiver.close();
+    watch.close();
   });
 
   it('an open circuit sends the endpoint’s records to the next tier with circuit_open and no request', async () => {
@@ -82,5 +73,9 @@ describe('dispatcher: per-endpoint protection', () => {
     assert.equal(header(parked, DeliveryHeader.DLQ_REASON), 'unsafe_url');
     assert.equal(header(parked, DeliveryHeader.LAST_ERROR_CLASS), 'ADDRESS_REFUSED');
     assert.deepEqual(connections.slice(before), [], 'no connection was attempted');
+    assert.ok(
+      connections.some((host) => host.startsWith('127.')),
+      'the recording network saw the connections the guard let through',
+    );
   });
 });

@@ -23,6 +23,8 @@ export const HttpDeliveryErrorCode = {
   SENDER_CLOSED: 'PAYHOOK_SENDER_CLOSED',
   /** An attempt outlived its whole-attempt deadline. */
   ATTEMPT_DEADLINE: 'PAYHOOK_ATTEMPT_DEADLINE',
+  /** A sender thread stopped on its own; the sender can no longer send. */
+  SENDER_THREAD_FAILED: 'PAYHOOK_SENDER_THREAD_FAILED',
 } as const;
 export type HttpDeliveryErrorCode = (typeof HttpDeliveryErrorCode)[keyof typeof HttpDeliveryErrorCode];
 
@@ -97,5 +99,12 @@ export class SenderClosedError extends PayhookError {
 export class AttemptDeadlineError extends PayhookError {
   constructor() {
     super(HttpDeliveryErrorCode.ATTEMPT_DEADLINE, 'the attempt outlived its deadline', { retryable: true });
+  }
+}
+
+/** A sender thread failed or exited unasked: its attempts have no outcome, and later calls fail too. */
+export class SenderThreadError extends PayhookError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(HttpDeliveryErrorCode.SENDER_THREAD_FAILED, message, options);
   }
 }

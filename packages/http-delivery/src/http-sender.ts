@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { parseRetryAfter } from '@payhook/retry';
 import { type Clock, PayhookError, systemClock } from '@payhook/runtime';
+import { type SecretInput, sign } from '@payhook/signing';
 import { Agent, buildConnector } from 'undici';
 import { onAbort } from './abort-fanout.ts';
 import { createDevAllowList } from './allow-list.ts';
@@ -74,14 +75,30 @@ interface RequestTarget {
   readonly path: string;
 }
 
+/** What signs an attempt: the Standard Webhooks headers are added from these and the body. */
+export interface SendSigning {
+  /** `webhook-id`. */
+  readonly id: string;
+  /** `webhook-timestamp`, in seconds. */
+  readonly timestamp: number;
+  /** Every active secret; each adds a signature. */
+  readonly secrets: readonly SecretInput[];
+}
+
 /** One delivery attempt. */
 export interface SendRequest {
   /** The endpoint URL; validated again here, whatever happened at registration. */
   readonly url: string | URL;
   /** Sent as given, except `host`, which always matches the URL that was checked. */
   readonly headers: Readonly<Record<string, string>>;
-  /** The exact bytes that were signed. */
+  /** The exact bytes that are sent (and signed). */
   readonly body: string | Uint8Array;
+  /**
+   * Signs the request just before it is sent. Signing is part of the attempt so that a
+   * sender on its own thread takes that work off the caller's.
+   * @throws SigningInputError, NoSecretError or InvalidSecretError (from `send`) when these cannot sign.
+   */
+  readonly signing?: SendSigning;
   /** Overrides {@link HttpSenderOptions.timeoutMs} for this call. */
   readonly timeoutMs?: number;
   /** Overrides {@link HttpSenderOptions.headersTimeoutMs} for this call. */
@@ -168,6 +185,10 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
 
   async function send(request: SendRequest): Promise<DeliveryResult> {
     if (closed) throw new SenderClosedError();
+    const headers =
+      request.signing === undefined
+        ? withoutHost(request.headers)
+        : { ...withoutHost(request.headers), ...sign({ ...request.signing, body: request.body }) };
     let started = performance.now();
     const elapsed = (): number => Math.round((performance.now() - started) * 1000) / 1000;
 
@@ -227,7 +248,7 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
             origin: endpoint.origin,
             path: endpoint.path,
             method: 'POST',
-            headers: withoutHost(request.headers),
+            headers,
             body: request.body,
             headersTimeout: request.headersTimeoutMs ?? config.headersTimeoutMs,
             bodyTimeout: request.bodyTimeoutMs ?? config.bodyTimeoutMs,

@@ -18,6 +18,7 @@ export {
   EndpointRefusedError,
   HttpDeliveryErrorCode,
   SenderClosedError,
+  SenderThreadError,
 } from './errors.ts';
 export { type Connector, createGuardedConnector, type GuardedConnectorOptions } from './guarded-connector.ts';
 export {
@@ -26,6 +27,7 @@ export {
   type HttpSender,
   type HttpSenderOptions,
   type SendRequest,
+  type SendSigning,
 } from './http-sender.ts';
 export {
   type Classification,
@@ -38,4 +40,6 @@ export {
   type StatusRule,
 } from './outcome.ts';
 export { type Resolve, type ResolvedAddress, systemResolve } from './resolver.ts';
+export type { ThreadSenderOptions } from './threaded/protocol.ts';
+export { createThreadedHttpSender, type ThreadedHttpSenderOptions } from './threaded/threaded-sender.ts';
 export { type EndpointUrl, parseEndpointUrl } from './url-policy.ts';

@@ -7,7 +7,13 @@ import {
   type PipelineTopics,
   pipelineTopics,
 } from '@payhook/contracts';
-import { type Connector, createHttpSender, type Resolve } from '@payhook/http-delivery';
+import {
+  type Connector,
+  createHttpSender,
+  createThreadedHttpSender,
+  type HttpSender,
+  type Resolve,
+} from '@payhook/http-delivery';
 import { createBatchingProducer, createIdempotentProducer, createKafkaClient, createTableReader } from '@payhook/kafka';
 import { CircuitBreakerRegistry, TokenBucketRegistry } from '@payhook/retry';
 import { type Clock, type Logger, PAYHOOK_VERSION, type ReadinessCheck, type Registry } from '@payhook/runtime';
@@ -26,9 +32,12 @@ export interface DispatcherDeps {
   readonly logger: Logger;
   readonly registry: Registry;
   readonly clock: Clock;
-  /** Injected in tests to prove the SSRF guard: name resolution and raw connections. */
-  readonly resolve?: Resolve;
-  readonly connector?: Connector;
+  /**
+   * Injected in tests to prove the SSRF guard: the URL of a module whose exports `resolve`
+   * and `connector` replace name resolution and raw connections. A module rather than
+   * functions, because the sender may run in its own threads.
+   */
+  readonly networkModule?: string;
   /**
    * Called when the dispatcher cannot go on (its consumer stopped for good); the process
    * should exit non-zero so that its supervisor starts it again. Logged only by default.
@@ -73,17 +82,7 @@ export function createDispatcherApp(deps: DispatcherDeps): DispatcherApp {
       await sink.send(topics.endpoints, { key: endpoint.endpoint_id, value });
     },
   };
-  const sender = createHttpSender({
-    devAllowList: config.DISPATCHER_DEV_ALLOW_LIST,
-    connectTimeoutMs: config.DISPATCHER_CONNECT_TIMEOUT_MS,
-    headersTimeoutMs: config.DISPATCHER_REQUEST_TIMEOUT_MS,
-    bodyTimeoutMs: config.DISPATCHER_REQUEST_TIMEOUT_MS,
-    // The lanes' running tasks, slow ones included: the sender never makes them queue.
-    maxConcurrent: config.DISPATCHER_MAX_IN_FLIGHT + config.DISPATCHER_MAX_SLOW_IN_FLIGHT,
-    clock,
-    ...(deps.resolve === undefined ? {} : { resolve: deps.resolve }),
-    ...(deps.connector === undefined ? {} : { connector: deps.connector }),
-  });
+  const sender = createSender(config, clock, deps);
   const breakers = new CircuitBreakerRegistry({
     failureThreshold: config.DISPATCHER_BREAKER_FAILURES,
     coolDownMs: config.DISPATCHER_BREAKER_COOLDOWN_MS,
@@ -161,4 +160,36 @@ export function createDispatcherApp(deps: DispatcherDeps): DispatcherApp {
       await sender.close();
     },
   };
+}
+
+/** The HTTP sender: in its own threads unless DISPATCHER_SENDER_THREADS is 0. */
+function createSender(config: DispatcherConfig, clock: Clock, deps: DispatcherDeps): HttpSender {
+  const options = {
+    devAllowList: config.DISPATCHER_DEV_ALLOW_LIST,
+    connectTimeoutMs: config.DISPATCHER_CONNECT_TIMEOUT_MS,
+    headersTimeoutMs: config.DISPATCHER_REQUEST_TIMEOUT_MS,
+    bodyTimeoutMs: config.DISPATCHER_REQUEST_TIMEOUT_MS,
+    // The lanes' running tasks, slow ones included: the sender never makes them queue.
+    maxConcurrent: config.DISPATCHER_MAX_IN_FLIGHT + config.DISPATCHER_MAX_SLOW_IN_FLIGHT,
+  };
+  const { networkModule } = deps;
+  if (config.DISPATCHER_SENDER_THREADS > 0) {
+    return createThreadedHttpSender({
+      ...options,
+      threads: config.DISPATCHER_SENDER_THREADS,
+      ...(networkModule === undefined ? {} : { networkModule }),
+      onFatal: (error) => {
+        deps.logger.fatal({ err: error }, 'a sender thread stopped; the dispatcher cannot send');
+        deps.onFatal?.(error);
+      },
+    });
+  }
+  if (networkModule === undefined) return createHttpSender({ ...options, clock });
+  const network = import(networkModule) as Promise<{ resolve: Resolve; connector: Connector }>;
+  return createHttpSender({
+    ...options,
+    clock,
+    resolve: async (host) => (await network).resolve(host),
+    connector: (connect, callback) => void network.then(({ connector }) => connector(connect, callback)),
+  });
 }

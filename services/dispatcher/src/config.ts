@@ -26,6 +26,16 @@ export const dispatcherEnvSchema = z.object({
   DISPATCHER_DEV_ALLOW_LIST: list.default([]),
   DISPATCHER_CONNECT_TIMEOUT_MS: envField.positiveInt().default(5_000),
   DISPATCHER_REQUEST_TIMEOUT_MS: envField.positiveInt().default(15_000),
+  /**
+   * Threads that sign and send (each with its own connection pool), beside the one that
+   * consumes and routes; 0 sends on that one.
+   */
+  DISPATCHER_SENDER_THREADS: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be an integer')
+    .min(0, 'must be ≥ 0')
+    .max(16, 'must be ≤ 16')
+    .default(1),
   DISPATCHER_MAX_IN_FLIGHT: envField.positiveInt().default(512),
   /** An attempt whose request has been out this long stops counting against DISPATCHER_MAX_IN_FLIGHT (hanging endpoints cannot take every slot). */
   DISPATCHER_SLOW_ATTEMPT_MS: envField.positiveInt().default(1_000),

@@ -9,7 +9,7 @@ import {
 import { DeliveryOutcome, type DeliveryResult, type HttpSender } from '@payhook/http-delivery';
 import { type CircuitBreakerRegistry, nextStep, type TokenBucketRegistry } from '@payhook/retry';
 import type { Clock, Logger } from '@payhook/runtime';
-import { activeSecrets, sign } from '@payhook/signing';
+import { activeSecrets } from '@payhook/signing';
 import type { EndpointDirectory } from './endpoint-directory.ts';
 import { DeadLetterReason, type FailureFacts, type RetryState, readRetryState } from './headers.ts';
 import type { DispatcherMetrics } from './metrics.ts';
@@ -64,6 +64,7 @@ export interface DeliveryHandlerDeps {
 /** Builds the function that takes one consumed delivery record to exactly one destination. */
 export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
   const { codec, directory, router, clock, metrics, topics } = deps;
+  const headers = { 'content-type': 'application/json', 'user-agent': deps.userAgent } as const;
 
   /** Decodes a delivery; a record that cannot be read is returned as its error. */
   function decode(record: InboundRecord): Promise<WebhookDelivery | ContractError> {
@@ -234,22 +235,12 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
     }
 
     const sentAt = clock.now();
-    const signed = sign({
-      id: delivery.delivery_id,
-      timestamp: Math.floor(sentAt / 1000),
-      body: delivery.body,
-      secrets,
-    });
     const result = await deps.sender.send({
       url: endpoint.url,
-      headers: {
-        'webhook-id': signed['webhook-id'],
-        'webhook-timestamp': signed['webhook-timestamp'],
-        'webhook-signature': signed['webhook-signature'],
-        'content-type': 'application/json',
-        'user-agent': deps.userAgent,
-      },
+      headers,
       body: delivery.body,
+      // Signed where it is sent (on the sender's thread), with every active secret.
+      signing: { id: delivery.delivery_id, timestamp: Math.floor(sentAt / 1000), secrets },
       signal: deps.signal,
       onStart: onSending,
       ...(endpoint.timeout_ms === null

@@ -1,0 +1,116 @@
+// The body of a sender thread: an ordinary HTTP sender driven by messages from the
+// threaded sender. Started by `createThreadedHttpSender`, never on its own.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Connector } from '../guarded-connector.ts';
+import { createHttpSender, type HttpSenderOptions } from '../http-sender.ts';
+import type { Resolve } from '../resolver.ts';
+import type { FromThread, ThreadStart, ToThread, WireOutcome, WireRequest } from './protocol.ts';
+
+if (parentPort === null) throw new Error('sender-thread.ts runs only as a worker thread');
+const port = parentPort;
+const { options } = workerData as ThreadStart;
+const { networkModule, ...senderOptions } = options;
+
+let network: { resolve?: Resolve; connector?: Connector } = {};
+if (networkModule !== undefined) network = (await import(networkModule)) as typeof network;
+const sender = createHttpSender({
+  ...senderOptions,
+  ...(network.resolve === undefined ? {} : { resolve: network.resolve }),
+  ...(network.connector === undefined ? {} : { connector: network.connector }),
+} satisfies HttpSenderOptions);
+
+/** One controller per caller signal: aborting it aborts every attempt that was given it. */
+const signals = new Map<number, AbortController>();
+const signalOf = (id: number): AbortSignal => {
+  let controller = signals.get(id);
+  if (controller === undefined) {
+    controller = new AbortController();
+    signals.set(id, controller);
+  }
+  return controller.signal;
+};
+
+// Events of one turn go back in one message.
+let started: number[] = [];
+let outcomes: WireOutcome[] = [];
+let flushing = false;
+const flush = () => {
+  if (!flushing) return;
+  flushing = false;
+  const message: FromThread = { type: 'events', started, outcomes };
+  started = [];
+  outcomes = [];
+  port.postMessage(message);
+};
+const queued = () => {
+  if (!flushing) {
+    flushing = true;
+    setImmediate(flush);
+  }
+};
+
+// Attempts not yet answered; closing waits for them so that every caller hears back.
+let running = 0;
+let onIdle: (() => void) | undefined;
+
+function run(request: WireRequest): void {
+  running++;
+  sender
+    .send({
+      url: request.url,
+      headers: request.headers,
+      body: request.body,
+      ...(request.signing === undefined ? {} : { signing: request.signing }),
+      ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }),
+      ...(request.headersTimeoutMs === undefined ? {} : { headersTimeoutMs: request.headersTimeoutMs }),
+      ...(request.bodyTimeoutMs === undefined ? {} : { bodyTimeoutMs: request.bodyTimeoutMs }),
+      ...(request.signal === undefined ? {} : { signal: signalOf(request.signal) }),
+      ...(request.notifyStart
+        ? {
+            onStart: () => {
+              started.push(request.id);
+              queued();
+            },
+          }
+        : {}),
+    })
+    .then(
+      (result) => outcomes.push({ id: request.id, result }),
+      (error: unknown) => {
+        const { name, message } = error instanceof Error ? error : new Error(String(error));
+        outcomes.push({ id: request.id, failure: { name, message } });
+      },
+    )
+    .finally(() => {
+      running--;
+      queued();
+      if (running === 0) onIdle?.();
+    });
+}
+
+async function shutDown(how: 'close' | 'destroy'): Promise<void> {
+  await (how === 'close' ? sender.close() : sender.destroy());
+  if (running > 0) await new Promise<void>((resolve) => (onIdle = resolve));
+  flush();
+  port.postMessage({ type: 'closed' } satisfies FromThread);
+  port.close();
+}
+
+port.on('message', (message: ToThread) => {
+  switch (message.type) {
+    case 'send':
+      for (const request of message.requests) run(request);
+      break;
+    case 'forget':
+      signals.delete(message.signal);
+      break;
+    case 'abort':
+      signalOf(message.signal);
+      signals.get(message.signal)?.abort(new DOMException('This operation was aborted', 'AbortError'));
+      break;
+    case 'close':
+    case 'destroy':
+      void shutDown(message.type);
+      break;
+  }
+});

@@ -1,0 +1,211 @@
+import { Worker } from 'node:worker_threads';
+import { onAbort } from '../abort-fanout.ts';
+import { SenderClosedError, SenderThreadError } from '../errors.ts';
+import type { DeliveryResult, HttpSender, SendRequest } from '../http-sender.ts';
+import type { FromThread, ThreadSenderOptions, ThreadStart, ToThread, WireOutcome, WireRequest } from './protocol.ts';
+
+/** Endpoint URLs whose thread is remembered; past this the cache starts afresh. */
+const MAX_CACHED_URLS = 50_000;
+/** How long a closing thread may take to exit once it said it is done. */
+const EXIT_GRACE_MS = 5_000;
+
+/** Options of {@link createThreadedHttpSender}: those of the sender in each thread, and these. */
+export interface ThreadedHttpSenderOptions extends ThreadSenderOptions {
+  /**
+   * Sender threads. Each has its own connection pool; an origin always goes to the same
+   * thread, so its connections are reused and its per-origin bound holds.
+   * @defaultValue 1
+   */
+  readonly threads?: number;
+  /**
+   * Called once if a thread fails or exits unasked. Its attempts then reject, and so does
+   * every later call: the owner should stop (its records are not finished, so they are
+   * delivered again after a restart).
+   */
+  readonly onFatal?: (error: SenderThreadError) => void;
+}
+
+interface Pending {
+  readonly resolve: (result: DeliveryResult) => void;
+  readonly reject: (error: Error) => void;
+  readonly onStart: (() => void) | undefined;
+}
+
+/** One sender thread, seen from the caller's side. */
+interface SenderThread {
+  readonly worker: Worker;
+  readonly pending: Map<number, Pending>;
+  outbox: WireRequest[];
+  /** The thread said it is done, or exited. */
+  readonly closed: Promise<void>;
+  readonly exited: Promise<void>;
+}
+
+/**
+ * Creates an {@link HttpSender} whose attempts (signing, the address guard, the HTTP exchange
+ * itself) run in worker threads, so that a busy caller, such as a consumer decoding and routing
+ * records, shares the work with another core. Requests and results cross in batches, one
+ * message per direction and turn of the event loop.
+ */
+export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}): HttpSender {
+  const { threads: count = 1, onFatal, ...senderOptions } = options;
+  if (!Number.isInteger(count) || count < 1) throw new RangeError('threads must be an integer ≥ 1');
+  let closing = false;
+  let failure: SenderThreadError | undefined;
+  let nextId = 1;
+
+  const fail = (error: SenderThreadError) => {
+    if (failure !== undefined) return;
+    failure = error;
+    for (const thread of threads) {
+      for (const pending of thread.pending.values()) pending.reject(error);
+      thread.pending.clear();
+    }
+    onFatal?.(error);
+  };
+
+  const start = (index: number): SenderThread => {
+    const worker = new Worker(new URL('./sender-thread.ts', import.meta.url), {
+      workerData: { options: senderOptions } satisfies ThreadStart,
+      name: `payhook-sender-${index}`,
+    });
+    let done = () => {};
+    let gone = () => {};
+    const thread: SenderThread = {
+      worker,
+      pending: new Map(),
+      outbox: [],
+      closed: new Promise<void>((resolve) => (done = resolve)),
+      exited: new Promise<void>((resolve) => (gone = resolve)),
+    };
+    worker.on('message', (message: FromThread) => {
+      if (message.type === 'closed') done();
+      else deliver(thread, message.started, message.outcomes);
+    });
+    worker.on('error', (error) => fail(new SenderThreadError(`sender thread ${index} failed`, { cause: error })));
+    worker.on('exit', (code) => {
+      done();
+      gone();
+      if (!closing) fail(new SenderThreadError(`sender thread ${index} exited with code ${code}`));
+    });
+    return thread;
+  };
+  const threads: SenderThread[] = Array.from({ length: count }, (_, i) => start(i));
+
+  function deliver(thread: SenderThread, started: readonly number[], outcomes: readonly WireOutcome[]): void {
+    for (const id of started) thread.pending.get(id)?.onStart?.();
+    for (const outcome of outcomes) {
+      const pending = thread.pending.get(outcome.id);
+      if (pending === undefined) continue;
+      thread.pending.delete(outcome.id);
+      if ('result' in outcome) pending.resolve(outcome.result);
+      else pending.reject(Object.assign(new Error(outcome.failure.message), { name: outcome.failure.name }));
+    }
+  }
+
+  // Each caller signal crosses once, as a number; its abort reaches every thread, and the
+  // threads forget it once it is collected here.
+  const signalIds = new WeakMap<AbortSignal, number>();
+  const forget = new FinalizationRegistry<number>((signal) => {
+    if (closing || failure !== undefined) return;
+    for (const thread of threads) post(thread, { type: 'forget', signal });
+  });
+  let nextSignal = 1;
+  const signalId = (signal: AbortSignal): number => {
+    let id = signalIds.get(signal);
+    if (id === undefined) {
+      const assigned = nextSignal++;
+      id = assigned;
+      signalIds.set(signal, assigned);
+      forget.register(signal, assigned);
+      onAbort(signal, () => {
+        for (const thread of threads) post(thread, { type: 'abort', signal: assigned });
+      });
+    }
+    return id;
+  };
+
+  // Origins stick to a thread; with one thread there is nothing to choose.
+  const threadOfUrl = new Map<string, SenderThread>();
+  const threadFor = (url: string): SenderThread => {
+    if (threads.length === 1) return threads[0] as SenderThread;
+    let thread = threadOfUrl.get(url);
+    if (thread === undefined) {
+      let host = '';
+      try {
+        host = new URL(url).host;
+      } catch {
+        // Refused by the thread's own URL check.
+      }
+      let hash = 0;
+      for (let i = 0; i < host.length; i++) hash = (hash * 31 + host.charCodeAt(i)) | 0;
+      thread = threads[Math.abs(hash) % threads.length] as SenderThread;
+      if (threadOfUrl.size >= MAX_CACHED_URLS) threadOfUrl.clear();
+      threadOfUrl.set(url, thread);
+    }
+    return thread;
+  };
+
+  const post = (thread: SenderThread, message: ToThread) => {
+    // Sends already waiting go first: an abort must find them there.
+    flush(thread);
+    thread.worker.postMessage(message);
+  };
+  const flush = (thread: SenderThread) => {
+    if (thread.outbox.length === 0) return;
+    const requests = thread.outbox;
+    thread.outbox = [];
+    thread.worker.postMessage({ type: 'send', requests } satisfies ToThread);
+  };
+  let flushScheduled = false;
+  const flushAll = () => {
+    flushScheduled = false;
+    for (const thread of threads) flush(thread);
+  };
+
+  function send(request: SendRequest): Promise<DeliveryResult> {
+    if (failure !== undefined) return Promise.reject(failure);
+    if (closing) return Promise.reject(new SenderClosedError());
+    const url = String(request.url);
+    const thread = threadFor(url);
+    const id = nextId++;
+    thread.outbox.push({
+      id,
+      url,
+      headers: request.headers,
+      body: request.body,
+      signing: request.signing,
+      timeoutMs: request.timeoutMs,
+      headersTimeoutMs: request.headersTimeoutMs,
+      bodyTimeoutMs: request.bodyTimeoutMs,
+      signal: request.signal === undefined ? undefined : signalId(request.signal),
+      notifyStart: request.onStart !== undefined,
+    });
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flushAll);
+    }
+    return new Promise<DeliveryResult>((resolve, reject) => {
+      thread.pending.set(id, { resolve, reject, onStart: request.onStart });
+    });
+  }
+
+  async function shutDown(how: 'close' | 'destroy'): Promise<void> {
+    closing = true;
+    await Promise.all(
+      threads.map(async (thread) => {
+        post(thread, { type: how });
+        await thread.closed;
+        const grace = setTimeout(() => void thread.worker.terminate(), EXIT_GRACE_MS);
+        await thread.exited;
+        clearTimeout(grace);
+      }),
+    );
+  }
+
+  return {
+    send,
+    close: () => shutDown('close'),
+    destroy: () => shutDown('destroy'),
+  };
+}

@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { BroadcastChannel } from 'node:worker_threads';
+import { generateSecret } from '@payhook/signing';
+import { Webhook } from 'standardwebhooks';
+import {
+  createThreadedHttpSender,
+  type HttpSender,
+  SenderClosedError,
+  SenderThreadError,
+  type ThreadedHttpSenderOptions,
+} from '../src/index.ts';
+import { startServer, type TestServer } from './support.ts';
+
+const BODY = '{"type":"payment.confirmed","data":{"amount":"125000000"}}';
+
+/** The test network module, set up by its query string; connections are announced on `channel`. */
+const network = (query: Record<string, string>): string => {
+  const url = new URL('./fixtures/thread-network.ts', import.meta.url);
+  for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+  return url.href;
+};
+
+/** Collects the hosts a thread's connector was asked to open. */
+function listen(channel: string): { hosts: string[]; close: () => void } {
+  const hosts: string[] = [];
+  const port = new BroadcastChannel(channel);
+  port.onmessage = (event) => hosts.push(String((event as MessageEvent).data));
+  return { hosts, close: () => port.close() };
+}
+
+describe('createThreadedHttpSender against a real local server', () => {
+  let server: TestServer;
+  const senders: HttpSender[] = [];
+  const open = (options: ThreadedHttpSenderOptions): HttpSender => {
+    const sender = createThreadedHttpSender(options);
+    senders.push(sender);
+    return sender;
+  };
+
+  before(async () => {
+    server = await startServer((req, res) => {
+      const route = (req.url ?? '/').split('?')[0];
+      if (route === '/ok') res.writeHead(200).end('thanks');
+      else if (route === '/gone') res.writeHead(410).end();
+      else if (route === '/slow-down') res.writeHead(429, { 'retry-after': '7' }).end();
+      else if (route === '/later') setTimeout(() => res.writeHead(204).end(), 200);
+      else if (route === '/silent')
+        return; // never answers
+      else res.writeHead(404).end();
+    });
+  });
+  after(async () => {
+    await Promise.all(senders.map((sender) => sender.destroy()));
+    await server.close();
+  });
+
+  test('signs in the thread with every active secret, and classifies as the sender it runs', async () => {
+    const sender = open({ devAllowList: ['127.0.0.1'] });
+    const secrets = [generateSecret(), generateSecret()];
+    const events: string[] = [];
+    const delivered = await sender.send({
+      url: `${server.origin}/ok`,
+      headers: { 'content-type': 'application/json' },
+      body: BODY,
+      signing: { id: 'msg_thread_1', timestamp: Math.floor(Date.now() / 1000), secrets },
+      onStart: () => events.push('start'),
+    });
+    events.push('result');
+    assert.deepEqual(events, ['start', 'result'], 'told of the start before the result');
+    assert.equal(delivered.outcome, 'delivered');
+    assert.equal(delivered.bodySnippet, 'thanks');
+    const seen = server.seen.at(-1);
+    assert.ok(seen);
+    assert.equal(seen.body, BODY);
+    assert.equal(seen.headers['webhook-id'], 'msg_thread_1');
+    assert.equal(String(seen.headers['webhook-signature']).split(' ').length, 2, 'one signature per secret');
+    for (const secret of secrets) {
+      // Each secret on its own verifies the request, as during a rotation.
+      assert.doesNotThrow(() => new Webhook(secret).verify(seen.body, seen.headers as Record<string, string>));
+    }
+
+    const [gone, throttled] = await Promise.all(
+      ['/gone', '/slow-down'].map((path) => sender.send({ url: `${server.origin}${path}`, headers: {}, body: BODY })),
+    );
+    assert.equal(gone?.outcome, 'gone');
+    assert.equal(throttled?.outcome, 'throttled');
+    assert.equal(throttled?.retryAfterMs, 7_000);
+  });
+
+  test('the address guard runs in the thread: a private address is refused without a connection', async () => {
+    const channel = 'guard-test';
+    const seen = listen(channel);
+    const sender = open({ networkModule: network({ divert: String(server.port), channel }) });
+    const refused = await sender.send({ url: 'https://private.example.test/hook', headers: {}, body: BODY });
+    assert.equal(refused.outcome, 'refused');
+    assert.equal(refused.errorClass, 'ADDRESS_REFUSED');
+    const loopback = await sender.send({ url: `${server.origin}/ok`, headers: {}, body: BODY });
+    assert.equal(loopback.errorClass, 'URL_HTTPS_REQUIRED', 'plain http to a host that is not allow-listed');
+    const allowed = await sender.send({ url: 'https://public.example.test/ok', headers: {}, body: BODY });
+    assert.equal(allowed.outcome, 'delivered', 'a public address passes the guard (and is diverted here)');
+    await sender.close();
+    seen.close();
+    assert.deepEqual(seen.hosts, ['93.184.216.34'], 'the only connection is the public one');
+  });
+
+  test('an abort of the caller’s signal reaches the attempt in the thread', async () => {
+    const sender = open({ devAllowList: ['127.0.0.1'] });
+    const controller = new AbortController();
+    const started = new Promise<void>((resolve) => {
+      void sender
+        .send({
+          url: `${server.origin}/silent`,
+          headers: {},
+          body: BODY,
+          signal: controller.signal,
+          onStart: resolve,
+        })
+        .then((result) => results.push(result.errorClass));
+    });
+    const results: string[] = [];
+    await started;
+    controller.abort();
+    const aborted = await sender.send({
+      url: `${server.origin}/ok`,
+      headers: {},
+      body: BODY,
+      signal: controller.signal,
+    });
+    assert.equal(aborted.errorClass, 'ABORTED', 'a call with an aborted signal is not sent');
+    await sender.close();
+    assert.deepEqual(results, ['ABORTED']);
+  });
+
+  test('a signing problem rejects the call with its error, and the sender goes on', async () => {
+    const sender = open({ devAllowList: ['127.0.0.1'] });
+    await assert.rejects(
+      sender.send({
+        url: `${server.origin}/ok`,
+        headers: {},
+        body: BODY,
+        signing: { id: 'msg_no_secret', timestamp: 1, secrets: [] },
+      }),
+      { name: 'NoSecretError' },
+    );
+    assert.equal((await sender.send({ url: `${server.origin}/ok`, headers: {}, body: BODY })).outcome, 'delivered');
+  });
+
+  test('close waits for the attempts in flight, then refuses new calls', async () => {
+    const sender = open({ devAllowList: ['127.0.0.1'] });
+    const inFlight = sender.send({ url: `${server.origin}/later`, headers: {}, body: BODY });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sender.close();
+    assert.equal((await inFlight).status, 204);
+    await assert.rejects(sender.send({ url: `${server.origin}/ok`, headers: {}, body: BODY }), SenderClosedError);
+  });
+
+  test('a thread that dies fails its attempts and later calls, and is reported once', async () => {
+    const fatal: SenderThreadError[] = [];
+    const sender = open({
+      networkModule: network({ exit: '1', channel: 'exit-test' }),
+      devAllowList: ['127.0.0.1'],
+      onFatal: (error) => fatal.push(error),
+    });
+    await assert.rejects(sender.send({ url: `${server.origin}/ok`, headers: {}, body: BODY }), SenderThreadError);
+    await assert.rejects(sender.send({ url: `${server.origin}/ok`, headers: {}, body: BODY }), SenderThreadError);
+    assert.equal(fatal.length, 1);
+    assert.match(fatal[0]?.message ?? '', /exited with code 3/);
+  });
+
+  test('with several threads every origin is served', async () => {
+    const other = await startServer((_req, res) => res.writeHead(200).end());
+    try {
+      const sender = open({ devAllowList: ['127.0.0.1'], threads: 3 });
+      const urls = Array.from({ length: 40 }, (_, i) => `${i % 2 === 0 ? server.origin : other.origin}/ok`);
+      const results = await Promise.all(urls.map((url) => sender.send({ url, headers: {}, body: BODY })));
+      assert.deepEqual(new Set(results.map((r) => r.outcome)), new Set(['delivered']));
+      await sender.close();
+    } finally {
+      await other.close();
+    }
+  });
+});
