@@ -1,4 +1,4 @@
-import { PayhookError } from '@payhook/runtime';
+import { PayhookError } from '@payhook/runtime/errors';
 import type { AddressClassification } from './address-policy.ts';
 
 /** Stable error codes of the http-delivery package. */

@@ -1,7 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { parseRetryAfter } from '@payhook/retry';
-import { type Clock, PayhookError, systemClock } from '@payhook/runtime';
-import { type SecretInput, sign } from '@payhook/signing';
+// Leaf entry points only: a sender thread loads this module graph and nothing more.
+import { parseRetryAfter } from '@payhook/retry/retry-after';
+import { type Clock, systemClock } from '@payhook/runtime/clock';
+import { PayhookError } from '@payhook/runtime/errors';
+import type { SecretInput } from '@payhook/signing';
+import { sign } from '@payhook/signing/sign';
 import { Agent, buildConnector } from 'undici';
 import { onAbort } from './abort-fanout.ts';
 import { createDevAllowList } from './allow-list.ts';

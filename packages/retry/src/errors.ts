@@ -1,4 +1,4 @@
-import { PayhookError } from '@payhook/runtime';
+import { PayhookError } from '@payhook/runtime/errors';
 
 /** Stable error codes of the retry package. */
 export const RetryErrorCode = {
