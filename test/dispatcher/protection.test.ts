@@ -13,6 +13,7 @@ let receiver: Receiver;
 const connections: string[] = [];
 const watch = new BroadcastChannel(CONNECTIONS_CHANNEL);
 watch.onmessage = (event) => connections.push(String((event as MessageEvent).data));
+after(() => watch.close());
 
 describe('dispatcher: per-endpoint protection', () => {
   before(async () => {
@@ -26,7 +27,6 @@ describe('dispatcher: per-endpoint protection', () => {
   after(async () => {
     await fx.close();
     await receiver.close();
-    watch.close();
   });
 
   it('an open circuit sends the endpoint’s records to the next tier with circuit_open and no request', async () => {
@@ -67,15 +67,57 @@ describe('dispatcher: per-endpoint protection', () => {
   it('a host name that resolves to a private address is parked without any connection', async () => {
     const before = connections.length;
     const endpoint = await fx.addEndpoint({ url: 'https://private.merchant.test/hook' });
+    const healthy = await fx.addEndpoint({ url: `${receiver.url}/beside-private` });
     await fx.dispatch(endpoint);
+    await fx.dispatch(healthy);
+    await waitUntil(() => receiver.arrivalsAt('/beside-private').length === 1, { what: 'the healthy delivery' });
     const parked = (await fx.read(fx.topics.dlq, 1)).find((m) => m.key?.toString() === endpoint.endpoint_id);
     assert.ok(parked);
     assert.equal(header(parked, DeliveryHeader.DLQ_REASON), 'unsafe_url');
     assert.equal(header(parked, DeliveryHeader.LAST_ERROR_CLASS), 'ADDRESS_REFUSED');
-    assert.deepEqual(connections.slice(before), [], 'no connection was attempted');
+    assert.deepEqual(
+      connections.slice(before).filter((host) => !host.startsWith('127.')),
+      [],
+      'no connection was attempted but to the receiver',
+    );
     assert.ok(
       connections.some((host) => host.startsWith('127.')),
       'the recording network saw the connections the guard let through',
+    );
+  });
+});
+
+describe('dispatcher: sending on the consuming thread (DISPATCHER_SENDER_THREADS=0)', () => {
+  let main: DispatcherFixture;
+  let local: Receiver;
+  before(async () => {
+    local = await startReceiver();
+    main = await createDispatcherFixture({ tiers: '30s' });
+    await main.startDispatcher(
+      { DISPATCHER_SENDER_THREADS: '0' },
+      { networkModule: new URL('./recording-network.ts', import.meta.url).href },
+    );
+  });
+  after(async () => {
+    await main.close();
+    await local.close();
+  });
+
+  it('delivers through the same guard and refuses a private address without a connection', async () => {
+    const before = connections.length;
+    const healthy = await main.addEndpoint({ url: `${local.url}/main-thread` });
+    const hidden = await main.addEndpoint({ url: 'https://private.merchant.test/hook' });
+    await main.dispatch(hidden);
+    await main.dispatch(healthy);
+    await waitUntil(() => local.arrivalsAt('/main-thread').length === 1, { what: 'the delivery', timeoutMs: 20_000 });
+    const parked = (await main.read(main.topics.dlq, 1)).find((m) => m.key?.toString() === hidden.endpoint_id);
+    assert.ok(parked);
+    assert.equal(header(parked, DeliveryHeader.LAST_ERROR_CLASS), 'ADDRESS_REFUSED');
+    await waitUntil(() => connections.length > before, { what: 'the announced connection', timeoutMs: 5_000 });
+    assert.deepEqual(
+      connections.slice(before).filter((host) => !host.startsWith('127.')),
+      [],
+      'only loopback connections, for the healthy endpoint',
     );
   });
 });

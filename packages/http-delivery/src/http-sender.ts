@@ -97,8 +97,9 @@ export interface SendRequest {
   /** The exact bytes that are sent (and signed). */
   readonly body: string | Uint8Array;
   /**
-   * Signs the request just before it is sent. Signing is part of the attempt so that a
-   * sender on its own thread takes that work off the caller's.
+   * Signs the request once it holds its slots, just before it is sent (not for a refused URL
+   * or an abort). Signing is part of the attempt so that a sender on its own thread takes that
+   * work off the caller's; the timestamp is the caller's.
    * @throws SigningInputError, NoSecretError or InvalidSecretError (from `send`) when these cannot sign.
    */
   readonly signing?: SendSigning;
@@ -145,16 +146,24 @@ export interface HttpSender {
 }
 
 /**
- * Creates the sender: one pooled undici `Agent` whose every connection passes the address
- * policy, bounded overall by `maxConcurrent`. Redirects are never followed.
+ * The options with their defaults, and the parsed allow-list.
+ * @throws RangeError naming an option that is not positive; AllowListError for a bad entry.
  */
-export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
+export function checkSenderOptions(options: HttpSenderOptions) {
   const config = { ...defaults, ...options };
   for (const key of ['connectTimeoutMs', 'headersTimeoutMs', 'bodyTimeoutMs', 'timeoutMs', 'maxBodyBytes'] as const) {
     if (!(config[key] > 0)) throw new RangeError(`${key} must be > 0`);
   }
+  return { config, allowList: createDevAllowList(config.devAllowList) };
+}
+
+/**
+ * Creates the sender: one pooled undici `Agent` whose every connection passes the address
+ * policy, bounded overall by `maxConcurrent`. Redirects are never followed.
+ */
+export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
+  const { config, allowList } = checkSenderOptions(options);
   const clock = options.clock ?? systemClock;
-  const allowList = createDevAllowList(config.devAllowList);
   const connector =
     options.connector ?? buildConnector({ timeout: config.connectTimeoutMs, allowH2: false, keepAlive: true });
   const agent = new Agent({
@@ -188,10 +197,6 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
 
   async function send(request: SendRequest): Promise<DeliveryResult> {
     if (closed) throw new SenderClosedError();
-    const headers =
-      request.signing === undefined
-        ? withoutHost(request.headers)
-        : { ...withoutHost(request.headers), ...sign({ ...request.signing, body: request.body }) };
     let started = performance.now();
     const elapsed = (): number => Math.round((performance.now() - started) * 1000) / 1000;
 
@@ -223,6 +228,18 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
         request.signal.reason,
         elapsed(),
       );
+    }
+    // Signed once the request is about to go out: not for a refused URL nor an abort.
+    let headers: Readonly<Record<string, string>>;
+    try {
+      headers =
+        request.signing === undefined
+          ? withoutHost(request.headers)
+          : { ...withoutHost(request.headers), ...sign({ ...request.signing, body: request.body }) };
+    } catch (error) {
+      release();
+      releaseOrigin();
+      throw error;
     }
     // The attempt's own time: waiting for a slot is the sender's queue, not the endpoint.
     started = performance.now();

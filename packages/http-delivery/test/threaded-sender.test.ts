@@ -121,6 +121,8 @@ describe('createThreadedHttpSender against a real local server', () => {
     const results: string[] = [];
     await started;
     controller.abort();
+    const okRequests = () => server.seen.filter((request) => request.url === '/ok').length;
+    const before = okRequests();
     const aborted = await sender.send({
       url: `${server.origin}/ok`,
       headers: {},
@@ -128,8 +130,41 @@ describe('createThreadedHttpSender against a real local server', () => {
       signal: controller.signal,
     });
     assert.equal(aborted.errorClass, 'ABORTED', 'a call with an aborted signal is not sent');
+    const fresh = await sender.send({
+      url: `${server.origin}/ok`,
+      headers: {},
+      body: BODY,
+      signal: AbortSignal.abort(),
+    });
+    assert.equal(fresh.errorClass, 'ABORTED', 'nor one with a signal that was aborted before it was first seen');
+    assert.equal(okRequests(), before, 'neither reached the server');
     await sender.close();
     assert.deepEqual(results, ['ABORTED']);
+  });
+
+  test('destroy aborts the attempts in flight', async () => {
+    const sender = open({ devAllowList: ['127.0.0.1'] });
+    const hanging = new Promise<string>((resolve, reject) => {
+      sender
+        .send({ url: `${server.origin}/silent`, headers: {}, body: BODY, onStart: () => void sender.destroy() })
+        .then((result) => resolve(result.errorClass), reject);
+    });
+    assert.equal(await hanging, 'ABORTED');
+  });
+
+  test('an onStart that throws fails its own call only', async () => {
+    const sender = open({ devAllowList: ['127.0.0.1'] });
+    const broken = sender.send({
+      url: `${server.origin}/ok`,
+      headers: {},
+      body: BODY,
+      onStart: () => {
+        throw new Error('caller bug');
+      },
+    });
+    const fine = sender.send({ url: `${server.origin}/ok`, headers: {}, body: BODY, onStart: () => undefined });
+    await assert.rejects(broken, /caller bug/);
+    assert.equal((await fine).outcome, 'delivered');
   });
 
   test('a signing problem rejects the call with its error, and the sender goes on', async () => {
@@ -141,16 +176,20 @@ describe('createThreadedHttpSender against a real local server', () => {
         body: BODY,
         signing: { id: 'msg_no_secret', timestamp: 1, secrets: [] },
       }),
-      { name: 'NoSecretError' },
+      { name: 'NoSecretError', code: 'PAYHOOK_SIGNING_NO_SECRET', retryable: false },
     );
     assert.equal((await sender.send({ url: `${server.origin}/ok`, headers: {}, body: BODY })).outcome, 'delivered');
   });
 
   test('close waits for the attempts in flight, then refuses new calls', async () => {
     const sender = open({ devAllowList: ['127.0.0.1'] });
+    const order: string[] = [];
     const inFlight = sender.send({ url: `${server.origin}/later`, headers: {}, body: BODY });
+    void inFlight.then(() => order.push('answered'));
     await new Promise((resolve) => setTimeout(resolve, 50));
     await sender.close();
+    order.push('closed');
+    assert.deepEqual(order, ['answered', 'closed']);
     assert.equal((await inFlight).status, 204);
     await assert.rejects(sender.send({ url: `${server.origin}/ok`, headers: {}, body: BODY }), SenderClosedError);
   });
@@ -166,6 +205,21 @@ describe('createThreadedHttpSender against a real local server', () => {
     await assert.rejects(sender.send({ url: `${server.origin}/ok`, headers: {}, body: BODY }), SenderThreadError);
     assert.equal(fatal.length, 1);
     assert.match(fatal[0]?.message ?? '', /exited with code 3/);
+    await sender.close();
+  });
+
+  test('a thread that dies while closing still fails what it owed, and is not reported', async () => {
+    const fatal: SenderThreadError[] = [];
+    const sender = open({
+      networkModule: network({ exit: '1', channel: 'exit-while-closing' }),
+      devAllowList: ['127.0.0.1'],
+      onFatal: (error) => fatal.push(error),
+    });
+    const owed = sender.send({ url: `${server.origin}/ok`, headers: {}, body: BODY });
+    const closed = sender.close();
+    await assert.rejects(owed, SenderThreadError);
+    await closed;
+    assert.equal(fatal.length, 0);
   });
 
   test('with several threads every origin is served', async () => {
@@ -180,4 +234,10 @@ describe('createThreadedHttpSender against a real local server', () => {
       await other.close();
     }
   });
+});
+
+test('bad options fail when the threaded sender is created, naming the option', () => {
+  assert.throws(() => createThreadedHttpSender({ timeoutMs: 0 }), /timeoutMs must be > 0/);
+  assert.throws(() => createThreadedHttpSender({ threads: 0 }), /threads must be an integer ≥ 1/);
+  assert.throws(() => createThreadedHttpSender({ devAllowList: ['not a host!'] }), { name: 'AllowListError' });
 });

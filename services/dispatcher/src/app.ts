@@ -162,7 +162,10 @@ export function createDispatcherApp(deps: DispatcherDeps): DispatcherApp {
   };
 }
 
-/** The HTTP sender: in its own threads unless DISPATCHER_SENDER_THREADS is 0. */
+/**
+ * The HTTP sender: in its own threads unless DISPATCHER_SENDER_THREADS is 0. A thread reads
+ * `Retry-After` dates against the system clock rather than `clock`.
+ */
 function createSender(config: DispatcherConfig, clock: Clock, deps: DispatcherDeps): HttpSender {
   const options = {
     devAllowList: config.DISPATCHER_DEV_ALLOW_LIST,
@@ -190,6 +193,10 @@ function createSender(config: DispatcherConfig, clock: Clock, deps: DispatcherDe
     ...options,
     clock,
     resolve: async (host) => (await network).resolve(host),
-    connector: (connect, callback) => void network.then(({ connector }) => connector(connect, callback)),
+    connector: (connect, callback) =>
+      void network.then(
+        ({ connector }) => connector(connect, callback),
+        (error: unknown) => callback(error instanceof Error ? error : new Error(String(error)), null),
+      ),
   });
 }

@@ -46,7 +46,15 @@ export type ToThread =
 /** How an attempt ended in the thread: a result, or the error `send` rejected with. */
 export type WireOutcome =
   | { readonly id: number; readonly result: DeliveryResult }
-  | { readonly id: number; readonly failure: { readonly name: string; readonly message: string } };
+  | { readonly id: number; readonly failure: WireError };
+
+/** An error `send` rejected with, as far as it crosses: a payhook error keeps its code. */
+export interface WireError {
+  readonly name: string;
+  readonly message: string;
+  readonly code: string | undefined;
+  readonly retryable: boolean;
+}
 
 /** Messages from the thread. Events of one turn of its loop travel together. */
 export type FromThread =

@@ -1,6 +1,7 @@
 // The body of a sender thread: an ordinary HTTP sender driven by messages from the
 // threaded sender. Started by `createThreadedHttpSender`, never on its own.
 import { parentPort, workerData } from 'node:worker_threads';
+import { PayhookError } from '@payhook/runtime/errors';
 import type { Connector } from '../guarded-connector.ts';
 import { createHttpSender, type HttpSenderOptions } from '../http-sender.ts';
 import type { Resolve } from '../resolver.ts';
@@ -78,7 +79,11 @@ function run(request: WireRequest): void {
       (result) => outcomes.push({ id: request.id, result }),
       (error: unknown) => {
         const { name, message } = error instanceof Error ? error : new Error(String(error));
-        outcomes.push({ id: request.id, failure: { name, message } });
+        const payhook = error instanceof PayhookError ? error : undefined;
+        outcomes.push({
+          id: request.id,
+          failure: { name, message, code: payhook?.code, retryable: payhook?.retryable ?? false },
+        });
       },
     )
     .finally(() => {

@@ -1,15 +1,27 @@
 import { Worker } from 'node:worker_threads';
+import { PayhookError } from '@payhook/runtime/errors';
 import { onAbort } from '../abort-fanout.ts';
 import { SenderClosedError, SenderThreadError } from '../errors.ts';
-import type { DeliveryResult, HttpSender, SendRequest } from '../http-sender.ts';
-import type { FromThread, ThreadSenderOptions, ThreadStart, ToThread, WireOutcome, WireRequest } from './protocol.ts';
+import { checkSenderOptions, type DeliveryResult, type HttpSender, type SendRequest } from '../http-sender.ts';
+import type {
+  FromThread,
+  ThreadSenderOptions,
+  ThreadStart,
+  ToThread,
+  WireError,
+  WireOutcome,
+  WireRequest,
+} from './protocol.ts';
 
 /** Endpoint URLs whose thread is remembered; past this the cache starts afresh. */
 const MAX_CACHED_URLS = 50_000;
 /** How long a closing thread may take to exit once it said it is done. */
 const EXIT_GRACE_MS = 5_000;
 
-/** Options of {@link createThreadedHttpSender}: those of the sender in each thread, and these. */
+/**
+ * Options of {@link createThreadedHttpSender}: those of the sender in each thread, and these.
+ * There is no clock: a thread reads `Retry-After` dates against the system clock.
+ */
 export interface ThreadedHttpSenderOptions extends ThreadSenderOptions {
   /**
    * Sender threads. Each has its own connection pool; an origin always goes to the same
@@ -50,17 +62,23 @@ interface SenderThread {
 export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}): HttpSender {
   const { threads: count = 1, onFatal, ...senderOptions } = options;
   if (!Number.isInteger(count) || count < 1) throw new RangeError('threads must be an integer ≥ 1');
+  // Bad options fail here, not later in a thread.
+  checkSenderOptions(senderOptions);
   let closing = false;
   let failure: SenderThreadError | undefined;
   let nextId = 1;
+  /** Cancels the subscriptions to caller signals, once the sender is done. */
+  const unsubscribes: (() => void)[] = [];
 
+  const rejectAll = (thread: SenderThread, error: Error) => {
+    for (const pending of thread.pending.values()) pending.reject(error);
+    thread.pending.clear();
+  };
   const fail = (error: SenderThreadError) => {
     if (failure !== undefined) return;
     failure = error;
-    for (const thread of threads) {
-      for (const pending of thread.pending.values()) pending.reject(error);
-      thread.pending.clear();
-    }
+    for (const thread of threads) rejectAll(thread, error);
+    for (const unsubscribe of unsubscribes.splice(0)) unsubscribe();
     onFatal?.(error);
   };
 
@@ -83,23 +101,38 @@ export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}
       else deliver(thread, message.started, message.outcomes);
     });
     worker.on('error', (error) => fail(new SenderThreadError(`sender thread ${index} failed`, { cause: error })));
+    worker.on('messageerror', (error) =>
+      fail(new SenderThreadError(`a message from sender thread ${index} could not be read`, { cause: error })),
+    );
     worker.on('exit', (code) => {
       done();
       gone();
-      if (!closing) fail(new SenderThreadError(`sender thread ${index} exited with code ${code}`));
+      const error = new SenderThreadError(`sender thread ${index} exited with code ${code}`);
+      // Whatever it still owed fails, during a shutdown too; only then is it not fatal.
+      if (closing) rejectAll(thread, error);
+      else fail(error);
     });
     return thread;
   };
   const threads: SenderThread[] = Array.from({ length: count }, (_, i) => start(i));
 
   function deliver(thread: SenderThread, started: readonly number[], outcomes: readonly WireOutcome[]): void {
-    for (const id of started) thread.pending.get(id)?.onStart?.();
+    for (const id of started) {
+      const pending = thread.pending.get(id);
+      try {
+        pending?.onStart?.();
+      } catch (error) {
+        // As in the sender itself: a callback that throws fails its own call only.
+        thread.pending.delete(id);
+        pending?.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
     for (const outcome of outcomes) {
       const pending = thread.pending.get(outcome.id);
       if (pending === undefined) continue;
       thread.pending.delete(outcome.id);
       if ('result' in outcome) pending.resolve(outcome.result);
-      else pending.reject(Object.assign(new Error(outcome.failure.message), { name: outcome.failure.name }));
+      else pending.reject(rebuild(outcome.failure));
     }
   }
 
@@ -118,9 +151,11 @@ export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}
       id = assigned;
       signalIds.set(signal, assigned);
       forget.register(signal, assigned);
-      onAbort(signal, () => {
-        for (const thread of threads) post(thread, { type: 'abort', signal: assigned });
-      });
+      unsubscribes.push(
+        onAbort(signal, () => {
+          for (const thread of threads) post(thread, { type: 'abort', signal: assigned });
+        }),
+      );
     }
     return id;
   };
@@ -155,7 +190,15 @@ export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}
     if (thread.outbox.length === 0) return;
     const requests = thread.outbox;
     thread.outbox = [];
-    thread.worker.postMessage({ type: 'send', requests } satisfies ToThread);
+    try {
+      thread.worker.postMessage({ type: 'send', requests } satisfies ToThread);
+    } catch (error) {
+      // A request that cannot cross (say, a body that cannot be cloned) fails with its batch.
+      for (const { id } of requests) {
+        thread.pending.get(id)?.reject(error instanceof Error ? error : new Error(String(error)));
+        thread.pending.delete(id);
+      }
+    }
   };
   let flushScheduled = false;
   const flushAll = () => {
@@ -192,6 +235,7 @@ export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}
 
   async function shutDown(how: 'close' | 'destroy'): Promise<void> {
     closing = true;
+    for (const unsubscribe of unsubscribes.splice(0)) unsubscribe();
     await Promise.all(
       threads.map(async (thread) => {
         post(thread, { type: how });
@@ -208,4 +252,14 @@ export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}
     close: () => shutDown('close'),
     destroy: () => shutDown('destroy'),
   };
+}
+
+/** The error a thread's `send` rejected with, as near as it can be rebuilt here. */
+function rebuild(failure: WireError): Error {
+  const error =
+    failure.code === undefined
+      ? new Error(failure.message)
+      : new PayhookError(failure.code, failure.message, { retryable: failure.retryable });
+  error.name = failure.name;
+  return error;
 }
