@@ -194,13 +194,19 @@ describe('createThreadedHttpSender against a real local server', () => {
     await assert.rejects(sender.send({ url: `${server.origin}/ok`, headers: {}, body: BODY }), SenderClosedError);
   });
 
-  test('a thread that dies fails its attempts and later calls, and is reported once', async () => {
+  /** A sender whose thread exits at its first connection, and the failures it reported. */
+  const dying = (channel: string) => {
     const fatal: SenderThreadError[] = [];
     const sender = open({
-      networkModule: network({ exit: '1', channel: 'exit-test' }),
+      networkModule: network({ exit: '1', channel }),
       devAllowList: ['127.0.0.1'],
       onFatal: (error) => fatal.push(error),
     });
+    return { sender, fatal };
+  };
+
+  test('a thread that dies fails its attempts and later calls, and is reported once', async () => {
+    const { sender, fatal } = dying('exit-test');
     await assert.rejects(sender.send({ url: `${server.origin}/ok`, headers: {}, body: BODY }), SenderThreadError);
     await assert.rejects(sender.send({ url: `${server.origin}/ok`, headers: {}, body: BODY }), SenderThreadError);
     assert.equal(fatal.length, 1);
@@ -209,12 +215,7 @@ describe('createThreadedHttpSender against a real local server', () => {
   });
 
   test('a thread that dies while closing still fails what it owed, and is not reported', async () => {
-    const fatal: SenderThreadError[] = [];
-    const sender = open({
-      networkModule: network({ exit: '1', channel: 'exit-while-closing' }),
-      devAllowList: ['127.0.0.1'],
-      onFatal: (error) => fatal.push(error),
-    });
+    const { sender, fatal } = dying('exit-while-closing');
     const owed = sender.send({ url: `${server.origin}/ok`, headers: {}, body: BODY });
     const closed = sender.close();
     await assert.rejects(owed, SenderThreadError);
