@@ -77,4 +77,34 @@ describe('dispatcher: outcomes without retries', () => {
     const reasons = await dlqReasons(7);
     assert.equal(reasons.get(endpoint.endpoint_id), 'unsafe_url');
   });
+
+  it('a secret that cannot sign parks the record without a request, and its partition commits past it', async () => {
+    const endpoint = await fx.addEndpoint({
+      url: `${receiver.url}/bad-secret`,
+      secrets: [{ secret: 'whsec_not*base64', active_from: Date.now() - 60_000, expires_at: null }],
+    });
+    await fx.dispatch(endpoint);
+    const parked = (await fx.read(fx.topics.dlq, 8)).find((m) => m.key?.toString() === endpoint.endpoint_id);
+    assert.ok(parked, 'parked in the DLQ');
+    assert.equal(header(parked, DeliveryHeader.DLQ_REASON), 'cannot_sign');
+    assert.equal(header(parked, DeliveryHeader.LAST_ERROR_CLASS), 'CANNOT_SIGN');
+    assert.match(header(parked, DeliveryHeader.LAST_ERROR) ?? '', /signing secret #1/);
+    assert.equal(receiver.arrivalsAt('/bad-secret').length, 0);
+    const partition = Number(header(parked, DeliveryHeader.ORIGINAL_PARTITION));
+    const offset = Number(header(parked, DeliveryHeader.ORIGINAL_OFFSET));
+    const admin = fx.kafka.admin();
+    await admin.connect();
+    try {
+      const committed = async () => {
+        const [topic] = await admin.fetchOffsets({
+          groupId: `${fx.pipeline.prefix}payhook-dispatcher`,
+          topics: [fx.topics.dispatch],
+        });
+        return Number(topic?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
+      };
+      await waitUntil(async () => (await committed()) > offset, { what: 'a commit past the parked record' });
+    } finally {
+      await admin.disconnect();
+    }
+  });
 });

@@ -8,8 +8,8 @@ import {
 } from '@payhook/contracts';
 import { DeliveryOutcome, type DeliveryResult, type HttpSender } from '@payhook/http-delivery';
 import { type CircuitBreakerRegistry, nextStep, type TokenBucketRegistry } from '@payhook/retry';
-import type { Clock, Logger } from '@payhook/runtime';
-import { activeSecrets } from '@payhook/signing';
+import { type Clock, type Logger, PayhookError } from '@payhook/runtime';
+import { activeSecrets, SigningErrorCode } from '@payhook/signing';
 import type { EndpointDirectory } from './endpoint-directory.ts';
 import { DeadLetterReason, type FailureFacts, type RetryState, readRetryState } from './headers.ts';
 import type { DispatcherMetrics } from './metrics.ts';
@@ -235,18 +235,32 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
     }
 
     const sentAt = clock.now();
-    const result = await deps.sender.send({
-      url: endpoint.url,
-      headers,
-      body: delivery.body,
-      // Signed where it is sent (on the sender's thread), with every active secret.
-      signing: { id: delivery.delivery_id, timestamp: Math.floor(sentAt / 1000), secrets },
-      signal: deps.signal,
-      onStart: onSending,
-      ...(endpoint.timeout_ms === null
-        ? {}
-        : { headersTimeoutMs: endpoint.timeout_ms, bodyTimeoutMs: endpoint.timeout_ms }),
-    });
+    let result: DeliveryResult;
+    try {
+      result = await deps.sender.send({
+        url: endpoint.url,
+        headers,
+        body: delivery.body,
+        // Signed where it is sent (on the sender's thread), with every active secret.
+        signing: { id: delivery.delivery_id, timestamp: Math.floor(sentAt / 1000), secrets },
+        signal: deps.signal,
+        onStart: onSending,
+        ...(endpoint.timeout_ms === null
+          ? {}
+          : { headersTimeoutMs: endpoint.timeout_ms, bodyTimeoutMs: endpoint.timeout_ms }),
+      });
+    } catch (error) {
+      // Bad data, not a passing fault: trying again would fail the same way, and leaving the
+      // record unfinished would hold its partition's commit point for good.
+      if (!isSigningError(error)) throw error;
+      deps.logger.warn(
+        { ...idsOf(delivery), code: error.code, reason: error.message },
+        'cannot sign; parking the record',
+      );
+      return afterWrites(
+        park(record, noRequest(state, now, 'CANNOT_SIGN', error.message), DeadLetterReason.CANNOT_SIGN),
+      );
+    }
     if (deps.signal.aborted && result.outcome !== DeliveryOutcome.DELIVERED) return settled('abandoned');
 
     metrics.deliveries.inc({ outcome: result.outcome, tier: tier.label });
@@ -328,6 +342,11 @@ const idsOf = (delivery: WebhookDelivery) => ({
 });
 
 /** The failure of a record that was not sent: its attempt count is unchanged. */
+/** A signing error (a malformed secret, an id that cannot be a header), on either side of a thread. */
+const signingCodes: ReadonlySet<string> = new Set(Object.values(SigningErrorCode));
+const isSigningError = (error: unknown): error is PayhookError =>
+  error instanceof PayhookError && signingCodes.has(error.code);
+
 const noRequest = (state: RetryState, now: number, errorClass: string, error: string): FailureFacts => ({
   attempts: state.attempts,
   failedAtMs: now,

@@ -16,6 +16,8 @@ export const DeadLetterReason = {
   UNSAFE_URL: 'unsafe_url',
   /** The endpoint has no secret active at send time. */
   NO_ACTIVE_SECRET: 'no_active_secret',
+  /** Nothing could be signed: an active secret is malformed, or the delivery id cannot travel in a header. */
+  CANNOT_SIGN: 'cannot_sign',
   /** The last tier was reached while the endpoint's circuit was open. */
   CIRCUIT_OPEN: 'circuit_open',
   /** The last tier was reached while the endpoint left an attempt unanswered and many records waiting. */
