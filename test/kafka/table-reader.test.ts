@@ -11,7 +11,7 @@ import {
 } from '@payhook/kafka';
 import { createLogger } from '@payhook/runtime';
 import { testKafka, uniqueName, waitUntil } from '@payhook/testkit';
-import type { Message, Producer } from 'kafkajs';
+import type { ConsumerConfig, Kafka, Message, Producer } from 'kafkajs';
 
 const kafka = testKafka();
 const admin = kafka.admin();
@@ -229,6 +229,52 @@ describe('table reader', () => {
       await producer.send({ topic, messages: [{ key: 'first', value: row(1) }] });
       await waitUntil(() => reader.size === 1, { what: 'the first record applied' });
       assert.deepEqual(reader.get('first'), { n: 1 });
+    } finally {
+      await reader.stop();
+    }
+  });
+
+  it('a consumer that stops for good is reported once, and the table stops counting as caught up', async () => {
+    const topic = await compactedTopic(1);
+    // A real consumer that kafkajs will not restart, whose batch handling can be made to fail.
+    let failing = false;
+    const fragile = Object.create(kafka, {
+      consumer: {
+        value: (config: ConsumerConfig) => {
+          const consumer = kafka.consumer({ ...config, retry: { retries: 0, restartOnFailure: async () => false } });
+          const run = consumer.run.bind(consumer);
+          consumer.run = (options) =>
+            run({
+              ...options,
+              eachBatch: async (payload) => {
+                if (failing) throw new Error('injected batch failure');
+                await options?.eachBatch?.(payload);
+              },
+            });
+          return consumer;
+        },
+      },
+    }) as Kafka;
+    const failures: Error[] = [];
+    const reader = createTableReader<Row>({
+      kafka: fragile,
+      topic,
+      decode,
+      logger: capturingLogger().logger,
+      onFailed: (error) => failures.push(error),
+    });
+    try {
+      await reader.start();
+      await producer.send({ topic, messages: [{ key: 'before', value: row(1) }] });
+      await waitUntil(() => reader.size === 1, { what: 'a record applied before the failure' });
+      assert.equal(reader.caughtUp, true);
+      failing = true;
+      await producer.send({ topic, messages: [{ key: 'after', value: row(2) }] });
+      await waitUntil(() => failures.length > 0, { what: 'the failure reported', timeoutMs: 30_000 });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      assert.equal(failures.length, 1);
+      assert.match(failures[0]?.message ?? '', new RegExp(`table reader of ${topic} failed`));
+      assert.equal(reader.caughtUp, false);
     } finally {
       await reader.stop();
     }

@@ -24,6 +24,12 @@ export interface TableReaderOptions<T> {
   decode(key: string, value: Buffer): Promise<T> | T;
   readonly logger: Logger;
   /**
+   * Called once when the reader's consumer stops for good (a failure kafkajs does not restart
+   * from), whether or not the table had caught up: from then on the table no longer follows
+   * its topic, so a long-running owner should stop and be started again.
+   */
+  readonly onFailed?: (error: PayhookError) => void;
+  /**
    * Start of every reader's consumer group id, `<prefix>.<topic>.<random>`.
    * @defaultValue `'payhook-table'`
    */
@@ -163,9 +169,11 @@ export function createTableReader<T>(options: TableReaderOptions<T>): TableReade
       if (payload.restart) return;
       failed = true;
       logger.error({ err: payload.error }, 'table reader stopped: its consumer failed');
-      ready.reject(
-        new PayhookError(TableReaderErrorCode.CRASHED, `table reader of ${topic} failed`, { cause: payload.error }),
-      );
+      const error = new PayhookError(TableReaderErrorCode.CRASHED, `table reader of ${topic} failed`, {
+        cause: payload.error,
+      });
+      ready.reject(error);
+      options.onFailed?.(error);
     });
     checkCaughtUp();
 

@@ -20,8 +20,9 @@ export interface FilterDeps {
   readonly logger: Logger;
   readonly registry: Registry;
   /**
-   * Called once when the filter stops for good (its consumer failed with an error kafkajs does
-   * not restart from, or a newer filter with the same instance id took over); the composition
+   * Called once when the filter stops for good (its consumer or its endpoints table failed with
+   * an error kafkajs does not restart from, or a newer filter with the same instance id took
+   * over); the composition
    * root exits so that the supervisor starts it again.
    * @defaultValue none: the filter stays stopped and not ready
    */
@@ -48,6 +49,8 @@ export function createFilterApp(deps: FilterDeps): FilterApp {
     topic: topics.endpoints,
     decode: (_k, v) => codec.decode('ENDPOINT', v),
     logger,
+    // Subscriptions would stop following the endpoints: stop, to be started again.
+    onFailed: (error) => deps.onFatal?.(error),
   });
   const subscriptions = new Subscriptions(() => endpoints.values());
   endpoints.onChange(() => subscriptions.invalidate());

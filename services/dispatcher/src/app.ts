@@ -39,8 +39,9 @@ export interface DispatcherDeps {
    */
   readonly networkModule?: string;
   /**
-   * Called when the dispatcher cannot go on (its consumer stopped for good); the process
-   * should exit non-zero so that its supervisor starts it again. Logged only by default.
+   * Called when the dispatcher cannot go on (its consumer or its endpoints table stopped for
+   * good, or a sender thread died); the process should exit non-zero so that its supervisor
+   * starts it again. Logged only by default.
    */
   readonly onFatal?: (error: unknown) => void;
 }
@@ -69,6 +70,9 @@ export function createDispatcherApp(deps: DispatcherDeps): DispatcherApp {
     topic: topics.endpoints,
     decode: (_key, value) => codec.decode('ENDPOINT', value),
     logger,
+    // A new URL, a rotated secret or a disabled endpoint would no longer apply: stop, to be
+    // started again, rather than deliver on a stale table.
+    onFailed: (error) => deps.onFatal?.(error),
   });
   // Disabled here until the endpoints topic catches up with the disabling write.
   const disabledLocally = new Map<string, Endpoint>();

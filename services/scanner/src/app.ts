@@ -27,8 +27,9 @@ export interface ScannerDeps {
   readonly logger: Logger;
   readonly registry: Registry;
   /**
-   * Called when a chain's loop ends for good: it was fenced by a newer scanner, or a commit
-   * failed without telling whether it went through (a restart reads the checkpoint back).
+   * Called when a chain's loop ends for good (it was fenced by a newer scanner, or a commit
+   * failed without telling whether it went through: a restart reads the checkpoint back), or
+   * when the intents stop being read.
    */
   readonly onFatal: (error: unknown) => void;
 }
@@ -58,6 +59,9 @@ export function createScannerApp(deps: ScannerDeps): ScannerApp {
     topic: topics.intents,
     decode: (_k, v) => codec.decode('PAYMENT_INTENT', v),
     logger,
+    // New intents would no longer reach the scanner; a restart reads them, and funds their
+    // payments from the blocks scanned meanwhile.
+    onFailed: (error) => deps.onFatal(error),
   });
   const writers: TransactionalWriter[] = [];
   const scanners: ChainScanner[] = [];
