@@ -221,7 +221,14 @@ describe('table reader', () => {
 
   it('start() on an empty topic is caught up at once', async () => {
     const topic = await compactedTopic(2);
-    const reader = createTableReader<Row>({ kafka, topic, decode, logger: capturingLogger().logger });
+    let failures = 0;
+    const reader = createTableReader<Row>({
+      kafka,
+      topic,
+      decode,
+      logger: capturingLogger().logger,
+      onFailed: () => failures++,
+    });
     try {
       await reader.start();
       assert.equal(reader.caughtUp, true);
@@ -232,6 +239,7 @@ describe('table reader', () => {
     } finally {
       await reader.stop();
     }
+    assert.equal(failures, 0, 'a stop is not a failure');
   });
 
   it('a consumer that stops for good is reported once, and the table stops counting as caught up', async () => {

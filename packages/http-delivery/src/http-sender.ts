@@ -154,6 +154,9 @@ export function checkSenderOptions(options: HttpSenderOptions) {
   for (const key of ['connectTimeoutMs', 'headersTimeoutMs', 'bodyTimeoutMs', 'timeoutMs', 'maxBodyBytes'] as const) {
     if (!(config[key] > 0)) throw new RangeError(`${key} must be > 0`);
   }
+  for (const key of ['maxConcurrent', 'connectionsPerOrigin', 'keepAliveTimeoutMs'] as const) {
+    if (!Number.isInteger(config[key]) || config[key] < 1) throw new RangeError(`${key} must be an integer ≥ 1`);
+  }
   return { config, allowList: createDevAllowList(config.devAllowList) };
 }
 
@@ -236,14 +239,15 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
         request.signing === undefined
           ? withoutHost(request.headers)
           : { ...withoutHost(request.headers), ...sign({ ...request.signing, body: request.body }) };
+      // The attempt's own time: waiting for a slot is the sender's queue, not the endpoint.
+      started = performance.now();
+      request.onStart?.();
     } catch (error) {
+      // A secret that cannot sign, or the caller's own callback: the slots go back either way.
       release();
       releaseOrigin();
       throw error;
     }
-    // The attempt's own time: waiting for a slot is the sender's queue, not the endpoint.
-    started = performance.now();
-    request.onStart?.();
 
     // Stopped by the whole-attempt deadline or the caller's signal.
     const attempt = new CappedResponseHandler(config.maxBodyBytes);

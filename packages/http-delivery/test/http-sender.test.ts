@@ -174,6 +174,29 @@ describe('createHttpSender against a real local server', () => {
 });
 
 describe('createHttpSender limits', () => {
+  test('a call that fails before its request goes out gives its slots back', async () => {
+    const server = await startServer((_req, res) => res.writeHead(204).end());
+    const sender = createHttpSender({ devAllowList: ['127.0.0.1'], connectionsPerOrigin: 1, maxConcurrent: 1 });
+    const url = `${server.origin}/ok`;
+    try {
+      const fail = () => {
+        throw new Error('caller bug');
+      };
+      await assert.rejects(sender.send({ url, headers: {}, body: '{}', onStart: fail }), /caller bug/);
+      const signing = { id: 'msg_1', timestamp: 1, secrets: ['whsec_not*base64'] };
+      await assert.rejects(sender.send({ url, headers: {}, body: '{}', signing }), { name: 'InvalidSecretError' });
+      assert.equal((await sender.send({ url, headers: {}, body: '{}' })).outcome, 'delivered', 'not blocked');
+    } finally {
+      await sender.destroy();
+      await server.close();
+    }
+  });
+
+  test('limits that are not positive integers are refused, naming the option', () => {
+    assert.throws(() => createHttpSender({ connectionsPerOrigin: 0 }), /connectionsPerOrigin must be an integer ≥ 1/);
+    assert.throws(() => createHttpSender({ maxConcurrent: 1.5 }), /maxConcurrent must be an integer ≥ 1/);
+  });
+
   test('maxConcurrent bounds attempts across endpoints', async () => {
     const server = await startServer((_req, res) => setTimeout(() => res.writeHead(204).end(), 30));
     const sender = createHttpSender({ devAllowList: ['127.0.0.1', 'localhost'], maxConcurrent: 2 });

@@ -173,7 +173,8 @@ export function createTableReader<T>(options: TableReaderOptions<T>): TableReade
         cause: payload.error,
       });
       ready.reject(error);
-      options.onFailed?.(error);
+      // Not while stopping: a service shutting down is not failing.
+      if (stopping === undefined) options.onFailed?.(error);
     });
     checkCaughtUp();
 

@@ -341,12 +341,12 @@ const idsOf = (delivery: WebhookDelivery) => ({
   paymentId: delivery.payment_id,
 });
 
-/** The failure of a record that was not sent: its attempt count is unchanged. */
 /** A signing error (a malformed secret, an id that cannot be a header), on either side of a thread. */
 const signingCodes: ReadonlySet<string> = new Set(Object.values(SigningErrorCode));
 const isSigningError = (error: unknown): error is PayhookError =>
   error instanceof PayhookError && signingCodes.has(error.code);
 
+/** The failure of a record that was not sent: its attempt count is unchanged. */
 const noRequest = (state: RetryState, now: number, errorClass: string, error: string): FailureFacts => ({
   attempts: state.attempts,
   failedAtMs: now,

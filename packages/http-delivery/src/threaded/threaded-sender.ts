@@ -100,7 +100,12 @@ export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}
       if (message.type === 'closed') done();
       else deliver(thread, message.started, message.outcomes);
     });
-    worker.on('error', (error) => fail(new SenderThreadError(`sender thread ${index} failed`, { cause: error })));
+    worker.on('error', (error) => {
+      const failed = new SenderThreadError(`sender thread ${index} failed`, { cause: error });
+      // During a shutdown only what it owed fails (as on an exit); otherwise the sender is done.
+      if (closing) rejectAll(thread, failed);
+      else fail(failed);
+    });
     worker.on('messageerror', (error) =>
       fail(new SenderThreadError(`a message from sender thread ${index} could not be read`, { cause: error })),
     );
@@ -122,7 +127,8 @@ export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}
       try {
         pending?.onStart?.();
       } catch (error) {
-        // As in the sender itself: a callback that throws fails its own call only.
+        // As in the sender itself, a callback that throws fails its own call only; here the
+        // request has gone out already, and its outcome is dropped.
         thread.pending.delete(id);
         pending?.reject(error instanceof Error ? error : new Error(String(error)));
       }
