@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DeliveryHeader } from '@payhook/dispatcher';
+import { generateSecret } from '@payhook/signing';
 import { waitUntil } from '@payhook/testkit';
 import { createDispatcherFixture, type DispatcherFixture, header } from './fixture.ts';
 import { type Receiver, startReceiver } from './receiver.ts';
@@ -78,13 +79,24 @@ describe('dispatcher: outcomes without retries', () => {
     assert.equal(reasons.get(endpoint.endpoint_id), 'unsafe_url');
   });
 
+  it('an endpoint whose secrets have all expired gets its record parked without a request', async () => {
+    const endpoint = await fx.addEndpoint({
+      url: `${receiver.url}/expired-secret`,
+      secrets: [{ secret: generateSecret(), active_from: Date.now() - 120_000, expires_at: Date.now() - 60_000 }],
+    });
+    await fx.dispatch(endpoint);
+    const reasons = await dlqReasons(8);
+    assert.equal(reasons.get(endpoint.endpoint_id), 'no_active_secret');
+    assert.equal(receiver.arrivalsAt('/expired-secret').length, 0);
+  });
+
   it('a secret that cannot sign parks the record without a request, and its partition commits past it', async () => {
     const endpoint = await fx.addEndpoint({
       url: `${receiver.url}/bad-secret`,
       secrets: [{ secret: 'whsec_not*base64', active_from: Date.now() - 60_000, expires_at: null }],
     });
     await fx.dispatch(endpoint);
-    const parked = (await fx.read(fx.topics.dlq, 8)).find((m) => m.key?.toString() === endpoint.endpoint_id);
+    const parked = (await fx.read(fx.topics.dlq, 9)).find((m) => m.key?.toString() === endpoint.endpoint_id);
     assert.ok(parked, 'parked in the DLQ');
     assert.equal(header(parked, DeliveryHeader.DLQ_REASON), 'cannot_sign');
     assert.equal(header(parked, DeliveryHeader.LAST_ERROR_CLASS), 'CANNOT_SIGN');

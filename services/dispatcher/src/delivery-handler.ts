@@ -209,12 +209,7 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
       );
     }
 
-    const breaker = deps.breakers.get(endpoint.endpoint_id);
-    if (!breaker.tryAcquire()) {
-      const failure = noRequest(state, now, 'circuit_open', 'circuit open: no request sent');
-      return afterWrites(scheduleNext(record, tier, state, failure, 'circuit_open').written);
-    }
-
+    // Before the breaker: a record that cannot be sent must not take a half-open probe.
     const secrets = activeSecrets(endpoint.secrets, now);
     if (secrets.length === 0) {
       return afterWrites(
@@ -224,6 +219,12 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
           DeadLetterReason.NO_ACTIVE_SECRET,
         ),
       );
+    }
+
+    const breaker = deps.breakers.get(endpoint.endpoint_id);
+    if (!breaker.tryAcquire()) {
+      const failure = noRequest(state, now, 'circuit_open', 'circuit open: no request sent');
+      return afterWrites(scheduleNext(record, tier, state, failure, 'circuit_open').written);
     }
 
     // Shape load per endpoint; only this endpoint's lane waits.
