@@ -1,19 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { BroadcastChannel } from 'node:worker_threads';
 import { DeliveryHeader } from '@payhook/dispatcher';
 import { waitUntil } from '@payhook/testkit';
+import { recordingNetwork, watchConnections } from '@payhook/testkit/network';
 import { createDispatcherFixture, type DispatcherFixture, header } from './fixture.ts';
 import { type Receiver, startReceiver } from './receiver.ts';
-import { CONNECTIONS_CHANNEL } from './recording-network.ts';
 
 let fx: DispatcherFixture;
 let receiver: Receiver;
 // Every connection the dispatcher's sender opens, as announced by the recording network.
-const connections: string[] = [];
-const watch = new BroadcastChannel(CONNECTIONS_CHANNEL);
-watch.onmessage = (event) => connections.push(String((event as MessageEvent).data));
+const CHANNEL = 'dispatcher-protection';
+const watch = watchConnections(CHANNEL);
+const connections = watch.hosts;
 after(() => watch.close());
+/** `private.merchant.test` resolves to a private address; only loopback is ever opened. */
+const network = recordingNetwork({ channel: CHANNEL, hosts: { 'private.merchant.test': '10.1.2.3' } });
 
 describe('dispatcher: per-endpoint protection', () => {
   before(async () => {
@@ -21,7 +22,7 @@ describe('dispatcher: per-endpoint protection', () => {
     fx = await createDispatcherFixture({ tiers: '30s' });
     await fx.startDispatcher(
       { DISPATCHER_BREAKER_FAILURES: '2', DISPATCHER_BREAKER_COOLDOWN_MS: '60000' },
-      { networkModule: new URL('./recording-network.ts', import.meta.url).href },
+      { networkModule: network },
     );
   });
   after(async () => {
@@ -93,10 +94,7 @@ describe('dispatcher: sending on the consuming thread (DISPATCHER_SENDER_THREADS
   before(async () => {
     local = await startReceiver();
     main = await createDispatcherFixture({ tiers: '30s' });
-    await main.startDispatcher(
-      { DISPATCHER_SENDER_THREADS: '0' },
-      { networkModule: new URL('./recording-network.ts', import.meta.url).href },
-    );
+    await main.startDispatcher({ DISPATCHER_SENDER_THREADS: '0' }, { networkModule: network });
   });
   after(async () => {
     await main.close();

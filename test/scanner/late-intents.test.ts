@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { PaymentEvent, PaymentIntent } from '@payhook/contracts';
 import type { DeployedToken } from '@payhook/testkit';
 import { waitUntil } from '@payhook/testkit';
-import { createScannerFixture, type ScannerFixture } from './scanner-fixture.ts';
+import { type ScannerFixture, startScannerWithToken } from './scanner-fixture.ts';
 
 let fx: ScannerFixture;
 let token: DeployedToken;
@@ -35,9 +35,7 @@ async function pay(intent: PaymentIntent): Promise<bigint> {
 
 describe('scanner: intents that arrive after their payment was scanned', () => {
   before(async () => {
-    fx = await createScannerFixture();
-    token = await fx.chain.deployTestToken({ symbol: 'USDT', decimals: 6, mintToEach: 1_000_000_000n });
-    await fx.startScanner({ tokens: [token.address] });
+    ({ fx, token } = await startScannerWithToken());
   });
   after(() => fx.close());
 

@@ -7,6 +7,7 @@ import { createLogger, createMetricsRegistry, parseEnv } from '@payhook/runtime'
 import { createScannerApp, type ScannerApp, scannerEnvSchema } from '@payhook/scanner';
 import {
   createPipelineFixture,
+  type DeployedToken,
   type PipelineFixture,
   type TestChain,
   testChain,
@@ -132,4 +133,12 @@ export async function createScannerFixture(): Promise<ScannerFixture> {
     },
   };
   return fixture;
+}
+
+/** A scanner fixture with a test token (USDT, 6 decimals) deployed, and its scanner watching it. */
+export async function startScannerWithToken(): Promise<{ fx: ScannerFixture; token: DeployedToken }> {
+  const fx = await createScannerFixture();
+  const token = await fx.chain.deployTestToken({ symbol: 'USDT', decimals: 6, mintToEach: 1_000_000_000n });
+  await fx.startScanner({ tokens: [token.address] });
+  return { fx, token };
 }

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { PaymentEvent } from '@payhook/contracts';
 import type { DeployedToken } from '@payhook/testkit';
 import { parseEther } from 'viem';
-import { createScannerFixture, type ScannerFixture } from './scanner-fixture.ts';
+import { type ScannerFixture, startScannerWithToken } from './scanner-fixture.ts';
 
 let fx: ScannerFixture;
 let token: DeployedToken;
@@ -12,9 +12,7 @@ const settle = () => new Promise((r) => setTimeout(r, 800));
 
 describe('scanner against a real chain', () => {
   before(async () => {
-    fx = await createScannerFixture();
-    token = await fx.chain.deployTestToken({ symbol: 'USDT', decimals: 6, mintToEach: 1_000_000_000n });
-    await fx.startScanner({ tokens: [token.address] });
+    ({ fx, token } = await startScannerWithToken());
   });
   after(() => fx.close());
 

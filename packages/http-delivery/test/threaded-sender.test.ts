@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { BroadcastChannel } from 'node:worker_threads';
 import { generateSecret } from '@payhook/signing';
+import { recordingNetwork, watchConnections } from '@payhook/testkit/network';
 import { Webhook } from 'standardwebhooks';
 import {
   createThreadedHttpSender,
@@ -14,20 +14,8 @@ import { startServer, type TestServer } from './support.ts';
 
 const BODY = '{"type":"payment.confirmed","data":{"amount":"125000000"}}';
 
-/** The test network module, set up by its query string; connections are announced on `channel`. */
-const network = (query: Record<string, string>): string => {
-  const url = new URL('./fixtures/thread-network.ts', import.meta.url);
-  for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
-  return url.href;
-};
-
-/** Collects the hosts a thread's connector was asked to open. */
-function listen(channel: string): { hosts: string[]; close: () => void } {
-  const hosts: string[] = [];
-  const port = new BroadcastChannel(channel);
-  port.onmessage = (event) => hosts.push(String((event as MessageEvent).data));
-  return { hosts, close: () => port.close() };
-}
+/** Test names: one resolves to a private address, one to a public one (diverted locally). */
+const HOSTS = { 'private.example.test': '10.0.0.1', 'public.example.test': '93.184.216.34' };
 
 describe('createThreadedHttpSender against a real local server', () => {
   let server: TestServer;
@@ -90,8 +78,8 @@ describe('createThreadedHttpSender against a real local server', () => {
 
   test('the address guard runs in the thread: a private address is refused without a connection', async () => {
     const channel = 'guard-test';
-    const seen = listen(channel);
-    const sender = open({ networkModule: network({ divert: String(server.port), channel }) });
+    const seen = watchConnections(channel);
+    const sender = open({ networkModule: recordingNetwork({ channel, hosts: HOSTS, divertToPort: server.port }) });
     const refused = await sender.send({ url: 'https://private.example.test/hook', headers: {}, body: BODY });
     assert.equal(refused.outcome, 'refused');
     assert.equal(refused.errorClass, 'ADDRESS_REFUSED');
@@ -198,7 +186,7 @@ describe('createThreadedHttpSender against a real local server', () => {
   const dying = (channel: string) => {
     const fatal: SenderThreadError[] = [];
     const sender = open({
-      networkModule: network({ exit: '1', channel }),
+      networkModule: recordingNetwork({ channel, exitOnConnect: true }),
       devAllowList: ['127.0.0.1'],
       onFatal: (error) => fatal.push(error),
     });

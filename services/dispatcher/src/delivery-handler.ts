@@ -246,9 +246,8 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
         signing: { id: delivery.delivery_id, timestamp: Math.floor(sentAt / 1000), secrets },
         signal: deps.signal,
         onStart: onSending,
-        ...(endpoint.timeout_ms === null
-          ? {}
-          : { headersTimeoutMs: endpoint.timeout_ms, bodyTimeoutMs: endpoint.timeout_ms }),
+        headersTimeoutMs: endpoint.timeout_ms ?? undefined,
+        bodyTimeoutMs: endpoint.timeout_ms ?? undefined,
       });
     } catch (error) {
       // Bad data, not a passing fault: trying again would fail the same way, and leaving the

@@ -56,24 +56,17 @@ let onIdle: (() => void) | undefined;
 
 function run(request: WireRequest): void {
   running++;
+  // The wire request is a send request already, but for its signal and start callback.
   sender
     .send({
-      url: request.url,
-      headers: request.headers,
-      body: request.body,
-      ...(request.signing === undefined ? {} : { signing: request.signing }),
-      ...(request.timeoutMs === undefined ? {} : { timeoutMs: request.timeoutMs }),
-      ...(request.headersTimeoutMs === undefined ? {} : { headersTimeoutMs: request.headersTimeoutMs }),
-      ...(request.bodyTimeoutMs === undefined ? {} : { bodyTimeoutMs: request.bodyTimeoutMs }),
-      ...(request.signal === undefined ? {} : { signal: signalOf(request.signal) }),
-      ...(request.notifyStart
-        ? {
-            onStart: () => {
-              started.push(request.id);
-              queued();
-            },
+      ...request,
+      signal: request.signal === undefined ? undefined : signalOf(request.signal),
+      onStart: request.notifyStart
+        ? () => {
+            started.push(request.id);
+            queued();
           }
-        : {}),
+        : undefined,
     })
     .then(
       (result) => outcomes.push({ id: request.id, result }),
