@@ -244,6 +244,7 @@ try {
         timeout_ms: null,
         enabled: true,
         disabled_reason: null,
+        deleted_at: null,
         updated_at: Date.now(),
       },
     },

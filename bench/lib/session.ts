@@ -298,6 +298,7 @@ function toEndpoint(e: BenchEndpoint, now: number): Endpoint {
     timeout_ms: null,
     enabled: true,
     disabled_reason: null,
+    deleted_at: null,
     updated_at: now,
   };
 }

@@ -44,6 +44,7 @@ export function testEndpoint(partial: Partial<Endpoint> & { url: string }): Endp
     timeout_ms: null,
     enabled: true,
     disabled_reason: null,
+    deleted_at: null,
     updated_at: Date.now(),
     ...partial,
   };

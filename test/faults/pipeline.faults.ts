@@ -105,6 +105,7 @@ it('every confirmed payment is delivered to every endpoint through crashes, outa
       timeout_ms: 3_000,
       enabled: true,
       disabled_reason: null,
+      deleted_at: null,
       updated_at: Date.now(),
     };
   });

@@ -55,6 +55,7 @@ export const sampleValues: { readonly [K in keyof ContractTypes]: ContractTypes[
     timeout_ms: 8_000,
     enabled: true,
     disabled_reason: null,
+    deleted_at: null,
     updated_at: NOW,
   },
   WEBHOOK_DELIVERY: {

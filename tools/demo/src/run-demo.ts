@@ -71,6 +71,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo, signal: AbortSig
         timeout_ms: null,
         enabled: true,
         disabled_reason: null,
+        deleted_at: null,
         updated_at: Date.now(),
       });
     }

@@ -122,6 +122,8 @@ export interface Endpoint {
   enabled: boolean;
   /** Why the endpoint was disabled (an operator, or 410 Gone); null while enabled. */
   disabled_reason: null | string;
+  /** When the endpoint was deleted: it stays disabled and is hidden from listings, its id is never reused; null while it exists. */
+  deleted_at: null | number;
   /** When this version of the endpoint was written. Milliseconds since the epoch. */
   updated_at: number;
 }
@@ -146,8 +148,8 @@ export interface WebhookDelivery {
   created_at: number;
 }
 
-/** Attempt outcome. */
-export type AttemptOutcome = 'DELIVERED' | 'RETRY_SCHEDULED' | 'DEAD_LETTERED' | 'ENDPOINT_DISABLED';
+/** Attempt outcome. HELD: moved to a retry tier without a request (an open circuit, a Retry-After still running, an endpoint that leaves an attempt unanswered); PARKED: sent to the DLQ without a request (see error_class). Readers that do not know a symbol read DEAD_LETTERED. */
+export type AttemptOutcome = 'DELIVERED' | 'RETRY_SCHEDULED' | 'DEAD_LETTERED' | 'ENDPOINT_DISABLED' | 'HELD' | 'PARKED';
 
 /** The outcome of one HTTP attempt (or of a decision taken without one): webhooks.attempts, keyed by delivery_id. */
 export interface DeliveryAttempt {
@@ -159,13 +161,13 @@ export interface DeliveryAttempt {
   payment_id: string;
   /** Endpoint attempted. */
   endpoint_id: string;
-  /** Attempt number, from 1. */
+  /** Attempt number, from 1. For a decision taken without a request (HELD, PARKED): the requests made before it, from 0. */
   attempt: number;
   /** Where the record was read: dispatch, or a retry tier label. */
   tier: string;
   /** What happened. */
   outcome: AttemptOutcome;
-  /** HTTP status; null when no response arrived. */
+  /** HTTP status; null when no response arrived or no request was made. */
   status_code: null | number;
   /** From request start to response end. */
   duration_ms: number;

@@ -113,6 +113,7 @@ export function registerEndpointCommands(program: Command, ctx: CliContext): voi
           timeout_ms: timeoutMs,
           enabled: true,
           disabled_reason: null,
+          deleted_at: null,
           updated_at: now,
         };
         await withTables(env, async (tables) => {
@@ -257,6 +258,7 @@ export function registerEndpointCommands(program: Command, ctx: CliContext): voi
           ...endpoint,
           enabled: true,
           disabled_reason: null,
+          deleted_at: null,
           updated_at: Date.now(),
         });
         return true;
