@@ -4,11 +4,17 @@
 FROM node:24-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY patches patches
 COPY packages packages
 COPY services services
-# No dev tools, no optional packages (the local chain's anvil binary is one: the services talk
-# to real RPC endpoints), no install scripts (they would download).
-RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && npm cache clean --force
+# No optional packages (the local chain's anvil binary is one: the services talk to real RPC
+# endpoints), no install scripts of the packages (they would download). The root's postinstall
+# is run by name: patch-package applies patches/ (kafkajs's read_committed filter). It is a dev
+# package, so the dev packages come in for that step and are pruned right after.
+RUN npm ci --omit=optional --ignore-scripts --no-audit --no-fund \
+  && npm run postinstall \
+  && npm prune --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
+  && npm cache clean --force
 
 FROM node:24-slim
 ENV NODE_ENV=production
