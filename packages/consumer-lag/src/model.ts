@@ -17,7 +17,12 @@ export interface PartitionLag {
   readonly endOffset: string;
   /** The group's committed offset (the next record it will read); null when it has none. */
   readonly committedOffset: string | null;
-  /** Records between the committed offset (or the log start, without one) and the end. */
+  /**
+   * Records the group has still to read from its committed offset (or the log start, without
+   * one) to the end: data records only, so a transaction's commit marker and an aborted
+   * transaction's records do not count, and a group past its last data record is at 0. Counted
+   * in a bounded window (`MeasureLagOptions.window`); beyond it, offsets count as records.
+   */
   readonly lagOffsets: number;
   /** Timestamp of the oldest record the group has not consumed; null when caught up. */
   readonly oldestUnconsumedAtMs: number | null;
@@ -25,8 +30,9 @@ export interface PartitionLag {
   readonly ageSeconds: number;
   /**
    * The lag in seconds: the age, except on a retry tier, where waiting is the tier's job and
-   * only the time past the record's due time counts (`payhook-due-at`, else its timestamp
-   * plus the tier's delay), floored at 0.
+   * only time past due counts: the longest any unconsumed record in the window has waited past
+   * its due time (`payhook-due-at`, else its timestamp plus the tier's delay), so due records
+   * held behind a head that is not yet due count; 0 when none is due.
    */
   readonly lagSeconds: number;
   /** The tier's delay when the topic is a retry tier, else null. */

@@ -29,13 +29,13 @@ export function createLagExporterApp(deps: LagExporterDeps): LagExporterApp {
   const labelNames = ['group', 'topic', 'partition'] as const;
   const offsets = new Gauge({
     name: 'payhook_consumer_lag_offsets',
-    help: 'Records a consumer group has not yet consumed, per topic and partition',
+    help: 'Records a consumer group has not yet consumed (transaction markers and aborted records excluded), per topic and partition',
     labelNames,
     registers: [deps.registry],
   });
   const seconds = new Gauge({
     name: 'payhook_consumer_lag_seconds',
-    help: 'Age of the oldest record a group has not consumed (retry tiers: time past its due time), per topic and partition',
+    help: 'Age of the oldest record a group has not consumed (retry tiers: the longest an unconsumed record has waited past its due time), per topic and partition',
     labelNames,
     registers: [deps.registry],
   });

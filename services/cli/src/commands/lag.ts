@@ -1,4 +1,4 @@
-import { type GroupLag, type LagGroup, measureLag } from '@payhook/consumer-lag';
+import { type GroupLag, type LagGroup, measureLag, UNCONSUMED_WINDOW } from '@payhook/consumer-lag';
 import { parseEnv } from '@payhook/runtime';
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -33,10 +33,13 @@ export function registerLagCommand(program: Command, ctx: CliContext): void {
       opsCommandHelp(
         ['KAFKA_BROKERS', 'PAYHOOK_TOPIC_PREFIX', 'PAYHOOK_RETRY_TIERS', 'DISPATCHER_GROUP_ID', 'FILTER_GROUP_ID'],
         [
-          'LAG is the records between the committed offset and the end (from the first record when the group',
-          'has committed nothing). SECONDS is how long the oldest unconsumed record has waited (0 when caught',
-          'up); on a retry tier only the time past its due time counts (payhook-due-at, else its timestamp plus',
-          "the tier's delay), since waiting is the tier's job. The pipeline groups are",
+          'LAG is the records the group has still to read from its committed offset to the end (from the first',
+          'record when it has committed nothing). Transaction markers and aborted records are not records, so a',
+          `group past its last record shows 0. The first ${UNCONSUMED_WINDOW.records} records (at most ${UNCONSUMED_WINDOW.bytes / 1_048_576} MiB) are counted; beyond them`,
+          'each offset counts as a record. SECONDS is how long the oldest unconsumed record has waited (0 when',
+          'caught up); on a retry tier, where waiting is its job, the longest any of those records has waited',
+          "past its due time (payhook-due-at, else its timestamp plus the tier's delay), so due records held",
+          'behind a head that is not yet due count. The pipeline groups are',
           '<prefix><DISPATCHER_GROUP_ID> (dispatch and every retry tier) and <prefix><FILTER_GROUP_ID>',
           '(payments.events).',
         ],
