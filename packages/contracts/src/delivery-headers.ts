@@ -4,13 +4,18 @@
  * The dispatcher writes them; operator tooling and the lag measurement read them.
  */
 export const DeliveryHeader = {
-  /** Attempts made so far (HTTP attempts; a skipped attempt while a breaker is open does not count). */
+  /** Requests made so far: a record moved on without one (an open breaker, a `Retry-After`) does not count. */
   ATTEMPTS: 'payhook-attempts',
   /** When the record in a retry tier becomes due (epoch ms). */
   DUE_AT: 'payhook-due-at',
+  /**
+   * Until when (epoch ms) the record's endpoint asked not to be sent anything (a `Retry-After`):
+   * a record read before then moves on without a request, on whichever pod reads it.
+   */
+  HOLD_UNTIL: 'payhook-hold-until',
   /** The tier label the record was written to. */
   TIER: 'payhook-tier',
-  /** Retry tiers visited so far, counting repeats of the last tier. */
+  /** Retry tiers visited after a failed request, counting repeats of the last tier (moves without a request do not count). */
   HOPS: 'payhook-tier-hops',
   FIRST_FAILURE_AT: 'payhook-first-failure-at',
   LAST_FAILURE_AT: 'payhook-last-failure-at',

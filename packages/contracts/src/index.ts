@@ -14,7 +14,7 @@ export {
 } from './event-types.ts';
 export type * from './generated/contract-types.ts';
 export { createRegistryClient, type RegistryClient, SUBJECT_COMPATIBILITY } from './registry.ts';
-export { DEFAULT_RETRY_TIERS, parseRetryTiers, type RetryTier } from './retry-tiers.ts';
+export { DEFAULT_RETRY_TIERS, parseDuration, parseRetryTiers, type RetryTier } from './retry-tiers.ts';
 export { type AvroSchema, defaultSchemasDir, loadSchemas } from './schema-loader.ts';
 export {
   type PipelineTopics,

@@ -12,6 +12,19 @@ const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 export const DEFAULT_RETRY_TIERS: readonly RetryTier[] = parseRetryTiers('5s,1m,10m,1h,6h,24h');
 
 /**
+ * Parses one duration: a whole number and a unit, `500ms`, `5s`, `1m`, `6h` or `1d`.
+ *
+ * @throws Error saying what is wrong with `text`.
+ */
+export function parseDuration(text: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(text.trim());
+  if (match === null) throw new Error(`"${text}" is not a duration like 500ms, 5s, 1m, 6h or 1d`);
+  const amount = Number(match[1]);
+  const unit = match[2] as keyof typeof UNIT_MS | 'ms';
+  return unit === 'ms' ? amount : amount * UNIT_MS[unit];
+}
+
+/**
  * Parses a comma-separated list of durations (`500ms`, `5s`, `1m`, `6h`, `1d`) into tiers,
  * labelled by their own spelling. The delays must grow strictly.
  *
@@ -24,11 +37,12 @@ export function parseRetryTiers(spec: string): RetryTier[] {
     .filter((s) => s.length > 0);
   if (entries.length === 0) throw new Error('retry tiers: at least one tier is required');
   const tiers = entries.map((label) => {
-    const match = /^(\d+)(ms|s|m|h|d)$/.exec(label);
-    if (match === null) throw new Error(`retry tiers: "${label}" is not a duration like 500ms, 5s, 1m, 6h or 1d`);
-    const amount = Number(match[1]);
-    const unit = match[2] as keyof typeof UNIT_MS | 'ms';
-    const delayMs = unit === 'ms' ? amount : amount * UNIT_MS[unit];
+    let delayMs: number;
+    try {
+      delayMs = parseDuration(label);
+    } catch (error) {
+      throw new Error(`retry tiers: ${(error as Error).message}`);
+    }
     if (delayMs <= 0) throw new Error(`retry tiers: "${label}" must be longer than zero`);
     return { label, delayMs };
   });

@@ -15,12 +15,15 @@ export { RetryErrorCode, RetryOptionError } from './errors.ts';
 export {
   type DeadLetterDecision,
   DeadLetterReason,
+  type HoldStepInput,
+  holdStep,
   maxAttempts,
   type NextStepInput,
   nextStep,
   nextStepDefaults,
   type RetryDecision,
   type RetryStep,
+  tierCapMs,
 } from './next-step.ts';
 export { parseRetryAfter, type RetryAfterOptions, retryAfterDefaults } from './retry-after.ts';
 export { burstOf, type RateLimit, TokenBucket } from './token-bucket.ts';

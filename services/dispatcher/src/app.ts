@@ -21,6 +21,7 @@ import type { DispatcherConfig } from './config.ts';
 import { createDeliveryHandler } from './delivery-handler.ts';
 import { createDispatchConsumer } from './dispatch-consumer.ts';
 import type { EndpointDirectory } from './endpoint-directory.ts';
+import { EndpointHolds } from './endpoint-holds.ts';
 import { EndpointLanes } from './endpoint-lanes.ts';
 import { createDispatcherMetrics, type DispatcherMetrics } from './metrics.ts';
 import { persistentSink } from './persistent-sink.ts';
@@ -122,8 +123,11 @@ export function createDispatcherApp(deps: DispatcherDeps): DispatcherApp {
     logger,
     metrics,
     userAgent: `payhook/${PAYHOOK_VERSION} (+webhooks)`,
+    holds: new EndpointHolds(),
     jitter: config.DISPATCHER_RETRY_JITTER,
     lastTierRepeats: config.DISPATCHER_LAST_TIER_REPEATS,
+    maxRetryAfterMs: config.DISPATCHER_MAX_RETRY_AFTER,
+    maxDeliveryAgeMs: config.DISPATCHER_MAX_DELIVERY_AGE,
     signal: shutdown.signal,
   });
   const consumer = createDispatchConsumer({
@@ -139,6 +143,7 @@ export function createDispatcherApp(deps: DispatcherDeps): DispatcherApp {
     commitIntervalMs: config.DISPATCHER_COMMIT_INTERVAL_MS,
     partitionsConsumedConcurrently: config.DISPATCHER_PARTITIONS_CONCURRENTLY,
     sessionTimeoutMs: config.DISPATCHER_SESSION_TIMEOUT_MS,
+    jitter: config.DISPATCHER_RETRY_JITTER,
     onFatal: deps.onFatal ?? (() => undefined),
   });
 

@@ -1,9 +1,19 @@
-import { contractsEnv } from '@payhook/contracts';
+import { contractsEnv, parseDuration } from '@payhook/contracts';
 import { kafkaEnv } from '@payhook/kafka';
 import { envField } from '@payhook/runtime';
 import { z } from 'zod';
 
 const ratio = z.coerce.number({ error: 'must be a number' }).min(0, 'must be ≥ 0').max(1, 'must be ≤ 1');
+const duration = z.string().transform((text, ctx): number => {
+  try {
+    const ms = parseDuration(text);
+    if (ms > 0) return ms;
+    ctx.addIssue({ code: 'custom', message: 'must be longer than zero' });
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+  return z.NEVER;
+});
 const list = z.string().transform((raw) =>
   raw
     .split(',')
@@ -54,6 +64,16 @@ export const dispatcherEnvSchema = z.object({
     .int('must be an integer')
     .min(0, 'must be ≥ 0')
     .default(0),
+  /**
+   * The longest `Retry-After` honoured (e.g. `1h`): a longer one is clamped to it. The endpoint
+   * is then sent nothing until that time; its records wait in the tiers without spending attempts.
+   */
+  DISPATCHER_MAX_RETRY_AFTER: duration.default(3_600_000),
+  /**
+   * How long a delivery is tried at most (e.g. `3d`), from its creation or its replay: past it,
+   * a record that fails or waits goes to the DLQ with reason `max_age_exceeded`.
+   */
+  DISPATCHER_MAX_DELIVERY_AGE: duration.default(259_200_000),
   DISPATCHER_BREAKER_FAILURES: envField.positiveInt().default(5),
   DISPATCHER_BREAKER_COOLDOWN_MS: envField.positiveInt().default(30_000),
   /** Deliveries per second to an endpoint whose record sets no rate. */

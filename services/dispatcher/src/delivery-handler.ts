@@ -7,10 +7,19 @@ import {
   type WebhookDelivery,
 } from '@payhook/contracts';
 import { DeliveryOutcome, type DeliveryResult, type HttpSender } from '@payhook/http-delivery';
-import { type CircuitBreakerRegistry, nextStep, type TokenBucketRegistry } from '@payhook/retry';
+import {
+  type CircuitBreaker,
+  type CircuitBreakerRegistry,
+  CircuitState,
+  holdStep,
+  nextStep,
+  type RetryStep,
+  type TokenBucketRegistry,
+} from '@payhook/retry';
 import { type Clock, type Logger, PayhookError } from '@payhook/runtime';
 import { activeSecrets, SigningErrorCode } from '@payhook/signing';
 import type { EndpointDirectory } from './endpoint-directory.ts';
+import type { EndpointHolds } from './endpoint-holds.ts';
 import { DeadLetterReason, type FailureFacts, type RetryState, readRetryState } from './headers.ts';
 import type { DispatcherMetrics } from './metrics.ts';
 import type { InboundRecord, Router } from './router.ts';
@@ -46,6 +55,8 @@ export interface DeliveryHandlerDeps {
   readonly sender: HttpSender;
   readonly breakers: CircuitBreakerRegistry;
   readonly buckets: TokenBucketRegistry;
+  /** Endpoints that asked, with a `Retry-After`, to be sent nothing for a while. */
+  readonly holds: EndpointHolds;
   readonly router: Router;
   readonly topics: PipelineTopics;
   readonly clock: Clock;
@@ -57,6 +68,10 @@ export interface DeliveryHandlerDeps {
   readonly jitter: number;
   /** Extra visits to the last tier before the DLQ. */
   readonly lastTierRepeats: number;
+  /** The longest `Retry-After` honoured; longer ones are clamped to it. */
+  readonly maxRetryAfterMs: number;
+  /** How long a delivery is tried at most, from its creation or replay. */
+  readonly maxDeliveryAgeMs: number;
   /** Aborted on shutdown: in-flight requests stop and their records stay uncommitted. */
   readonly signal: AbortSignal;
 }
@@ -94,44 +109,106 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
     metrics.deadLetters.inc({ reason });
   }
 
-  /**
-   * Starts the write that takes a failed record to its next tier, after the one it was read
-   * from (or the last one again), and says when the next attempt is due: undefined when the
-   * record goes to the DLQ instead.
-   */
-  function scheduleNext(
+  /** Parks a decoded record that no request was made for, and logs why in the attempts log. */
+  function parkUnsent(
     record: InboundRecord,
+    delivery: WebhookDelivery,
+    tier: TierContext,
+    failure: FailureFacts,
+    reason: DeadLetterReason,
+  ): Settlement {
+    return afterWrites(
+      park(record, failure, reason),
+      router.attempt(unsentRecord(delivery, tier, failure, 'PARKED', reason, null)),
+    );
+  }
+
+  /** When the delivery's age starts: its creation, or the operator's replay of it. */
+  const firstSeenAt = (delivery: WebhookDelivery, state: RetryState): number =>
+    Math.max(delivery.created_at, state.replayedAtMs ?? 0);
+
+  /** Writes a record to where `step` sends it; `dueAtMs` is undefined when that is the DLQ. */
+  function route(
+    record: InboundRecord,
+    failure: FailureFacts,
+    step: RetryStep,
+    hops: number,
+    reason: string,
+    holdUntilMs?: number,
+  ): { dueAtMs: number | undefined; written: Promise<void> } {
+    if (step.kind === 'dead-letter') return { dueAtMs: undefined, written: park(record, failure, step.reason) };
+    // The pipeline's own (prefixed) topic of the tier, not the bare name the step carries.
+    const tier = topics.retry[step.tierIndex];
+    if (tier === undefined) throw new Error(`retry tier ${step.tierIndex} is not configured`);
+    const written = router
+      .retry(record, failure, { topic: tier.topic, tier: tier.label, hops, dueAtMs: step.dueAtMs, holdUntilMs })
+      .then(() => metrics.retriesScheduled.inc({ tier: tier.label, reason }));
+    return { dueAtMs: step.dueAtMs, written };
+  }
+
+  /**
+   * Takes a record to the tier that covers `waitMs` without a request: no attempt is spent and
+   * no tier hop counted; only the maximum age sends it to the DLQ. The attempts log says why.
+   */
+  function hold(
+    record: InboundRecord,
+    delivery: WebhookDelivery,
     tier: TierContext,
     state: RetryState,
-    failure: FailureFacts,
-    reason: string,
-    retryAfterMs?: number,
-  ): { dueAtMs: number | undefined; written: Promise<void> } {
-    // Tiers visited so far (a record without the header, e.g. a replay, counts its tier).
-    const hops = state.hops ?? tier.index + 1;
-    const step = nextStep({
+    wait: { ms: number; reason: HoldReason; why: string; untilMs?: number },
+  ): Settlement {
+    const failure = noRequest(state, clock.now(), wait.reason, wait.why);
+    const step = holdStep({
       tiers: topics.retry,
-      attempt: hops + 1,
-      lastTierRepeats: deps.lastTierRepeats,
       failedAtMs: failure.failedAtMs,
-      retryAfterMs: retryAfterMs ?? null,
+      waitMs: wait.ms,
       jitter: deps.jitter,
+      firstSeenAtMs: firstSeenAt(delivery, state),
+      maxAgeMs: deps.maxDeliveryAgeMs,
     });
-    if (step.kind === 'dead-letter') {
-      const deadReason =
-        reason === 'circuit_open'
-          ? DeadLetterReason.CIRCUIT_OPEN
-          : reason === 'endpoint_stalled'
-            ? DeadLetterReason.ENDPOINT_STALLED
-            : DeadLetterReason.RETRIES_EXHAUSTED;
-      return { dueAtMs: undefined, written: park(record, failure, deadReason) };
-    }
-    const next = topics.retry[step.tierIndex];
-    if (next === undefined) throw new Error(`retry tier ${step.tierIndex} is not configured`);
-    const written = router
-      .retry(record, failure, { topic: next.topic, tier: next.label, hops: hops + 1, dueAtMs: step.dueAtMs })
-      .then(() => metrics.retriesScheduled.inc({ tier: next.label, reason }));
-    return { dueAtMs: step.dueAtMs, written };
+    const next = route(record, failure, step, state.hops ?? 0, wait.reason, wait.untilMs);
+    const logged = unsentRecord(
+      delivery,
+      tier,
+      failure,
+      next.dueAtMs === undefined ? 'PARKED' : 'HELD',
+      next.dueAtMs === undefined ? DeadLetterReason.MAX_AGE_EXCEEDED : wait.reason,
+      next.dueAtMs ?? null,
+    );
+    return afterWrites(next.written, router.attempt(logged));
+  }
+
+  /** An attempts-log record of a decision taken without a request. */
+  const unsentRecord = (
+    delivery: WebhookDelivery,
+    tier: TierContext,
+    failure: FailureFacts,
+    outcome: 'HELD' | 'PARKED',
+    reason: string,
+    nextAttemptAt: number | null,
+  ): DeliveryAttempt => ({
+    delivery_id: delivery.delivery_id,
+    event_id: delivery.event_id,
+    payment_id: delivery.payment_id,
+    endpoint_id: delivery.endpoint_id,
+    attempt: failure.attempts,
+    tier: tier.label,
+    outcome,
+    status_code: null,
+    duration_ms: 0,
+    error_class: reason,
+    error_message: failure.error ?? null,
+    attempted_at: failure.failedAtMs,
+    next_attempt_at: nextAttemptAt,
+  });
+
+  /** How long an endpoint's open breaker (or its probe in flight) keeps a record waiting. */
+  function breakerWaitMs(breaker: CircuitBreaker, now: number): number {
+    const { state, nextAllowedAtMs } = breaker.snapshot();
+    // Open: the rest of the cool-down. Half-open with a probe out: its answer usually comes
+    // soon, so wait the first tier rather than the probe's whole timeout.
+    if (state === CircuitState.OPEN && nextAllowedAtMs !== null) return nextAllowedAtMs - now;
+    return (topics.retry[0] as { delayMs: number }).delayMs;
   }
 
   /** The attempts-log record of an attempt that got an outcome. */
@@ -161,18 +238,27 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
   });
 
   /**
-   * Takes a record that waited behind an endpoint that does not answer to its next tier
-   * without a request (reason `endpoint_stalled`), so that its partition can move on.
+   * Takes a record that waited behind an endpoint that does not answer on to a tier without a
+   * request (reason `endpoint_stalled`), so that its partition can move on: to the tier after
+   * the one it was read from, so that it backs off while the endpoint stays silent.
    */
   function moveOn(record: InboundRecord, tier: TierContext): Settlement {
-    const state = readRetryState(record.source.headers);
-    const failure = noRequest(
-      state,
-      clock.now(),
-      'endpoint_stalled',
-      'the endpoint left an earlier attempt unanswered',
+    return {
+      done: decode(record).then((decoded) => {
+        const state = readRetryState(record.source.headers);
+        if (decoded instanceof ContractError) return parkPoison(record, state, decoded).done;
+        const next = topics.retry[Math.min(tier.index + 1, topics.retry.length - 1)] as { delayMs: number };
+        const why = 'the endpoint left an earlier attempt unanswered';
+        return hold(record, decoded, tier, state, { ms: next.delayMs, reason: 'endpoint_stalled', why }).done;
+      }),
+    };
+  }
+
+  function parkPoison(record: InboundRecord, state: RetryState, error: ContractError): Settlement {
+    deps.logger.warn({ topic: record.source.topic, offset: record.source.offset, code: error.code }, 'poison record');
+    return afterWrites(
+      park(record, noRequest(state, clock.now(), error.code, error.message), DeadLetterReason.POISON_RECORD),
     );
-    return afterWrites(scheduleNext(record, tier, state, failure, 'endpoint_stalled').written);
   }
 
   /**
@@ -185,46 +271,43 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
     const state = readRetryState(record.source.headers);
     const now = clock.now();
     const decoded = await decode(record);
-    if (decoded instanceof ContractError) {
-      deps.logger.warn(
-        { topic: record.source.topic, offset: record.source.offset, code: decoded.code },
-        'poison record',
-      );
-      return afterWrites(
-        park(record, noRequest(state, now, decoded.code, decoded.message), DeadLetterReason.POISON_RECORD),
-      );
-    }
+    if (decoded instanceof ContractError) return parkPoison(record, state, decoded);
     const delivery = decoded;
 
     const endpoint = directory.get(delivery.endpoint_id);
     if (endpoint === undefined) {
-      return afterWrites(
-        park(record, noRequest(state, now, 'ENDPOINT_UNKNOWN', 'no such endpoint'), DeadLetterReason.ENDPOINT_UNKNOWN),
-      );
+      const failure = noRequest(state, now, 'ENDPOINT_UNKNOWN', 'no such endpoint');
+      return parkUnsent(record, delivery, tier, failure, DeadLetterReason.ENDPOINT_UNKNOWN);
     }
     if (!endpoint.enabled) {
-      const why = endpoint.disabled_reason ?? 'disabled';
-      return afterWrites(
-        park(record, noRequest(state, now, 'ENDPOINT_DISABLED', why), DeadLetterReason.ENDPOINT_DISABLED),
-      );
+      const failure = noRequest(state, now, 'ENDPOINT_DISABLED', endpoint.disabled_reason ?? 'disabled');
+      return parkUnsent(record, delivery, tier, failure, DeadLetterReason.ENDPOINT_DISABLED);
     }
 
     // Before the breaker: a record that cannot be sent must not take a half-open probe.
     const secrets = activeSecrets(endpoint.secrets, now);
     if (secrets.length === 0) {
-      return afterWrites(
-        park(
-          record,
-          noRequest(state, now, 'NO_ACTIVE_SECRET', 'no signing secret is active'),
-          DeadLetterReason.NO_ACTIVE_SECRET,
-        ),
-      );
+      const failure = noRequest(state, now, 'NO_ACTIVE_SECRET', 'no signing secret is active');
+      return parkUnsent(record, delivery, tier, failure, DeadLetterReason.NO_ACTIVE_SECRET);
+    }
+
+    // The endpoint asked to be left alone (here, or on the pod that wrote this record): wait
+    // without a request, and without asking the breaker, which has nothing to learn.
+    const holdUntilMs = Math.max(deps.holds.until(endpoint.endpoint_id, now) ?? 0, state.holdUntilMs ?? 0);
+    if (holdUntilMs > now) {
+      const why = 'the endpoint asked to wait (Retry-After)';
+      return hold(record, delivery, tier, state, {
+        ms: holdUntilMs - now,
+        reason: 'retry_after',
+        why,
+        untilMs: holdUntilMs,
+      });
     }
 
     const breaker = deps.breakers.get(endpoint.endpoint_id);
     if (!breaker.tryAcquire()) {
-      const failure = noRequest(state, now, 'circuit_open', 'circuit open: no request sent');
-      return afterWrites(scheduleNext(record, tier, state, failure, 'circuit_open').written);
+      const why = 'circuit open: no request sent';
+      return hold(record, delivery, tier, state, { ms: breakerWaitMs(breaker, now), reason: 'circuit_open', why });
     }
 
     // Shape load per endpoint; only this endpoint's lane waits.
@@ -257,9 +340,8 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
         { ...idsOf(delivery), code: error.code, reason: error.message },
         'cannot sign; parking the record',
       );
-      return afterWrites(
-        park(record, noRequest(state, now, 'CANNOT_SIGN', error.message), DeadLetterReason.CANNOT_SIGN),
-      );
+      const failure = noRequest(state, now, 'CANNOT_SIGN', error.message);
+      return parkUnsent(record, delivery, tier, failure, DeadLetterReason.CANNOT_SIGN);
     }
     if (deps.signal.aborted && result.outcome !== DeliveryOutcome.DELIVERED) return settled('abandoned');
 
@@ -275,7 +357,16 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
         router.attempt(attemptRecord(delivery, tier, attempt, result, sentAt, 'DELIVERED', undefined, null)),
       );
     }
-    if (result.outcome === DeliveryOutcome.RETRYABLE || result.outcome === DeliveryOutcome.THROTTLED)
+    // A Retry-After speaks for the endpoint: hold every record of it until then (clamped).
+    const retryAfterMs =
+      result.outcome === DeliveryOutcome.THROTTLED && result.retryAfterMs !== undefined && result.retryAfterMs !== null
+        ? Math.min(result.retryAfterMs, deps.maxRetryAfterMs)
+        : undefined;
+    const heldUntilMs = retryAfterMs === undefined ? undefined : clock.now() + retryAfterMs;
+    if (heldUntilMs !== undefined) deps.holds.hold(endpoint.endpoint_id, heldUntilMs, clock.now());
+    // A throttled answer is the endpoint pacing us, not failing: it never opens the breaker.
+    // A 503 without Retry-After is an endpoint that is down, and counts like a 5xx.
+    if (result.outcome === DeliveryOutcome.RETRYABLE || (result.status === 503 && retryAfterMs === undefined))
       breaker.onFailure();
 
     const failure: FailureFacts = {
@@ -303,11 +394,27 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
           { ...idsOf(delivery), errorClass: result.errorClass },
           'endpoint URL refused; no request sent',
         );
-        // No request was made: no attempt to count or to log.
-        return afterWrites(park(record, { ...failure, attempts: state.attempts }, DeadLetterReason.UNSAFE_URL));
+        // No request was made: no attempt to count.
+        return parkUnsent(
+          record,
+          delivery,
+          tier,
+          { ...failure, attempts: state.attempts },
+          DeadLetterReason.UNSAFE_URL,
+        );
       default: {
         const reason = result.outcome === DeliveryOutcome.THROTTLED ? 'throttled' : 'failure';
-        const next = scheduleNext(record, tier, state, failure, reason, result.retryAfterMs);
+        const step = nextStep({
+          tiers: topics.retry,
+          attempt,
+          lastTierRepeats: deps.lastTierRepeats,
+          failedAtMs: failure.failedAtMs,
+          retryAfterMs: retryAfterMs ?? null,
+          jitter: deps.jitter,
+          firstSeenAtMs: firstSeenAt(delivery, state),
+          maxAgeMs: deps.maxDeliveryAgeMs,
+        });
+        const next = route(record, failure, step, (state.hops ?? 0) + 1, reason, heldUntilMs);
         writes.push(next.written);
         if (next.dueAtMs !== undefined) {
           outcome = 'RETRY_SCHEDULED';
@@ -345,6 +452,9 @@ const idsOf = (delivery: WebhookDelivery) => ({
 const signingCodes: ReadonlySet<string> = new Set(Object.values(SigningErrorCode));
 const isSigningError = (error: unknown): error is PayhookError =>
   error instanceof PayhookError && signingCodes.has(error.code);
+
+/** Why a record waits in a tier without a request. */
+type HoldReason = 'circuit_open' | 'retry_after' | 'endpoint_stalled';
 
 /** The failure of a record that was not sent: its attempt count is unchanged. */
 const noRequest = (state: RetryState, now: number, errorClass: string, error: string): FailureFacts => ({

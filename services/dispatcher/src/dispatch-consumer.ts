@@ -1,5 +1,6 @@
 import type { PipelineTopics } from '@payhook/contracts';
 import { watchConsumerCrash } from '@payhook/kafka';
+import { tierCapMs } from '@payhook/retry';
 import type { Clock, Logger } from '@payhook/runtime';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { DeliveryHandler, Settlement, TierContext } from './delivery-handler.ts';
@@ -27,6 +28,8 @@ export interface DispatchConsumerOptions {
   readonly sessionTimeoutMs: number;
   /** Partitions whose batches are handled at once. */
   readonly partitionsConsumedConcurrently: number;
+  /** The retry jitter: a tier record is due at most its tier's delay × (1 + jitter) after its write. */
+  readonly jitter: number;
   /**
    * Called when the consumer stopped for good (kafkajs restarts it only after a retriable
    * failure): the process should exit, so that its supervisor starts it again.
@@ -59,8 +62,11 @@ const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 /** Creates the consumer loop. */
 export function createDispatchConsumer(options: DispatchConsumerOptions): DispatchConsumer {
   const { topics, lanes, clock, logger, metrics } = options;
-  const tiers = new Map<string, TierContext & { delayMs: number }>(
-    topics.retry.map((t, index) => [t.topic, { label: t.label, index, delayMs: t.delayMs }]),
+  const tiers = new Map<string, TierContext & { delayMs: number; capMs: number }>(
+    topics.retry.map((t, index) => [
+      t.topic,
+      { label: t.label, index, delayMs: t.delayMs, capMs: tierCapMs(t, options.jitter) },
+    ]),
   );
   const dispatchTier: TierContext = { label: 'dispatch', index: -1 };
   const consumer: Consumer = options.kafka.consumer({
@@ -199,7 +205,13 @@ export function createDispatchConsumer(options: DispatchConsumerOptions): Dispat
         const offset = Number(message.offset);
         if (tier !== undefined) {
           // Never early: a record waits for its due time (or, without the header, its tier delay).
-          const dueAt = readRetryState(message.headers).dueAtMs ?? Number(message.timestamp) + tier.delayMs;
+          // Never later than its tier allows either, whatever its header says (a record from an
+          // older version, or a bad writer): a partition is held back at most by its own tier.
+          const writtenAt = Number(message.timestamp);
+          const dueAt = Math.min(
+            readRetryState(message.headers).dueAtMs ?? writtenAt + tier.delayMs,
+            writtenAt + tier.capMs,
+          );
           if (dueAt > clock.now()) {
             // Resolved first: the seek below must have the last word on the fetch position.
             if (handedOn !== undefined) resolveOffset(handedOn);

@@ -18,9 +18,14 @@ export const DeadLetterReason = {
   NO_ACTIVE_SECRET: 'no_active_secret',
   /** Nothing could be signed: an active secret is malformed, or the delivery id cannot travel in a header. */
   CANNOT_SIGN: 'cannot_sign',
-  /** The last tier was reached while the endpoint's circuit was open. */
+  /** Older than DISPATCHER_MAX_DELIVERY_AGE when it failed or had to wait again. */
+  MAX_AGE_EXCEEDED: 'max_age_exceeded',
+  /**
+   * Written by earlier versions only (an open breaker now makes a record wait, never park it);
+   * kept so that such records can still be selected for a replay.
+   */
   CIRCUIT_OPEN: 'circuit_open',
-  /** The last tier was reached while the endpoint left an attempt unanswered and many records waiting. */
+  /** Written by earlier versions only, like {@link DeadLetterReason.CIRCUIT_OPEN}. */
   ENDPOINT_STALLED: 'endpoint_stalled',
   /** The record cannot be decoded: wrong magic byte, unknown schema id, garbage. */
   POISON_RECORD: 'poison_record',
@@ -34,6 +39,10 @@ export interface RetryState {
   readonly hops: number | undefined;
   readonly dueAtMs: number | undefined;
   readonly firstFailureAtMs: number | undefined;
+  /** Until when the endpoint asked not to be sent anything (a `Retry-After` met earlier). */
+  readonly holdUntilMs: number | undefined;
+  /** When an operator replayed the record: its age counts from then. */
+  readonly replayedAtMs: number | undefined;
   readonly originalTopic: string | undefined;
   readonly originalPartition: number | undefined;
   readonly originalOffset: string | undefined;
@@ -54,6 +63,8 @@ export function readRetryState(headers: IHeaders | undefined): RetryState {
     hops: headerNumber(headers, DeliveryHeader.HOPS),
     dueAtMs: headerNumber(headers, DeliveryHeader.DUE_AT),
     firstFailureAtMs: headerNumber(headers, DeliveryHeader.FIRST_FAILURE_AT),
+    holdUntilMs: headerNumber(headers, DeliveryHeader.HOLD_UNTIL),
+    replayedAtMs: headerNumber(headers, DeliveryHeader.REPLAYED_AT),
     originalTopic: headerText(headers, DeliveryHeader.ORIGINAL_TOPIC),
     originalPartition: headerNumber(headers, DeliveryHeader.ORIGINAL_PARTITION),
     originalOffset: headerText(headers, DeliveryHeader.ORIGINAL_OFFSET),
@@ -86,7 +97,7 @@ export interface FailureFacts {
 export function nextHopHeaders(
   source: SourceRecord,
   failure: FailureFacts,
-  next: { tier?: string; hops?: number; dueAtMs?: number; deadLetterReason?: DeadLetterReason },
+  next: { tier?: string; hops?: number; dueAtMs?: number; holdUntilMs?: number; deadLetterReason?: DeadLetterReason },
 ): IHeaders {
   const state = readRetryState(source.headers);
   const headers: Record<string, string> = {};
@@ -114,6 +125,7 @@ export function nextHopHeaders(
   if (next.tier !== undefined) headers[DeliveryHeader.TIER] = next.tier;
   if (next.hops !== undefined) headers[DeliveryHeader.HOPS] = String(next.hops);
   if (next.dueAtMs !== undefined) headers[DeliveryHeader.DUE_AT] = String(next.dueAtMs);
+  if (next.holdUntilMs !== undefined) headers[DeliveryHeader.HOLD_UNTIL] = String(next.holdUntilMs);
   if (next.deadLetterReason !== undefined) headers[DeliveryHeader.DLQ_REASON] = next.deadLetterReason;
   return headers;
 }

@@ -20,7 +20,7 @@ export interface Router {
   retry(
     record: InboundRecord,
     failure: FailureFacts,
-    next: { topic: string; tier: string; hops: number; dueAtMs: number },
+    next: { topic: string; tier: string; hops: number; dueAtMs: number; holdUntilMs?: number },
   ): Promise<void>;
   /** To the DLQ with its reason. Resolves once the broker has the record. */
   deadLetter(record: InboundRecord, failure: FailureFacts, reason: DeadLetterReason): Promise<void>;
@@ -36,7 +36,7 @@ export function createRouter(deps: { sink: RecordSink; codec: ContractCodec; top
       await sink.send(next.topic, {
         key: record.key,
         value: record.value,
-        headers: nextHopHeaders(record.source, failure, { tier: next.tier, hops: next.hops, dueAtMs: next.dueAtMs }),
+        headers: nextHopHeaders(record.source, failure, next),
       });
     },
     async deadLetter(record, failure, reason) {
