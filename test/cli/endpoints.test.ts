@@ -251,11 +251,27 @@ describe('payhook endpoints', () => {
       ['a URL that does not parse', add('--url', 'not a url'), /--url: endpoint URL does not parse/],
       ['plain http', add('--url', 'http://hooks.example.com/x'), /--url: endpoint hooks\.example\.com must use https/],
       ['credentials in the URL', add('--url', 'https://user:pw@hooks.example.com/x'), /--url: .*user name or password/],
-      ['a loopback literal', add('--url', 'https://127.0.0.1/x'), /--url: endpoint address 127\.0\.0\.1 is refused/],
-      ['a private literal', add('--url', 'https://10.1.2.3/x'), /--url: endpoint address 10\.1\.2\.3 is refused/],
-      ['cloud metadata', add('--url', 'https://169.254.169.254/latest'), /--url: .*refused \(link-local\)/],
-      ['IPv4-mapped IPv6', add('--url', 'https://[::ffff:127.0.0.1]/x'), /--url: endpoint address .* is refused/],
-      ['localhost', add('--url', 'https://localhost/x'), /--url: endpoint host localhost is loopback/],
+      [
+        'a loopback literal',
+        add('--url', 'https://127.0.0.1/x'),
+        /--url: endpoint address 127\.0\.0\.1 is a loopback address/,
+      ],
+      [
+        'a private literal',
+        add('--url', 'https://10.1.2.3/x'),
+        /--url: endpoint address 10\.1\.2\.3 is a private address/,
+      ],
+      [
+        'cloud metadata',
+        add('--url', 'https://169.254.169.254/latest'),
+        /--url: endpoint address 169\.254\.169\.254 is a link-local address/,
+      ],
+      [
+        'IPv4-mapped IPv6',
+        add('--url', 'https://[::ffff:127.0.0.1]/x'),
+        /--url: endpoint address ::ffff:7f00:1 is a loopback address \(ipv4-mapped 127\.0\.0\.1/,
+      ],
+      ['localhost', add('--url', 'https://localhost/x'), /--url: endpoint host localhost is a loopback name/],
       ['another scheme', add('--url', 'ftp://files.example/x'), /--url: .*scheme ftp:/],
       ['a fragment', add('--url', 'https://ok.example/hook#x'), /--url: must not have a fragment/],
       [
@@ -302,6 +318,29 @@ describe('payhook endpoints', () => {
       ['an empty reason', ['endpoints', 'disable', 'ep_a1', '--reason', ' '], /--reason: must be 1 to 500/],
       ['enabling an unknown endpoint', ['endpoints', 'enable', 'ep_missing'], /endpoint "ep_missing" does not exist/],
       ['a malformed merchant filter', ['endpoints', 'list', '--merchant', 'a b'], /--merchant: must be 1 to 128/],
+      ['port 0', add('--url', 'https://example.com:0/hook'), /--url: port 0 cannot be connected to/],
+      ['a port above 65535', add('--url', 'https://example.com:70000/hook'), /--url: port 70000 is out of range/],
+      [
+        'http to a loopback literal names the address, not only https',
+        add('--url', 'http://127.0.0.1:8080/x'),
+        /--url: endpoint address 127\.0\.0\.1 is a loopback address \(127\.0\.0\.0\/8\): refused unless DISPATCHER_DEV_ALLOW_LIST lists it/,
+      ],
+      [
+        'http to a private literal names the address, not only https',
+        add('--url', 'http://10.0.0.1/x'),
+        /--url: endpoint address 10\.0\.0\.1 is a private address \(10\.0\.0\.0\/8\): refused unless DISPATCHER_DEV_ALLOW_LIST/,
+      ],
+      [
+        'http to localhost names it as loopback',
+        add('--url', 'http://localhost:3000/x'),
+        /--url: endpoint host localhost is a loopback name .*DISPATCHER_DEV_ALLOW_LIST/,
+      ],
+      [
+        'an allow-list that does not hold the private address',
+        add('--url', 'http://10.0.0.1/x'),
+        /--url: endpoint address 10\.0\.0\.1 is a private address/,
+        { DISPATCHER_DEV_ALLOW_LIST: '127.0.0.1' },
+      ],
     ];
     for (const [title, args, message, extra] of cases) {
       it(title, async () => {

@@ -1,5 +1,12 @@
 import { type ChainInfo, chainById, EVENT_TYPES, type EventType, isEventType, KNOWN_CHAINS } from '@payhook/contracts';
-import { type DevAllowList, EndpointRefusedError, parseEndpointUrl } from '@payhook/http-delivery';
+import {
+  AddressCategory,
+  classifyAddress,
+  type DevAllowList,
+  EndpointRefusedError,
+  HttpDeliveryErrorCode,
+  parseEndpointUrl,
+} from '@payhook/http-delivery';
 // The utilities only: viem's root entry also loads its clients and chain list on every CLI start.
 import { getAddress, isAddress } from 'viem/utils';
 import { CliUsageError } from './cli-error.ts';
@@ -161,18 +168,81 @@ export function parseSymbol(option: string, raw: string): string {
 /**
  * An endpoint URL, checked with the delivery policy (the same check runs again before every
  * send): https, or http for a host on the development allow-list; no user name or password;
- * no loopback, private, link-local or otherwise unsafe literal address; no fragment (it is
- * never sent). Returns the normalised URL.
+ * no loopback, private, link-local or otherwise unsafe literal address or `localhost` name
+ * unless allow-listed; a port from 1 to 65535; no fragment (it is never sent). Host names are
+ * not resolved: the dispatcher checks the addresses they resolve to before every attempt.
+ * Returns the normalised URL.
  */
 export function parseUrl(option: string, raw: string, allowList: DevAllowList): string {
   if (raw.length > MAX_URL_LENGTH) throw bad(option, `is longer than ${MAX_URL_LENGTH} characters`);
+  const value = raw.trim();
   let parsed: URL;
   try {
-    parsed = parseEndpointUrl(raw.trim(), allowList).url;
+    parsed = parseEndpointUrl(value, allowList).url;
   } catch (error) {
-    if (error instanceof EndpointRefusedError) throw bad(option, error.message);
+    if (error instanceof EndpointRefusedError) throw bad(option, explainRefusal(error, value));
     throw error;
   }
+  // WHATWG URLs accept port 0, which no connection can reach.
+  if (parsed.port === '0') throw bad(option, `port 0 cannot be connected to; ${PORT_HINT}`);
   if (parsed.hash !== '') throw bad(option, 'must not have a fragment (#…): it is never sent');
   return parsed.href;
+}
+
+const PORT_HINT = 'give a port from 1 to 65535, or none for the scheme’s default';
+/** The port of a URL's authority as written, found even when the URL does not parse. */
+const WRITTEN_PORT = /^[a-z][a-z0-9+.-]*:\/\/(?:[^/?#@]*@)?(?:\[[^\]]*\]|[^/?#:[\]]*):(\d+)(?:[/?#]|$)/i;
+const ALLOW_LIST_HINT = 'refused unless DISPATCHER_DEV_ALLOW_LIST lists it (development only)';
+
+/**
+ * The delivery policy's refusal in the words a person at the terminal needs: which problem
+ * the host has (an unsafe address is named as such even when the URL also uses http, since
+ * https alone would not make it acceptable), and what would lift it.
+ */
+function explainRefusal(error: EndpointRefusedError, value: string): string {
+  if (error.code === HttpDeliveryErrorCode.URL_INVALID) {
+    const port = WRITTEN_PORT.exec(value)?.[1];
+    if (port !== undefined && Number(port) > 65_535) return `port ${port} is out of range; ${PORT_HINT}`;
+    return error.message;
+  }
+  if (error.code !== HttpDeliveryErrorCode.URL_HTTPS_REQUIRED && error.code !== HttpDeliveryErrorCode.ADDRESS_REFUSED) {
+    return error.message;
+  }
+  const url = URL.parse(value);
+  const host = url === null ? '' : url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const verdict = classifyAddress(host);
+  if (verdict !== undefined && !verdict.allowed) {
+    const via = verdict.embedded === undefined ? '' : `${verdict.embedded.via} ${verdict.embedded.address}, `;
+    const range = verdict.range === undefined ? '' : ` (${via}${verdict.range})`;
+    return `endpoint address ${host} is ${REFUSED_CATEGORY[verdict.category]}${range}: ${ALLOW_LIST_HINT}`;
+  }
+  if (verdict === undefined && isLocalhostName(host)) {
+    return `endpoint host ${host} is a loopback name (it resolves to this machine): ${ALLOW_LIST_HINT}`;
+  }
+  if (error.code === HttpDeliveryErrorCode.URL_HTTPS_REQUIRED) {
+    return `endpoint ${host} must use https: (http only for hosts on DISPATCHER_DEV_ALLOW_LIST, development only)`;
+  }
+  return error.message;
+}
+
+/** Each refused category in words. */
+const REFUSED_CATEGORY: Record<AddressCategory, string> = {
+  [AddressCategory.PUBLIC]: 'a public address',
+  [AddressCategory.UNSPECIFIED]: 'the unspecified address',
+  [AddressCategory.LOOPBACK]: 'a loopback address',
+  [AddressCategory.PRIVATE]: 'a private address',
+  [AddressCategory.LINK_LOCAL]: 'a link-local address',
+  [AddressCategory.CGNAT]: 'a carrier-grade NAT (CGNAT) address',
+  [AddressCategory.UNIQUE_LOCAL]: 'a unique-local address',
+  [AddressCategory.MULTICAST]: 'a multicast address',
+  [AddressCategory.BROADCAST]: 'the broadcast address',
+  [AddressCategory.DOCUMENTATION]: 'a documentation address',
+  [AddressCategory.BENCHMARK]: 'a benchmarking address',
+  [AddressCategory.RESERVED]: 'a reserved address',
+};
+
+/** RFC 6761: `localhost` and names under it are loopback, whatever a resolver says. */
+function isLocalhostName(host: string): boolean {
+  const name = host.toLowerCase().replace(/\.$/, '');
+  return name === 'localhost' || name.endsWith('.localhost');
 }
