@@ -27,6 +27,7 @@ function attempt(
     error_class: 'HTTP_5XX',
     error_message: 'HTTP 503',
     attempted_at: base,
+    replayed_at: null,
     next_attempt_at: base + 1_000,
     ...overrides,
   };
@@ -85,6 +86,51 @@ const elsewhere = attempt({
   attempted_at: base + 3_000,
 });
 
+// Decisions taken without a request, and a delivery replayed from the DLQ.
+const story: DeliveryAttempt[] = [
+  attempt({
+    delivery_id: 'msg_att_h',
+    attempt: 0,
+    payment_id: 'pay_att_story',
+    endpoint_id: 'ep_att_s',
+    tier: '2s',
+    attempted_at: base + 6_000,
+    outcome: 'HELD',
+    status_code: null,
+    duration_ms: 0,
+    error_class: 'circuit_open',
+    error_message: 'circuit open: no request sent',
+    next_attempt_at: base + 8_000,
+  }),
+  attempt({
+    delivery_id: 'msg_att_h',
+    attempt: 0,
+    payment_id: 'pay_att_story',
+    endpoint_id: 'ep_att_s',
+    tier: '4s',
+    attempted_at: base + 8_000,
+    outcome: 'PARKED',
+    status_code: null,
+    duration_ms: 0,
+    error_class: 'endpoint_disabled',
+    error_message: 'deleted',
+    next_attempt_at: null,
+  }),
+  attempt({
+    delivery_id: 'msg_att_h',
+    attempt: 1,
+    payment_id: 'pay_att_story',
+    endpoint_id: 'ep_att_s',
+    attempted_at: base + 9_000,
+    outcome: 'DELIVERED',
+    status_code: 200,
+    error_class: null,
+    error_message: null,
+    replayed_at: base + 8_500,
+    next_attempt_at: null,
+  }),
+];
+
 /** Plain data: Avro decodes into record classes. */
 const plain = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
 
@@ -101,7 +147,7 @@ before(async () => {
   // As the dispatcher writes them: each when it ends, keyed by delivery id (so spread over
   // partitions). The long attempt 2 of msg_att_a is logged after attempt 3 began.
   const loggedAt = (a: DeliveryAttempt) => a.attempted_at + a.duration_ms;
-  const written = [...history, otherPayment, elsewhere].sort((a, b) => loggedAt(a) - loggedAt(b));
+  const written = [...history, otherPayment, elsewhere, ...story].sort((a, b) => loggedAt(a) - loggedAt(b));
   for (const a of written) {
     await producer.send({
       topic: pipe.topics.attempts,
@@ -169,10 +215,23 @@ describe('payhook attempts', () => {
     assert.match(lines[3] ?? '', / 3 +2s +DELIVERED +200 +35ms +- +-$/);
   });
 
+  it('shows decisions taken without a request with their reason, and a replayed delivery as a replay', async () => {
+    assert.deepEqual(await attemptsJson(['--payment', 'pay_att_story']), plain(story));
+    const result = await cli(['attempts', '--payment', 'pay_att_story']);
+    assert.equal(result.code, 0, result.stderr);
+    const [, held, parked, replayed] = result.stdout.trimEnd().split('\n');
+    assert.match(
+      held ?? '',
+      / msg_att_h +ep_att_s +- +2s +HELD +- +- +\S+ +circuit_open: circuit open: no request sent$/,
+    );
+    assert.match(parked ?? '', / - +4s +PARKED +- +- +- +endpoint_disabled: deleted$/);
+    assert.match(replayed ?? '', / 1 replay +dispatch +DELIVERED +200 +120ms /);
+  });
+
   it('nothing found is an answer, not an error: "no attempts" (or []) and status 0', async () => {
     const text = await cli(['attempts', '--payment', 'pay_never']);
     assert.equal(text.code, 0, text.stderr);
-    assert.match(text.stdout, /^no attempts \(6 records of the attempts log read\)$/m);
+    assert.match(text.stdout, /^no attempts \(9 records of the attempts log read\)$/m);
     assert.deepEqual(await attemptsJson(['--delivery', 'msg_never']), []);
   });
 

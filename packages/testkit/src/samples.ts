@@ -81,6 +81,7 @@ export const sampleValues: { readonly [K in keyof ContractTypes]: ContractTypes[
     error_class: 'HTTP_5XX',
     error_message: 'service unavailable',
     attempted_at: NOW,
+    replayed_at: null,
     next_attempt_at: NOW + 60_000,
   },
   SCANNER_CHECKPOINT: {

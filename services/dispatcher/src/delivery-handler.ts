@@ -114,12 +114,13 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
     record: InboundRecord,
     delivery: WebhookDelivery,
     tier: TierContext,
+    state: RetryState,
     failure: FailureFacts,
     reason: DeadLetterReason,
   ): Settlement {
     return afterWrites(
       park(record, failure, reason),
-      router.attempt(unsentRecord(delivery, tier, failure, 'PARKED', reason, null)),
+      router.attempt(unsentRecord(delivery, tier, state, failure, 'PARKED', reason, null)),
     );
   }
 
@@ -170,6 +171,7 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
     const logged = unsentRecord(
       delivery,
       tier,
+      state,
       failure,
       next.dueAtMs === undefined ? 'PARKED' : 'HELD',
       next.dueAtMs === undefined ? DeadLetterReason.MAX_AGE_EXCEEDED : wait.reason,
@@ -182,6 +184,7 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
   const unsentRecord = (
     delivery: WebhookDelivery,
     tier: TierContext,
+    state: RetryState,
     failure: FailureFacts,
     outcome: 'HELD' | 'PARKED',
     reason: string,
@@ -199,6 +202,7 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
     error_class: reason,
     error_message: failure.error ?? null,
     attempted_at: failure.failedAtMs,
+    replayed_at: state.replayedAtMs ?? null,
     next_attempt_at: nextAttemptAt,
   });
 
@@ -215,6 +219,7 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
   const attemptRecord = (
     delivery: WebhookDelivery,
     tier: TierContext,
+    state: RetryState,
     attempt: number,
     result: DeliveryResult,
     sentAt: number,
@@ -234,6 +239,7 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
     error_class: failure === undefined ? null : result.errorClass,
     error_message: failure?.error ?? null,
     attempted_at: sentAt,
+    replayed_at: state.replayedAtMs ?? null,
     next_attempt_at: nextAttemptAt,
   });
 
@@ -277,18 +283,18 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
     const endpoint = directory.get(delivery.endpoint_id);
     if (endpoint === undefined) {
       const failure = noRequest(state, now, 'ENDPOINT_UNKNOWN', 'no such endpoint');
-      return parkUnsent(record, delivery, tier, failure, DeadLetterReason.ENDPOINT_UNKNOWN);
+      return parkUnsent(record, delivery, tier, state, failure, DeadLetterReason.ENDPOINT_UNKNOWN);
     }
     if (!endpoint.enabled) {
       const failure = noRequest(state, now, 'ENDPOINT_DISABLED', endpoint.disabled_reason ?? 'disabled');
-      return parkUnsent(record, delivery, tier, failure, DeadLetterReason.ENDPOINT_DISABLED);
+      return parkUnsent(record, delivery, tier, state, failure, DeadLetterReason.ENDPOINT_DISABLED);
     }
 
     // Before the breaker: a record that cannot be sent must not take a half-open probe.
     const secrets = activeSecrets(endpoint.secrets, now);
     if (secrets.length === 0) {
       const failure = noRequest(state, now, 'NO_ACTIVE_SECRET', 'no signing secret is active');
-      return parkUnsent(record, delivery, tier, failure, DeadLetterReason.NO_ACTIVE_SECRET);
+      return parkUnsent(record, delivery, tier, state, failure, DeadLetterReason.NO_ACTIVE_SECRET);
     }
 
     // The endpoint asked to be left alone (here, or on the pod that wrote this record): wait
@@ -341,7 +347,7 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
         'cannot sign; parking the record',
       );
       const failure = noRequest(state, now, 'CANNOT_SIGN', error.message);
-      return parkUnsent(record, delivery, tier, failure, DeadLetterReason.CANNOT_SIGN);
+      return parkUnsent(record, delivery, tier, state, failure, DeadLetterReason.CANNOT_SIGN);
     }
     if (deps.signal.aborted && result.outcome !== DeliveryOutcome.DELIVERED) return settled('abandoned');
 
@@ -354,7 +360,7 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
       if (deps.logger.isLevelEnabled('debug'))
         deps.logger.debug({ ...idsOf(delivery), status: result.status, attempt }, 'delivered');
       return afterWrites(
-        router.attempt(attemptRecord(delivery, tier, attempt, result, sentAt, 'DELIVERED', undefined, null)),
+        router.attempt(attemptRecord(delivery, tier, state, attempt, result, sentAt, 'DELIVERED', undefined, null)),
       );
     }
     // A Retry-After speaks for the endpoint: hold every record of it until then (clamped).
@@ -399,6 +405,7 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
           record,
           delivery,
           tier,
+          state,
           { ...failure, attempts: state.attempts },
           DeadLetterReason.UNSAFE_URL,
         );
@@ -433,7 +440,7 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
       }
     }
     writes.push(
-      router.attempt(attemptRecord(delivery, tier, attempt, result, sentAt, outcome, failure, nextAttemptAt)),
+      router.attempt(attemptRecord(delivery, tier, state, attempt, result, sentAt, outcome, failure, nextAttemptAt)),
     );
     return afterWrites(...writes);
   }

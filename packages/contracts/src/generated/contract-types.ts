@@ -177,6 +177,8 @@ export interface DeliveryAttempt {
   error_message: null | string;
   /** When the attempt started. Milliseconds since the epoch. */
   attempted_at: number;
+  /** When an operator replayed the delivery this attempt belongs to; null for a delivery that was never replayed. */
+  replayed_at: null | number;
   /** When the next attempt is due; null when there is none. */
   next_attempt_at: null | number;
 }

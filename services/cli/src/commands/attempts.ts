@@ -38,7 +38,11 @@ export function registerAttemptsCommand(program: Command, ctx: CliContext): void
           'Name at least one of --payment, --delivery and --endpoint; several must all match. Attempts are',
           'listed in the order they were made: time, delivery, endpoint, attempt number, where it was read',
           '(dispatch or a retry tier), outcome, HTTP status, duration, error class and message, and when the',
-          'next attempt is due. The log keeps 30 days.',
+          'next attempt is due. Decisions taken without a request are listed too, with no attempt number:',
+          'HELD (moved to a retry tier: an open circuit, a Retry-After, an endpoint that leaves an attempt',
+          'unanswered) and PARKED (sent to the DLQ: a disabled or unknown endpoint, an unsafe URL, …), the',
+          'reason in ERROR. Attempts of a delivery replayed by an operator are marked "replay". The log',
+          'keeps 30 days.',
         ],
         {
           ok: 'done, also when no attempt matched ("no attempts" is printed, or [] with --json)',
@@ -89,13 +93,22 @@ function attemptLines(attempts: readonly DeliveryAttempt[]): string[] {
       isoTime(a.attempted_at),
       a.delivery_id,
       a.endpoint_id,
-      String(a.attempt),
+      attemptNumber(a),
       a.tier,
       a.outcome,
       a.status_code === null ? '-' : String(a.status_code),
-      `${a.duration_ms}ms`,
+      unsent(a) ? '-' : `${a.duration_ms}ms`,
       isoTime(a.next_attempt_at),
       a.error_class === null ? '-' : `${a.error_class}${a.error_message === null ? '' : `: ${a.error_message}`}`,
     ]),
   );
+}
+
+/** A decision taken without a request: nothing was sent, so it has no number or duration. */
+const unsent = (a: DeliveryAttempt): boolean => a.outcome === 'HELD' || a.outcome === 'PARKED';
+
+/** The attempt's number, and whether it belongs to a replay; none for a decision without a request. */
+function attemptNumber(a: DeliveryAttempt): string {
+  if (unsent(a)) return '-';
+  return a.replayed_at === null ? String(a.attempt) : `${a.attempt} replay`;
 }
