@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Subscriptions } from '@payhook/confirmation-filter';
 import { createContractCodec, createRegistryClient, type Endpoint, loadSchemas } from '@payhook/contracts';
 import { createTableReader } from '@payhook/kafka';
 import { createLogger } from '@payhook/runtime';
@@ -237,6 +238,150 @@ describe('payhook endpoints', () => {
     assert.equal((await listJson(['--merchant', 'mer_dev'])).length, 2);
   });
 
+  it('update changes URL, events, rate and timeout in a new version; id, merchant, secrets and state stay', async () => {
+    const added = await addEndpoint([
+      '--merchant',
+      'mer_upd',
+      '--url',
+      'https://old.example/hook',
+      '--rate',
+      '2',
+      '--timeout-ms',
+      '5000',
+      '--id',
+      'ep_upd',
+    ]);
+    await cli(['endpoints', 'rotate-secret', 'ep_upd', '--overlap', '1h']);
+    assert.equal((await cli(['endpoints', 'disable', 'ep_upd', '--reason', 'moving'])).code, 0);
+    const before = await endpoint('ep_upd');
+    const count = await recordCount();
+
+    const result = await cli([
+      'endpoints',
+      'update',
+      'ep_upd',
+      '--url',
+      'https://new.example/payhook?v=2',
+      '--events',
+      'payment.confirmed,payment.expired',
+      '--rate',
+      '7.5',
+      '--timeout-ms',
+      '9000',
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^updated ep_upd: --url, --events, --rate, --timeout-ms$/m);
+    assert.equal(await recordCount(), count + 1, 'one new version of the endpoint');
+
+    const after = await endpoint('ep_upd');
+    assert.deepEqual(
+      { ...after },
+      {
+        ...before,
+        url: 'https://new.example/payhook?v=2',
+        event_types: ['payment.confirmed', 'payment.expired'],
+        rate_limit_per_second: 7.5,
+        timeout_ms: 9000,
+        updated_at: after.updated_at,
+      },
+    );
+    assert.ok(after.updated_at > before.updated_at, 'updated_at moves on');
+    // The same id and secrets: deliveries keep their webhook-ids (event + endpoint id) and still verify.
+    assert.equal(after.endpoint_id, 'ep_upd');
+    assert.equal(after.secrets.length, 2);
+    assert.equal(after.secrets[0]?.secret, added.secret);
+    assert.equal(after.enabled, false);
+    assert.equal(after.disabled_reason, 'moving');
+    assert.equal([...(await readEndpoints()).keys()].filter((id) => id === 'ep_upd').length, 1);
+
+    // Back to the dispatcher's defaults; then values equal to the stored ones write nothing.
+    const reset = await cli([
+      'endpoints',
+      'update',
+      'ep_upd',
+      '--rate',
+      'default',
+      '--timeout-ms',
+      'default',
+      '--json',
+    ]);
+    assert.equal(reset.code, 0, reset.stderr);
+    const shown = JSON.parse(reset.stdout) as Record<string, unknown>;
+    assert.equal(shown.rate_limit_per_second, null);
+    assert.equal(shown.timeout_ms, null);
+    assert.doesNotMatch(reset.stdout, /whsec_/);
+    assert.equal((await endpoint('ep_upd')).timeout_ms, null);
+    const counted = await recordCount();
+    const same = await cli([
+      'endpoints',
+      'update',
+      'ep_upd',
+      '--events',
+      'payment.expired,payment.confirmed,payment.expired',
+    ]);
+    assert.equal(same.code, 0, same.stderr);
+    assert.match(same.stdout, /^updated ep_upd: --events$/m, 'the order of event types is kept as given');
+    const again = await cli(['endpoints', 'update', 'ep_upd', '--url', 'https://new.example/payhook?v=2']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /^unchanged ep_upd$/m);
+    assert.equal(await recordCount(), counted + 1);
+
+    // An allow-listed http URL is accepted, exactly as by add.
+    const dev = await cli(['endpoints', 'update', 'ep_upd', '--url', 'http://127.0.0.1:9999/hook'], {
+      DISPATCHER_DEV_ALLOW_LIST: '127.0.0.1',
+    });
+    assert.equal(dev.code, 0, dev.stderr);
+    assert.equal((await endpoint('ep_upd')).url, 'http://127.0.0.1:9999/hook');
+  });
+
+  it('delete disables the endpoint for good: hidden from list, its secrets dropped, no more fan-out', async () => {
+    await addEndpoint(['--merchant', 'mer_del', '--url', 'https://gone.example/hook', '--id', 'ep_gone']);
+    await addEndpoint(['--merchant', 'mer_del', '--url', 'https://stays.example/hook', '--id', 'ep_stays']);
+    const count = await recordCount();
+    const started = Date.now();
+    const result = await cli(['endpoints', 'delete', 'ep_gone']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^deleted ep_gone$/m);
+    assert.equal(await recordCount(), count + 1);
+
+    const stored = await endpoint('ep_gone');
+    assert.equal(stored.enabled, false);
+    assert.equal(stored.disabled_reason, 'deleted');
+    assert.ok(stored.deleted_at !== null && stored.deleted_at >= started && stored.deleted_at <= Date.now());
+    assert.equal(stored.updated_at, stored.deleted_at);
+    assert.deepEqual(stored.secrets, []);
+    assert.equal(stored.url, 'https://gone.example/hook');
+
+    // The confirmation filter's own recipient selection no longer picks it.
+    const table = await readEndpoints();
+    const subscriptions = new Subscriptions(() => table.values());
+    assert.deepEqual(
+      subscriptions.recipients('mer_del', 'payment.confirmed').map((e) => e.endpoint_id),
+      ['ep_stays'],
+    );
+
+    assert.deepEqual(
+      (await listJson(['--merchant', 'mer_del'])).map((e) => e.endpoint_id),
+      ['ep_stays'],
+    );
+    const withDeleted = await listJson(['--merchant', 'mer_del', '--include-deleted']);
+    assert.deepEqual(
+      withDeleted.map((e) => [e.endpoint_id, e.deleted_at]),
+      [
+        ['ep_gone', stored.deleted_at],
+        ['ep_stays', null],
+      ],
+    );
+    const text = await cli(['endpoints', 'list', '--merchant', 'mer_del', '--include-deleted']);
+    assert.match(text.stdout, /^ep_gone {2}merchant=mer_del {2}deleted \(\d{4}-\d\d-\d\dT[\d:.]+Z\) {2}/m);
+    assert.doesNotMatch((await cli(['endpoints', 'list'])).stdout, /ep_gone/);
+
+    const repeated = await cli(['endpoints', 'delete', 'ep_gone']);
+    assert.equal(repeated.code, 0, repeated.stderr);
+    assert.match(repeated.stdout, /^already deleted ep_gone$/m);
+    assert.equal(await recordCount(), count + 1);
+  });
+
   describe('refused input exits 2, names what was wrong and writes nothing', () => {
     let count: number;
     let endpointsBefore: number;
@@ -341,6 +486,54 @@ describe('payhook endpoints', () => {
         /--url: endpoint address 10\.0\.0\.1 is a private address/,
         { DISPATCHER_DEV_ALLOW_LIST: '127.0.0.1' },
       ],
+      [
+        'updating an unknown endpoint',
+        ['endpoints', 'update', 'ep_missing', '--url', url],
+        /endpoint "ep_missing" does not exist/,
+      ],
+      [
+        'an update without options',
+        ['endpoints', 'update', 'ep_a1'],
+        /name at least one of --url, --events, --rate, --timeout-ms/,
+      ],
+      [
+        'an update to an unsafe URL',
+        ['endpoints', 'update', 'ep_a1', '--url', 'https://169.254.169.254/latest'],
+        /--url: endpoint address 169\.254\.169\.254 is a link-local address/,
+      ],
+      ['an update to port 0', ['endpoints', 'update', 'ep_a1', '--url', 'https://example.com:0/'], /--url: port 0/],
+      ['an update with a bad rate', ['endpoints', 'update', 'ep_a1', '--rate', '-1'], /--rate: must be a number/],
+      [
+        'an update with an unknown event',
+        ['endpoints', 'update', 'ep_a1', '--events', 'x'],
+        /--events: unknown event type/,
+      ],
+      ['deleting an unknown endpoint', ['endpoints', 'delete', 'ep_missing'], /endpoint "ep_missing" does not exist/],
+      [
+        'enabling a deleted endpoint',
+        ['endpoints', 'enable', 'ep_gone'],
+        /endpoint "ep_gone" was deleted at \S+Z and cannot be enabled/,
+      ],
+      [
+        'updating a deleted endpoint',
+        ['endpoints', 'update', 'ep_gone', '--url', url],
+        /"ep_gone" was deleted at .* cannot be updated/,
+      ],
+      [
+        'rotating a deleted endpoint',
+        ['endpoints', 'rotate-secret', 'ep_gone'],
+        /"ep_gone" was deleted at .* cannot be given a new secret/,
+      ],
+      [
+        'disabling a deleted endpoint',
+        ['endpoints', 'disable', 'ep_gone'],
+        /"ep_gone" was deleted at .* cannot be disabled again/,
+      ],
+      [
+        'reusing a deleted id',
+        add('--url', url, '--id', 'ep_gone'),
+        /--id: endpoint "ep_gone" already exists \(deleted\): ids of deleted endpoints are not reused/,
+      ],
     ];
     for (const [title, args, message, extra] of cases) {
       it(title, async () => {
@@ -364,7 +557,7 @@ describe('payhook endpoints', () => {
   });
 
   it('every endpoints command documents the environment it reads and its exit statuses', async () => {
-    for (const command of ['add', 'list', 'rotate-secret', 'disable', 'enable']) {
+    for (const command of ['add', 'list', 'update', 'rotate-secret', 'disable', 'enable', 'delete']) {
       const result = await cli(['endpoints', command, '--help']);
       assert.equal(result.code, 0, result.stderr);
       for (const variable of ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'PAYHOOK_TOPIC_PREFIX', 'Exit status']) {
@@ -372,5 +565,17 @@ describe('payhook endpoints', () => {
       }
     }
     assert.match((await cli(['endpoints', 'add', '--help'])).stdout, /DISPATCHER_DEV_ALLOW_LIST/);
+    const update = (await cli(['endpoints', 'update', '--help'])).stdout;
+    for (const option of ['--url <url>', '--events <types>', '--rate <per-second>', '--timeout-ms <n>']) {
+      assert.ok(update.includes(option), `update --help names ${option}`);
+    }
+    assert.match(update, /keeps its id \(so its\s+webhook-ids\) and its secrets/);
+    assert.match(update, /same id, same\s+secrets/);
+    assert.match(update, /DISPATCHER_DEV_ALLOW_LIST/);
+    assert.match((await cli(['endpoints', 'delete', '--help'])).stdout, /deleted_at now/);
+    assert.match((await cli(['endpoints', 'list', '--help'])).stdout, /--include-deleted/);
+    const group = (await cli(['endpoints', '--help'])).stdout;
+    assert.match(group, /^ {2}update /m);
+    assert.match(group, /^ {2}delete /m);
   });
 });

@@ -1,23 +1,30 @@
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_EVENT_TYPES, type Endpoint, type EndpointSecret } from '@payhook/contracts';
+import { DEFAULT_EVENT_TYPES, type Endpoint } from '@payhook/contracts';
 import { generateSecret } from '@payhook/signing';
 import type { Command } from 'commander';
 import { CliUsageError } from '../cli-error.ts';
 import { type CliContext, pipelineEnv } from '../context.ts';
 import { devAllowListFromEnv } from '../dev-allow-list.ts';
-import { type HelpVariable, tableCommandHelp } from '../help.ts';
-import { type CliTables, Table, withTables } from '../tables.ts';
+import {
+  changeableEndpoint,
+  parseRateOption,
+  parseTimeoutOption,
+  ENDPOINT_TABLE_ENV as TABLE_ENV,
+  URL_RULES_HELP,
+} from '../endpoint-rules.ts';
+import { describeLine, publicView } from '../endpoint-view.ts';
+import { tableCommandHelp } from '../help.ts';
+import { Table, withTables } from '../tables.ts';
 import {
   formatDuration,
   MAX_OVERLAP_MS,
   parseDuration,
   parseEventTypes,
   parseId,
-  parseInteger,
-  parseRate,
   parseUrl,
   TIMEOUT_MS_RANGE,
 } from '../validation.ts';
+import { registerEndpointChangeCommands } from './endpoint-changes.ts';
 
 /** How long old secrets keep signing after a rotation unless `--overlap` says otherwise. */
 const DEFAULT_ROTATION_OVERLAP = '24h';
@@ -25,29 +32,7 @@ const DEFAULT_ROTATION_OVERLAP = '24h';
 const DEFAULT_DISABLED_REASON = 'disabled by an operator';
 const MAX_REASON_LENGTH = 500;
 
-const TABLE_ENV: readonly HelpVariable[] = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'PAYHOOK_TOPIC_PREFIX'];
-
-/** Where a secret stands at one instant. */
-const SecretState = {
-  /** Signs, with no end set. */
-  CURRENT: 'current',
-  /** Signs until its `expires_at` (an older secret during a rotation). */
-  EXPIRING: 'expiring',
-  /** Past its `expires_at`: signs no more. */
-  EXPIRED: 'expired',
-  /** Its `active_from` is still ahead. */
-  PENDING: 'pending',
-} as const;
-type SecretState = (typeof SecretState)[keyof typeof SecretState];
-
-/** The state of a secret at `nowMs`: the window `[active_from, expires_at)` as the dispatcher reads it. */
-function secretState(secret: EndpointSecret, nowMs: number): SecretState {
-  if (secret.active_from > nowMs) return SecretState.PENDING;
-  if (secret.expires_at === null) return SecretState.CURRENT;
-  return nowMs < secret.expires_at ? SecretState.EXPIRING : SecretState.EXPIRED;
-}
-
-/** `payhook endpoints add|list|rotate-secret|disable|enable`: the compacted endpoints topic. */
+/** `payhook endpoints add|list|update|rotate-secret|disable|enable|delete`: the compacted endpoints topic. */
 export function registerEndpointCommands(program: Command, ctx: CliContext): void {
   // Set before the subcommands are added, so they inherit it: their usage errors (a missing
   // required option) then reach main.ts as CommanderErrors and exit 2 instead of 1.
@@ -70,16 +55,7 @@ export function registerEndpointCommands(program: Command, ctx: CliContext): voi
     )
     .option('--id <id>', 'endpoint id (default: a random ep_… id); refused when taken')
     .option('--json', 'print JSON: {"endpoint_id", "secret"}')
-    .addHelpText(
-      'after',
-      tableCommandHelp(
-        [...TABLE_ENV, 'DISPATCHER_DEV_ALLOW_LIST'],
-        [
-          'The URL is refused when it does not parse, carries a user name or password, uses http for a',
-          'host not on DISPATCHER_DEV_ALLOW_LIST, or names a loopback, private, link-local or reserved address.',
-        ],
-      ),
-    )
+    .addHelpText('after', tableCommandHelp([...TABLE_ENV, 'DISPATCHER_DEV_ALLOW_LIST'], URL_RULES_HELP))
     .action(
       async (options: {
         merchant: string;
@@ -96,9 +72,8 @@ export function registerEndpointCommands(program: Command, ctx: CliContext): voi
         const url = parseUrl('--url', options.url, devAllowListFromEnv(ctx.env));
         const eventTypes =
           options.events === undefined ? [...DEFAULT_EVENT_TYPES] : parseEventTypes('--events', options.events);
-        const rate = options.rate === undefined ? null : parseRate('--rate', options.rate);
-        const timeoutMs =
-          options.timeoutMs === undefined ? null : parseInteger('--timeout-ms', options.timeoutMs, TIMEOUT_MS_RANGE);
+        const rate = options.rate === undefined ? null : parseRateOption(options.rate, false);
+        const timeoutMs = options.timeoutMs === undefined ? null : parseTimeoutOption(options.timeoutMs, false);
         const env = pipelineEnv(ctx.env);
 
         const now = Date.now();
@@ -118,8 +93,13 @@ export function registerEndpointCommands(program: Command, ctx: CliContext): voi
         };
         await withTables(env, async (tables) => {
           // A random id cannot be taken; a chosen one may be, and overwriting it would drop its secrets.
-          if (options.id !== undefined && (await tables.read(Table.ENDPOINTS)).has(endpointId)) {
-            throw new CliUsageError(`--id: endpoint "${endpointId}" already exists`);
+          const taken = options.id === undefined ? undefined : (await tables.read(Table.ENDPOINTS)).get(endpointId);
+          if (taken !== undefined) {
+            throw new CliUsageError(
+              taken.deleted_at === null
+                ? `--id: endpoint "${endpointId}" already exists`
+                : `--id: endpoint "${endpointId}" already exists (deleted): ids of deleted endpoints are not reused`,
+            );
           }
           await tables.write(Table.ENDPOINTS, endpointId, endpoint);
         });
@@ -140,15 +120,17 @@ export function registerEndpointCommands(program: Command, ctx: CliContext): voi
     .command('list')
     .description('list endpoints with URL, events, state, rate, timeout and secret validity (never the secrets)')
     .option('--merchant <id>', "only this merchant's endpoints")
+    .option('--include-deleted', 'list deleted endpoints too (hidden by default)')
     .option('--json', 'print a JSON array')
     .addHelpText('after', tableCommandHelp(TABLE_ENV))
-    .action(async (options: { merchant?: string; json?: boolean }) => {
+    .action(async (options: { merchant?: string; includeDeleted?: boolean; json?: boolean }) => {
       const merchant = options.merchant === undefined ? undefined : parseId('--merchant', options.merchant);
       const env = pipelineEnv(ctx.env);
       const rows = await withTables(env, (tables) => tables.read(Table.ENDPOINTS));
       const now = Date.now();
       const selected = [...rows.values()]
         .filter((e) => merchant === undefined || e.merchant_id === merchant)
+        .filter((e) => options.includeDeleted === true || e.deleted_at === null)
         .sort((a, b) => a.merchant_id.localeCompare(b.merchant_id) || a.endpoint_id.localeCompare(b.endpoint_id));
       if (options.json === true) {
         ctx.io.out(
@@ -192,7 +174,7 @@ export function registerEndpointCommands(program: Command, ctx: CliContext): voi
       const env = pipelineEnv(ctx.env);
       const secret = generateSecret();
       const { until } = await withTables(env, async (tables) => {
-        const endpoint = await existing(tables, endpointId);
+        const endpoint = await changeableEndpoint(tables, endpointId, 'given a new secret');
         const now = Date.now();
         const until = now + overlapMs;
         // Older secrets end with the overlap (or earlier, if already set to); ended ones are dropped.
@@ -230,7 +212,7 @@ export function registerEndpointCommands(program: Command, ctx: CliContext): voi
       }
       const env = pipelineEnv(ctx.env);
       const changed = await withTables(env, async (tables) => {
-        const endpoint = await existing(tables, endpointId);
+        const endpoint = await changeableEndpoint(tables, endpointId, 'disabled again');
         if (!endpoint.enabled && endpoint.disabled_reason === reason) return false;
         await tables.write(Table.ENDPOINTS, endpointId, {
           ...endpoint,
@@ -252,74 +234,18 @@ export function registerEndpointCommands(program: Command, ctx: CliContext): voi
       const endpointId = parseId('<id>', id);
       const env = pipelineEnv(ctx.env);
       const changed = await withTables(env, async (tables) => {
-        const endpoint = await existing(tables, endpointId);
+        const endpoint = await changeableEndpoint(tables, endpointId, 'enabled');
         if (endpoint.enabled) return false;
         await tables.write(Table.ENDPOINTS, endpointId, {
           ...endpoint,
           enabled: true,
           disabled_reason: null,
-          deleted_at: null,
           updated_at: Date.now(),
         });
         return true;
       });
       ctx.io.out(`${changed ? 'enabled' : 'already enabled'} ${endpointId}`);
     });
-}
 
-/** The endpoint with this id as the table holds it now. */
-async function existing(tables: CliTables, endpointId: string): Promise<Endpoint> {
-  const endpoint = (await tables.read(Table.ENDPOINTS)).get(endpointId);
-  if (endpoint === undefined) throw new CliUsageError(`<id>: endpoint "${endpointId}" does not exist`);
-  return endpoint;
-}
-
-/** An endpoint as `list --json` shows it: everything but the secrets themselves. */
-function publicView(e: Endpoint, nowMs: number) {
-  return {
-    endpoint_id: e.endpoint_id,
-    merchant_id: e.merchant_id,
-    url: e.url,
-    event_types: e.event_types,
-    enabled: e.enabled,
-    disabled_reason: e.disabled_reason,
-    rate_limit_per_second: e.rate_limit_per_second,
-    timeout_ms: e.timeout_ms,
-    updated_at: e.updated_at,
-    secrets: e.secrets.map((s) => ({
-      active_from: s.active_from,
-      expires_at: s.expires_at,
-      state: secretState(s, nowMs),
-    })),
-  };
-}
-
-function describeLine(e: Endpoint, nowMs: number): string {
-  const state = e.enabled ? 'enabled' : `disabled (${e.disabled_reason ?? 'no reason'})`;
-  return [
-    e.endpoint_id,
-    `merchant=${e.merchant_id}`,
-    state,
-    `events=${e.event_types.join(',')}`,
-    `rate=${e.rate_limit_per_second ?? 'default'}`,
-    `timeout_ms=${e.timeout_ms ?? 'default'}`,
-    `secrets=${describeSecrets(e.secrets, nowMs)}`,
-    `url=${e.url}`,
-  ].join('  ');
-}
-
-/** e.g. `2 (1 current, 1 signing until 2026-01-16T12:00:00.000Z)`; says so when none can sign. */
-function describeSecrets(secrets: readonly EndpointSecret[], nowMs: number): string {
-  const states = secrets.map((s) => secretState(s, nowMs));
-  const count = (state: SecretState) => states.filter((x) => x === state).length;
-  const parts = [
-    ...(count(SecretState.CURRENT) > 0 ? [`${count(SecretState.CURRENT)} current`] : []),
-    ...secrets
-      .filter((_, i) => states[i] === SecretState.EXPIRING)
-      .map((s) => `1 signing until ${new Date(s.expires_at ?? 0).toISOString()}`),
-    ...(count(SecretState.PENDING) > 0 ? [`${count(SecretState.PENDING)} pending`] : []),
-    ...(count(SecretState.EXPIRED) > 0 ? [`${count(SecretState.EXPIRED)} expired`] : []),
-  ];
-  const signing = count(SecretState.CURRENT) + count(SecretState.EXPIRING);
-  return `${secrets.length} (${[...parts, ...(signing === 0 ? ['NONE CAN SIGN'] : [])].join(', ')})`;
+  registerEndpointChangeCommands(endpoints, ctx);
 }
