@@ -18,6 +18,7 @@ import { createBatchingProducer, createIdempotentProducer, createKafkaClient, cr
 import { CircuitBreakerRegistry, TokenBucketRegistry } from '@payhook/retry';
 import { type Clock, type Logger, PAYHOOK_VERSION, type ReadinessCheck, type Registry } from '@payhook/runtime';
 import type { DispatcherConfig } from './config.ts';
+import { configWarnings } from './config-warnings.ts';
 import { createDeliveryHandler } from './delivery-handler.ts';
 import { createDispatchConsumer } from './dispatch-consumer.ts';
 import type { EndpointDirectory } from './endpoint-directory.ts';
@@ -155,6 +156,15 @@ export function createDispatcherApp(deps: DispatcherDeps): DispatcherApp {
       { name: 'consumer', check: () => consumer.joined || 'not yet a member of the consumer group' },
     ],
     async start() {
+      const warnings = configWarnings({
+        tiers: topics.retry,
+        lastTierRepeats: config.DISPATCHER_LAST_TIER_REPEATS,
+        jitter: config.DISPATCHER_RETRY_JITTER,
+        maxDeliveryAgeMs: config.DISPATCHER_MAX_DELIVERY_AGE,
+        breakerCoolDownMs: config.DISPATCHER_BREAKER_COOLDOWN_MS,
+        maxRetryAfterMs: config.DISPATCHER_MAX_RETRY_AFTER,
+      });
+      for (const { level, message } of warnings) logger[level](message);
       await producer.connect();
       // Deliveries need the endpoints: load the whole table before the first record.
       await endpoints.start();
