@@ -179,6 +179,72 @@ describe('payhook replay', () => {
     assert.equal(await recordCount(cursorTopic), 0, 'no cursor was stored');
   });
 
+  it('--dry-run lists undecodable records with topic, partition, offset and reason; a real run skips them', async () => {
+    const good = delivery({ endpoint_id: 'ep_poison' });
+    await produce(pipe.topics.dlq, [{ d: good, headers: dlqHeaders(good) }]);
+    // Garbage, a wire-format header with a schema id the registry never gave, and a tombstone.
+    const poison: [Buffer | null, RegExp][] = [
+      [
+        Buffer.from('not avro at all'),
+        /^CONTRACT_DECODE_MAGIC_BYTE: record starts with byte 110, expected magic byte 0$/,
+      ],
+      [
+        Buffer.from([0, 0x7f, 0xff, 0xff, 0xfe, 1, 2, 3]),
+        /^CONTRACT_DECODE_UNKNOWN_SCHEMA: schema id 2147483646 is unknown/,
+      ],
+      [null, /^CONTRACT_DECODE_MAGIC_BYTE: record of 0 bytes has no wire-format header$/],
+    ];
+    const written: { partition: number; offset: string; reason: RegExp }[] = [];
+    for (const [value, reason] of poison) {
+      const [meta] = await producer.send({ topic: pipe.topics.dlq, acks: -1, messages: [{ key: 'ep_poison', value }] });
+      assert.ok(meta);
+      written.push({ partition: meta.partition, offset: meta.baseOffset ?? '', reason });
+    }
+    const dispatched = await recordCount(pipe.topics.dispatch);
+
+    const dry = await cli(['replay', '--from', 'dlq', '--endpoint', 'ep_poison', '--dry-run', '--json']);
+    assert.equal(dry.code, 0, dry.stderr);
+    const summary = JSON.parse(dry.stdout) as Summary & {
+      undecodable: number;
+      undecodable_records: { topic: string; partition: number; offset: string; key: string | null; reason: string }[];
+    };
+    assert.deepEqual(ids(summary), [good.delivery_id], 'the decodable record is listed as before');
+    assert.equal(summary.undecodable, summary.undecodable_records.length);
+    for (const w of written) {
+      const listed = summary.undecodable_records.find((r) => r.partition === w.partition && r.offset === w.offset);
+      assert.ok(listed, `the poison record at ${w.partition}:${w.offset} is listed`);
+      assert.equal(listed.topic, pipe.topics.dlq);
+      assert.equal(listed.key, 'ep_poison');
+      assert.match(listed.reason, w.reason);
+    }
+
+    const table = await cli(['replay', '--from', 'dlq', '--endpoint', 'ep_poison', '--dry-run']);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /would send 1 of \d+ records scanned on .*, \d+ undecodable skipped/);
+    assert.match(table.stdout, /^undecodable records \(a run skips them; they are never re-published\):$/m);
+    assert.match(table.stdout, /^TOPIC +PARTITION +OFFSET +KEY +WRITTEN +REASON$/m);
+    const [first] = written;
+    assert.match(
+      table.stdout,
+      new RegExp(
+        `^${pipe.topics.dlq.replaceAll('.', '\\.')} +${first?.partition} +${first?.offset} +ep_poison +\\S+ +CONTRACT_DECODE_MAGIC_BYTE: `,
+        'm',
+      ),
+    );
+    assert.equal(await recordCount(pipe.topics.dispatch), dispatched, 'a dry run sends nothing');
+
+    // The real run is as it was: the decodable record goes out, the poison ones are counted and skipped.
+    const run = await cli(['replay', '--from', 'dlq', '--endpoint', 'ep_poison', '--reason', 'poison test', '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const sent = JSON.parse(run.stdout) as Summary & { undecodable: number; undecodable_records?: unknown };
+    assert.equal(sent.sent, 1);
+    assert.equal(sent.undecodable, summary.undecodable);
+    assert.equal(sent.undecodable_records, undefined);
+    const out = await replayed(sent.id);
+    assert.equal(out.length, 1);
+    assert.equal((await pipe.codec.decode('WEBHOOK_DELIVERY', out[0]?.value ?? null)).delivery_id, good.delivery_id);
+  });
+
   it('re-publishes DLQ records to dispatch: same key, value and webhook-id, retry state dropped, replay headers set', async () => {
     const ds = [delivery({ endpoint_id: 'ep_headers' }), delivery({ endpoint_id: 'ep_headers' })];
     await produce(

@@ -6,8 +6,8 @@ import { withOps } from '../ops/ops-clients.ts';
 import { opsCommandHelp } from '../ops/ops-help.ts';
 import { parseReason, parseWindow } from '../ops/ops-validation.ts';
 import { describeFilter, parseSource, type ReplayFilter, replayIdOf } from '../ops/replay-plan.ts';
-import { executeReplay, type ReplaySummary } from '../ops/replay-run.ts';
-import { createPublisher, type ReplayCandidate } from '../ops/replayer.ts';
+import { executeReplay, MAX_LISTED_UNDECODABLE, type ReplaySummary } from '../ops/replay-run.ts';
+import { createPublisher, type PoisonRecord, type ReplayCandidate } from '../ops/replayer.ts';
 import { findDeliveries } from '../ops/resend.ts';
 import { isoTime, textTable } from '../ops/text-table.ts';
 import { parseEventTypes, parseId, parseRate } from '../validation.ts';
@@ -83,6 +83,11 @@ export function registerReplayCommands(program: Command, ctx: CliContext): void 
           'interrupted run may send a batch twice, always with the same webhook-ids). Running the same replay',
           'again scans only what it has not scanned yet, up to the end offsets of the new run. --since and',
           '--until select by the time records were written to the source topic (--until exclusive).',
+          '',
+          "Records that do not decode as their topic's contract (poison records) are never re-published: a run",
+          'skips them, moves its cursor past them and counts them in its summary. --dry-run also lists them,',
+          `whatever the filters (they cannot be read to be filtered), with topic, partition, offset, key and`,
+          `the decoder's reason (the first ${MAX_LISTED_UNDECODABLE}).`,
         ],
         {
           ok: 'done (also when nothing matched); the summary says how many records were sent',
@@ -222,7 +227,9 @@ function printSummary(ctx: CliContext, s: ReplaySummary, json: boolean): void {
       sent: s.dryRun ? 0 : s.counts.sent,
       undecodable: s.undecodable,
       totals: s.totals,
-      ...(s.dryRun ? { records: s.records.map(recordJson) } : {}),
+      ...(s.dryRun
+        ? { records: s.records.map(recordJson), undecodable_records: s.undecodableRecords.map(poisonJson) }
+        : {}),
     };
     ctx.io.out(JSON.stringify(out, null, 2));
     return;
@@ -234,6 +241,7 @@ function printSummary(ctx: CliContext, s: ReplaySummary, json: boolean): void {
       `replay ${s.id} (dry run${resumed}): would send ${s.counts.matched} of ${s.counts.scanned} records scanned on ${s.source} to ${s.destination}${skipped}`,
     );
     for (const line of recordLines(s.records)) ctx.io.out(line);
+    for (const line of poisonLines(s)) ctx.io.out(line);
     return;
   }
   ctx.io.out(
@@ -255,6 +263,39 @@ function recordLines(records: readonly ReplayCandidate[]): string[] {
       r.dlqReason ?? '-',
     ]),
   );
+}
+
+/** The undecodable records a dry run met: where each is and why it does not decode. */
+function poisonLines(s: ReplaySummary): string[] {
+  if (s.undecodable === 0) return [];
+  const more = s.undecodable - s.undecodableRecords.length;
+  return [
+    '',
+    `undecodable records (a run skips them; they are never re-published)${more > 0 ? `, the first ${s.undecodableRecords.length}:` : ':'}`,
+    ...textTable(
+      ['TOPIC', 'PARTITION', 'OFFSET', 'KEY', 'WRITTEN', 'REASON'],
+      s.undecodableRecords.map((p) => [
+        p.topic,
+        String(p.partition),
+        p.offset,
+        p.key ?? '-',
+        isoTime(p.timestampMs),
+        p.reason,
+      ]),
+    ),
+    ...(more > 0 ? [`… and ${more} more`] : []),
+  ];
+}
+
+function poisonJson(p: PoisonRecord): Record<string, unknown> {
+  return {
+    topic: p.topic,
+    partition: p.partition,
+    offset: p.offset,
+    key: p.key,
+    written_at: isoTime(p.timestampMs),
+    reason: p.reason,
+  };
 }
 
 function recordJson(r: ReplayCandidate): Record<string, unknown> {

@@ -12,6 +12,7 @@ import {
   createPublisher,
   deliveryCandidates,
   eventCandidates,
+  type PoisonRecord,
   type ReplayCandidate,
   runReplay,
   type SkipCounts,
@@ -19,6 +20,8 @@ import {
 
 /** How often a cursor is stored while a replay scans without sending. */
 const IDLE_CURSOR_INTERVAL_MS = 5_000;
+/** Most undecodable records a dry run lists one by one (all are counted). */
+export const MAX_LISTED_UNDECODABLE = 1_000;
 
 /** One replay run as the command line asked for it. */
 export interface ReplayPlan {
@@ -48,6 +51,8 @@ export interface ReplaySummary {
   readonly counts: ScanCounts;
   /** Source records that do not decode, skipped. */
   readonly undecodable: number;
+  /** For a dry run, the first {@link MAX_LISTED_UNDECODABLE} of them, with where they are and why. */
+  readonly undecodableRecords: readonly PoisonRecord[];
   /** Totals over every run of this replay (the cursor's); this run's for a dry run. */
   readonly totals: ScanCounts;
   /** The matching deliveries, for a dry run. */
@@ -90,6 +95,14 @@ export async function executeReplay(clients: OpsClients, plan: ReplayPlan): Prom
   }
 
   const skipped: SkipCounts = { undecodable: 0 };
+  const poison: PoisonRecord[] = [];
+  // A dry run shows them; a real run skips and counts them as it always has (they would only
+  // come back to the DLQ as poison_record), so it does not keep them.
+  const onPoison = plan.dryRun
+    ? (record: PoisonRecord): void => {
+        if (poison.length < MAX_LISTED_UNDECODABLE) poison.push(record);
+      }
+    : undefined;
   let build: CandidateBuilder;
   if (plan.source.kind === SourceKind.EVENTS) {
     const endpoints: Endpoint[] = [...(await withTables(env, (t) => t.read(Table.ENDPOINTS))).values()];
@@ -99,12 +112,14 @@ export async function executeReplay(clients: OpsClients, plan: ReplayPlan): Prom
       filter: plan.filter,
       endpoints,
       skipped,
+      onPoison,
     });
   } else {
     build = deliveryCandidates({
       codec: clients.codec(),
       filter: plan.filter,
       skipped,
+      onPoison,
       // Reading dispatch, a replay meets what it wrote there itself on an earlier run.
       ...(plan.source.topic === topics.dispatch ? { skipReplayId: plan.id } : {}),
     });
@@ -196,6 +211,7 @@ export async function executeReplay(clients: OpsClients, plan: ReplayPlan): Prom
       resumed: stored !== undefined,
       counts,
       undecodable: skipped.undecodable,
+      undecodableRecords: poison,
       totals: sent ? totals() : { ...counts },
       records,
     };

@@ -45,6 +45,51 @@ export interface SkipCounts {
   undecodable: number;
 }
 
+/** A source record that does not decode as its topic's contract (a poison record), and why. */
+export interface PoisonRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  /** The record key as text (the endpoint id on delivery topics), null when it has none. */
+  readonly key: string | null;
+  readonly timestampMs: number;
+  /** The decoder's error code and message, e.g. `CONTRACT_DECODE_MAGIC_BYTE: record starts with byte 123, …`. */
+  readonly reason: string;
+}
+
+/** Told of every poison record a builder skips. */
+export type PoisonListener = (record: PoisonRecord) => void;
+
+/**
+ * Decodes a source record, or counts it as undecodable, tells `onPoison` and returns
+ * undefined. Retryable failures (the registry unreachable) are thrown: they say nothing
+ * about the record.
+ */
+async function decodeOrSkip<T>(
+  decode: () => Promise<T>,
+  where: { topic: string; partition: number; message: KafkaMessage },
+  skipped: SkipCounts,
+  onPoison: PoisonListener | undefined,
+): Promise<T | undefined> {
+  try {
+    return await decode();
+  } catch (error) {
+    if ((error as { retryable?: boolean }).retryable === true) throw error;
+    skipped.undecodable++;
+    const code = (error as { code?: unknown }).code;
+    const message = error instanceof Error ? error.message : String(error);
+    onPoison?.({
+      topic: where.topic,
+      partition: where.partition,
+      offset: where.message.offset,
+      key: where.message.key === null ? null : where.message.key.toString(),
+      timestampMs: Number(where.message.timestamp),
+      reason: typeof code === 'string' ? `${code}: ${message}` : message,
+    });
+    return undefined;
+  }
+}
+
 /**
  * Candidates from delivery records (DLQ, dispatch, retry tiers): key and value bytes kept as
  * they are, so the delivery id (`webhook-id`) and body are the original ones. Records written
@@ -55,19 +100,20 @@ export function deliveryCandidates(deps: {
   readonly filter: ReplayFilter;
   readonly skipReplayId?: string;
   readonly skipped: SkipCounts;
+  /** Told of each undecodable record, whatever the filters (they cannot be applied to it). */
+  readonly onPoison?: PoisonListener;
 }): CandidateBuilder {
   return async (topic, partition, message) => {
     if (deps.skipReplayId !== undefined && headerText(message.headers, REPLAY_ID_HEADER) === deps.skipReplayId) {
       return [];
     }
-    let delivery: WebhookDelivery;
-    try {
-      delivery = await deps.codec.decode('WEBHOOK_DELIVERY', message.value);
-    } catch (error) {
-      if ((error as { retryable?: boolean }).retryable === true) throw error;
-      deps.skipped.undecodable++;
-      return [];
-    }
+    const delivery: WebhookDelivery | undefined = await decodeOrSkip(
+      () => deps.codec.decode('WEBHOOK_DELIVERY', message.value),
+      { topic, partition, message },
+      deps.skipped,
+      deps.onPoison,
+    );
+    if (delivery === undefined) return [];
     const timestampMs = Number(message.timestamp);
     if (!matchesDelivery(deps.filter, delivery, timestampMs)) return [];
     const original = Number(headerText(message.headers, DeliveryHeader.ORIGINAL_TIMESTAMP));
@@ -102,19 +148,20 @@ export function eventCandidates(deps: {
   readonly filter: ReplayFilter;
   readonly endpoints: readonly Endpoint[];
   readonly skipped: SkipCounts;
+  /** Told of each undecodable record, whatever the filters (they cannot be applied to it). */
+  readonly onPoison?: PoisonListener;
 }): CandidateBuilder {
   const { filter } = deps;
   // The filter's own recipient selection, over the endpoints as they are now.
   const subscriptions = new Subscriptions(() => deps.endpoints);
   return async (topic, partition, message) => {
-    let event: PaymentEvent;
-    try {
-      event = await deps.codec.decode('PAYMENT_EVENT', message.value);
-    } catch (error) {
-      if ((error as { retryable?: boolean }).retryable === true) throw error;
-      deps.skipped.undecodable++;
-      return [];
-    }
+    const event: PaymentEvent | undefined = await decodeOrSkip(
+      () => deps.codec.decode('PAYMENT_EVENT', message.value),
+      { topic, partition, message },
+      deps.skipped,
+      deps.onPoison,
+    );
+    if (event === undefined) return [];
     const type = eventTypeOf(event.status);
     const timestampMs = Number(message.timestamp);
     if (type === null || !inWindow(filter.window, timestampMs)) return [];
