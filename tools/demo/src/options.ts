@@ -12,6 +12,8 @@ export interface DemoOptions {
   readonly tiers: string;
   /** Leave the stack and services running after the summary (until Ctrl-C). */
   readonly keepRunning: boolean;
+  /** Keep the local stack and the demo's topics after it exits, to inspect them with the CLI. */
+  readonly keep: boolean;
   /** Seconds the whole run may take before it gives up. */
   readonly timeoutSeconds: number;
 }
@@ -22,7 +24,9 @@ Brings up the local stack (Kafka, the schema registry, anvil), provisions a fres
 starts the scanner, the confirmation filter and the dispatcher, starts a merchant that verifies
 every webhook's signature (and one flaky endpoint that fails at first), creates payment intents,
 pays them on chain (native ETH and an ERC-20 test token), mines the confirmations and shows the
-progress live. Ends with a summary; Ctrl-C stops everything it started.
+progress live. Ends with a summary and where to look next; Ctrl-C stops everything it started.
+Without --keep the demo's topics are deleted when it exits, and so is the local stack if the
+demo started it.
 
 Options:
   --payments <n>        payments to create and pay (default 20)
@@ -31,6 +35,8 @@ Options:
   --tiers <list>        retry tiers of the demo pipeline (default 2s,5s,15s)
   --timeout <seconds>   give up after this long (default 300)
   --keep-running        keep everything running after the summary, until Ctrl-C
+  --keep                keep the local stack and the demo's topics after it exits, and print
+                        payhook commands (with every setting they need) to inspect them
   -h, --help            show this help
 `;
 
@@ -57,6 +63,7 @@ export function parseDemoOptions(argv: readonly string[]): DemoOptions | undefin
         tiers: { type: 'string', default: '2s,5s,15s' },
         timeout: { type: 'string', default: '300' },
         'keep-running': { type: 'boolean', default: false },
+        keep: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -73,6 +80,7 @@ export function parseDemoOptions(argv: readonly string[]): DemoOptions | undefin
     endpoints: positive('endpoints', String(v.endpoints), 20),
     tiers: String(v.tiers),
     keepRunning: v['keep-running'] === true,
+    keep: v.keep === true,
     timeoutSeconds: positive('timeout', String(v.timeout), 3_600),
   };
 }

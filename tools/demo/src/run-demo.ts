@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Endpoint, PaymentIntent } from '@payhook/contracts';
 import { devStackSettings, stackDown, stackStatus, stackUp } from '@payhook/devstack';
 import { generateSecret } from '@payhook/signing';
@@ -14,6 +14,7 @@ import {
   testChain,
 } from '@payhook/testkit';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { renderNextSteps } from './next-steps.ts';
 import type { DemoOptions } from './options.ts';
 import { progressOf, renderProgress } from './progress.ts';
 import { type DemoSummary, renderSummary, summarize } from './summary.ts';
@@ -39,7 +40,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo, signal: AbortSig
   try {
     io.err(wasRunning ? 'local stack: already running' : 'local stack: starting Kafka, the registry and anvil');
     const stack = await stackUp(settings, (line) => io.err(`  ${line}`));
-    if (!wasRunning) cleanups.push(async () => void (await stackDown(settings, { keepData: false })));
+    if (!wasRunning && !options.keep) cleanups.push(async () => void (await stackDown(settings, { keepData: false })));
 
     const prefix = `demo-${randomBytes(3).toString('hex')}.`;
     io.err(`pipeline: provisioning topics and schemas under the prefix ${prefix}`);
@@ -50,7 +51,9 @@ export async function runDemo(options: DemoOptions, io: DemoIo, signal: AbortSig
       kafkaBrokers: [stack.kafkaBrokers],
       schemaRegistryUrl: stack.schemaRegistryUrl,
     });
-    cleanups.push(() => pipe.close({ keepTopics: true }));
+    // Without --keep nothing of the demo's pipeline outlives it: no topics pile up on a stack
+    // that was already running, and no hint points at topics that are gone.
+    cleanups.push(() => pipe.close({ keepTopics: options.keep }));
 
     const chain = testChain(stack.anvilRpcUrl);
     const token = await chain.deployTestToken({ symbol: 'USDC', decimals: 6, mintToEach: 1_000_000_000_000n });
@@ -81,7 +84,8 @@ export async function runDemo(options: DemoOptions, io: DemoIo, signal: AbortSig
       endpoints.map((e) => ({ key: e.endpoint_id, value: e })),
     );
 
-    const logDir = join(settings.stateDir, 'demo', prefix.slice(0, -1));
+    // Beside the stack's state, not in it: stopping a stack the demo started deletes its state.
+    const logDir = join(dirname(settings.stateDir), 'demo-logs', prefix.slice(0, -1));
     mkdirSync(logDir, { recursive: true });
     const head = Number(await chain.blockNumber());
     const env = pipe.serviceEnv();
@@ -203,17 +207,30 @@ export async function runDemo(options: DemoOptions, io: DemoIo, signal: AbortSig
         const block = fundedIn.get(paymentId);
         return block === undefined ? undefined : minedAt.get(block + options.confirmations - 1);
       },
-      prefix,
-      logDir,
     });
     for (const line of renderSummary(summary)) io.out(line);
+    const nextSteps = renderNextSteps({
+      kafkaBrokers: stack.kafkaBrokers,
+      schemaRegistryUrl: stack.schemaRegistryUrl,
+      prefix,
+      tiers: pipe.tiers,
+      keep: options.keep,
+      keepRunning: options.keepRunning,
+      startedStack: !wasRunning,
+      logDir,
+    });
+    for (const line of nextSteps) io.out(line);
     if (options.keepRunning) {
       io.err('everything keeps running: Ctrl-C stops it');
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
     }
     return summary;
   } finally {
-    io.err('stopping what the demo started');
+    io.err(
+      options.keep
+        ? 'stopping the services and the merchant; the local stack and the demo’s topics stay (--keep)'
+        : 'stopping what the demo started',
+    );
     await cleanup();
   }
 }

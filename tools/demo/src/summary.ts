@@ -14,8 +14,6 @@ export interface DemoSummary {
   readonly retriesByTier: Readonly<Record<string, number>>;
   /** From the block that gave a payment its last needed confirmation to the verified webhook. */
   readonly latencyMs: { readonly p50: number; readonly p95: number; readonly p99: number; readonly samples: number };
-  readonly prefix: string;
-  readonly logDir: string;
   readonly ok: boolean;
 }
 
@@ -31,8 +29,6 @@ export function summarize(input: {
   attempts: readonly DeliveryAttempt[];
   received: readonly Received[];
   confirmedAt: (paymentId: string) => number | undefined;
-  prefix: string;
-  logDir: string;
 }): DemoSummary {
   const confirmed = new Set(input.events.filter((e) => e.status === 'CONFIRMED').map((e) => e.payment_id));
   const verified = input.received.filter((r) => r.verified);
@@ -66,13 +62,11 @@ export function summarize(input: {
       p99: percentile(latencies, 0.99),
       samples: latencies.length,
     },
-    prefix: input.prefix,
-    logDir: input.logDir,
     ok: confirmed.size === input.intents.length && firstArrival.size === expectedWebhooks && unverified === 0,
   };
 }
 
-/** The closing table and where to look next. */
+/** The closing table (where to look next follows it: see next-steps.ts). */
 export function renderSummary(s: DemoSummary): string[] {
   const tiers = Object.entries(s.retriesByTier)
     .map(([t, n]) => `${t}: ${n}`)
@@ -89,12 +83,6 @@ export function renderSummary(s: DemoSummary): string[] {
     '',
     s.ok
       ? 'Every payment was confirmed and every webhook delivered and verified.'
-      : 'NOT everything arrived: see the logs.',
-    '',
-    'Where to look next:',
-    `  PAYHOOK_TOPIC_PREFIX=${s.prefix} npm run payhook -- topics describe`,
-    `  PAYHOOK_TOPIC_PREFIX=${s.prefix} npm run payhook -- payments get pay_demo_1`,
-    `  service logs: ${s.logDir}`,
-    '  with docker compose: Grafana on http://localhost:3000 (dashboards provisioned)',
+      : 'NOT everything arrived: see the service logs.',
   ];
 }
