@@ -35,6 +35,8 @@ export function parseEndpointUrl(raw: string | URL, allowList: DevAllowList = EM
   }
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   if (host === '') throw refused(HttpDeliveryErrorCode.URL_INVALID, 'endpoint URL has no host');
+  // The URL parser rejects ports above 65535 but keeps 0, which nothing can connect to.
+  if (url.port === '0') throw refused(HttpDeliveryErrorCode.URL_INVALID, 'endpoint URL port 0 cannot be connected to');
   const allowListed = allowList.hasHost(host);
   if (url.protocol === 'http:' && !allowListed) {
     throw refused(HttpDeliveryErrorCode.URL_HTTPS_REQUIRED, `endpoint ${host} must use https:`);

@@ -29,6 +29,8 @@ describe('parseEndpointUrl', () => {
     const cases: readonly (readonly [string, string])[] = [
       ['not a url', C.URL_INVALID],
       ['https://', C.URL_INVALID],
+      ['https://example.com:0/hook', C.URL_INVALID],
+      ['https://example.com:70000/hook', C.URL_INVALID],
       ['ftp://example.com/hook', C.URL_SCHEME],
       ['file:///etc/hosts', C.URL_SCHEME],
       ['javascript:alert(1)', C.URL_SCHEME],

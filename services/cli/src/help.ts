@@ -15,7 +15,7 @@ export const EXIT_STATUS_HELP = [
   '  0  done',
   '  1  failure: the broker or registry is unreachable, a topic is missing, or a write failed',
   '  2  refused input, with the option or variable named and nothing written: a malformed value,',
-  '     an unknown id, an id that is taken, or a deposit address already in use',
+  '     an unknown id, an id that is taken, a deleted endpoint, or a deposit address already in use',
 ].join('\n');
 
 /** Help text after the options of a command that reads or writes the tables. */
