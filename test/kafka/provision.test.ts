@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parseRetryTiers, pipelineTopics } from '@payhook/contracts';
-import { ensureTopics, pipelineTopicSpecs, readTopicConfigs, type TopicSpec } from '@payhook/kafka';
-import { testKafka, uniqueName } from '@payhook/testkit';
+import {
+  describeTopicHealth,
+  ensureTopics,
+  pipelineTopicSpecs,
+  readTopicConfigs,
+  type TopicSpec,
+} from '@payhook/kafka';
+import { testKafka, uniqueName, waitUntil } from '@payhook/testkit';
 import kafkajs from 'kafkajs';
 
 const kafka = testKafka();
@@ -13,6 +19,17 @@ const specs: TopicSpec[] = pipelineTopicSpecs(pipelineTopics(parseRetryTiers('1s
   partitions: 2,
   tablePartitions: 1,
 });
+
+/**
+ * Waits until the broker reports a topic config: with KRaft, a config change reaches the
+ * brokers through the metadata log a moment after the controller accepted it.
+ */
+async function configSettles(topic: string, name: string, value: string | undefined): Promise<void> {
+  await waitUntil(async () => (await readTopicConfigs(admin, [topic])).get(topic)?.[name] === value, {
+    timeoutMs: 10_000,
+    what: `${topic} ${name}=${value}`,
+  });
+}
 
 describe('topic provisioning', () => {
   before(() => admin.connect());
@@ -34,6 +51,12 @@ describe('topic provisioning', () => {
       const actual = configs.get(spec.name) ?? {};
       for (const [key, value] of Object.entries(spec.config)) assert.equal(actual[key], value, `${spec.name} ${key}`);
     }
+    // The local broker is a single one: production replication (3, min ISR 2) is capped to fit it.
+    assert.deepEqual([report.replication.replicationFactor, report.replication.minInsyncReplicas], [1, 1]);
+    assert.deepEqual(report.replication.requested, { replicationFactor: 3, minInsyncReplicas: 2 });
+    assert.equal(report.replication.brokers, 1);
+    assert.deepEqual(report.replicationMismatches, []);
+    for (const spec of specs) assert.equal(configs.get(spec.name)?.['min.insync.replicas'], '1', spec.name);
     const compacted = specs
       .filter((s) => s.config['cleanup.policy'] === 'compact')
       .map((s) => s.name.slice(prefix.length + 1));
@@ -48,6 +71,41 @@ describe('topic provisioning', () => {
     assert.equal(report.unchanged.length, specs.length);
   });
 
+  it("describes each topic's replication, and flags nothing on a healthy broker", async () => {
+    const health = await describeTopicHealth(admin, [...specs.map((s) => s.name), `${prefix}.absent`]);
+    assert.deepEqual(health.map((h) => h.topic).sort(), specs.map((s) => s.name).sort());
+    for (const h of health) {
+      assert.deepEqual(
+        [h.replicationFactor, h.minInsyncReplicas, h.underReplicated, h.belowMinIsr, h.offline],
+        [1, 1, [], [], []],
+        h.topic,
+      );
+    }
+  });
+
+  it('sets min.insync.replicas back when it drifts, keeping the other configs', async () => {
+    const target = specs.find((s) => s.name.endsWith('payments.events')) as TopicSpec;
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: kafkajs.ConfigResourceTypes.TOPIC,
+          name: target.name,
+          configEntries: [
+            ...Object.entries(target.config).map(([name, value]) => ({ name, value })),
+            { name: 'min.insync.replicas', value: '2' },
+          ],
+        },
+      ],
+    });
+    await configSettles(target.name, 'min.insync.replicas', '2');
+    const report = await ensureTopics(admin, specs);
+    assert.deepEqual(report.reconfigured, [target.name]);
+    await configSettles(target.name, 'min.insync.replicas', '1');
+    const configs = await readTopicConfigs(admin, [target.name]);
+    assert.equal(configs.get(target.name)?.['retention.ms'], target.config['retention.ms']);
+  });
+
   it('repairs drift: a changed config is set back, a missing partition added', async () => {
     const target = specs.find((s) => s.name.endsWith('webhooks.dispatch')) as TopicSpec;
     await admin.alterConfigs({
@@ -60,11 +118,11 @@ describe('topic provisioning', () => {
         },
       ],
     });
+    await configSettles(target.name, 'retention.ms', '1000');
     const grown = specs.map((s) => (s.name === target.name ? { ...s, partitions: s.partitions + 1 } : s));
     const report = await ensureTopics(admin, grown);
     assert.deepEqual(report.reconfigured, [target.name]);
     assert.deepEqual(report.expanded, [target.name]);
-    const configs = await readTopicConfigs(admin, [target.name]);
-    assert.equal(configs.get(target.name)?.['retention.ms'], target.config['retention.ms']);
+    await configSettles(target.name, 'retention.ms', target.config['retention.ms']);
   });
 });

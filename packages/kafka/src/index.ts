@@ -11,7 +11,21 @@ export { kafkaEnv, kafkaEnvSchema } from './env.ts';
 export { headerText } from './headers.ts';
 export { keyHashPartitioner, murmur2, partitionOfKey } from './partitioner.ts';
 export { connectTransactional, createIdempotentProducer, createTransactionalProducer } from './producer.ts';
-export { ensureTopics, type ProvisionReport, readTopicConfigs } from './provision.ts';
+export {
+  type EnsureTopicsOptions,
+  ensureTopics,
+  MIN_INSYNC_REPLICAS,
+  type ProvisionReport,
+  type ReplicationMismatch,
+  readTopicConfigs,
+} from './provision.ts';
+export {
+  DEFAULT_REPLICATION,
+  type EffectiveReplication,
+  effectiveReplication,
+  PRODUCTION_BROKERS,
+  type ReplicationPolicy,
+} from './replication.ts';
 export {
   createTableReader,
   type TableChangeListener,
@@ -19,6 +33,7 @@ export {
   TableReaderErrorCode,
   type TableReaderOptions,
 } from './table-reader.ts';
+export { describeTopicHealth, isOffline, type TopicHealth, topicHealth } from './topic-health.ts';
 export {
   type ScanBatch,
   type ScanOptions,
