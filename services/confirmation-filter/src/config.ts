@@ -13,7 +13,7 @@ export const filterEnvSchema = z.object({
   PAYHOOK_HTTP_HOST: z.string().default('0.0.0.0'),
   FILTER_GROUP_ID: z.string().min(1).default('payhook-confirmation-filter'),
   /** How long the group waits for a pod that stopped heartbeating before its partitions move. */
-  FILTER_SESSION_TIMEOUT_MS: envField.positiveInt().default(30_000),
+  FILTER_SESSION_TIMEOUT_MS: envField.positiveInt().default(10_000),
   /** Unique per pod and stable across its restarts, so a restarted pod fences its old self. */
   FILTER_INSTANCE_ID: z
     .string()
