@@ -62,7 +62,7 @@ describe('payhook CLI', () => {
     const second = await runCli(['topics', 'create'], env);
     assert.equal(second.code, 0, second.stderr);
     const lines = second.stdout.trim().split('\n');
-    assert.equal(lines.length, 10, second.stdout);
+    assert.equal(lines.length, 11, second.stdout);
     assert.ok(
       lines.every((l) => l.startsWith('unchanged')),
       second.stdout,
@@ -81,7 +81,7 @@ describe('payhook CLI', () => {
     const second = await runCli(['schemas', 'register'], env);
     assert.equal(second.code, 0, second.stderr);
     const lines = second.stdout.trim().split('\n');
-    assert.equal(lines.length, 10);
+    assert.equal(lines.length, 11);
     assert.ok(
       lines.every((l) => l.startsWith('unchanged')),
       second.stdout,

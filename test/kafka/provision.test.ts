@@ -60,7 +60,7 @@ describe('topic provisioning', () => {
     const compacted = specs
       .filter((s) => s.config['cleanup.policy'] === 'compact')
       .map((s) => s.name.slice(prefix.length + 1));
-    assert.deepEqual(compacted.sort(), ['endpoints', 'payments.intents', 'scanner.checkpoints']);
+    assert.deepEqual(compacted.sort(), ['api-keys', 'endpoints', 'payments.intents', 'scanner.checkpoints']);
   });
 
   it('is idempotent: a second run changes nothing', async () => {

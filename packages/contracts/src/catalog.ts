@@ -8,6 +8,7 @@ export const Contract = {
   WEBHOOK_DELIVERY: { name: 'WebhookDelivery', file: 'webhook-delivery.avsc' },
   DELIVERY_ATTEMPT: { name: 'DeliveryAttempt', file: 'delivery-attempt.avsc' },
   SCANNER_CHECKPOINT: { name: 'ScannerCheckpoint', file: 'scanner-checkpoint.avsc' },
+  API_KEY: { name: 'ApiKey', file: 'api-key.avsc' },
 } as const;
 export type ContractKey = keyof typeof Contract;
 export type ContractSpec = (typeof Contract)[ContractKey];
@@ -20,6 +21,7 @@ const BY_TOPIC: Readonly<Record<string, ContractKey>> = {
   [Topic.WEBHOOK_DLQ]: 'WEBHOOK_DELIVERY',
   [Topic.WEBHOOK_ATTEMPTS]: 'DELIVERY_ATTEMPT',
   [Topic.SCANNER_CHECKPOINTS]: 'SCANNER_CHECKPOINT',
+  [Topic.API_KEYS]: 'API_KEY',
 };
 
 /** The contract a topic's values follow; retry tiers carry webhook deliveries. */

@@ -14,6 +14,8 @@ export const Topic = {
   WEBHOOK_ATTEMPTS: 'webhooks.attempts',
   /** Scanner checkpoints, compacted, keyed by chain id. */
   SCANNER_CHECKPOINTS: 'scanner.checkpoints',
+  /** API keys of the HTTP API (hashes only), compacted, keyed by key id. */
+  API_KEYS: 'api-keys',
 } as const;
 export type TopicName = (typeof Topic)[keyof typeof Topic];
 
@@ -50,6 +52,8 @@ export interface PipelineTopics {
   readonly dlq: string;
   readonly attempts: string;
   readonly checkpoints: string;
+  /** API keys of the HTTP API, compacted. */
+  readonly apiKeys: string;
   /** The retry tiers in order, each with its topic. */
   readonly retry: readonly RetryTierTopic[];
 }
@@ -65,6 +69,7 @@ export function pipelineTopics(tiers: readonly { label: string; delayMs: number 
     dlq: `${prefix}${Topic.WEBHOOK_DLQ}`,
     attempts: `${prefix}${Topic.WEBHOOK_ATTEMPTS}`,
     checkpoints: `${prefix}${Topic.SCANNER_CHECKPOINTS}`,
+    apiKeys: `${prefix}${Topic.API_KEYS}`,
     retry: tiers.map((t) => ({ label: t.label, delayMs: t.delayMs, topic: `${prefix}${retryTopic(t.label)}` })),
   };
 }

@@ -35,6 +35,7 @@ export function pipelineTopicSpecs(topics: PipelineTopics, options: PipelineTopi
   return [
     { name: topics.intents, partitions: tablePartitions, config: compacted },
     { name: topics.endpoints, partitions: tablePartitions, config: compacted },
+    { name: topics.apiKeys, partitions: tablePartitions, config: compacted },
     // One partition: the scanner writes its checkpoints in the same transaction as its events.
     { name: topics.checkpoints, partitions: 1, config: compacted },
     { name: topics.events, partitions, config: retained(7 * DAY_MS) },

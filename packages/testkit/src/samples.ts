@@ -94,4 +94,13 @@ export const sampleValues: { readonly [K in keyof ContractTypes]: ContractTypes[
       { number: 1234, hash: '0x1f2e3d4c5b6a79881726354453627180f9e8d7c6b5a4938271605f4e3d2c1b0a' },
     ],
   },
+  API_KEY: {
+    key_id: '0123456789abcdef',
+    merchant_id: 'mer_01',
+    role: 'MERCHANT',
+    secret_sha256: 'a'.repeat(64),
+    description: 'checkout server',
+    created_at: NOW,
+    revoked_at: NOW + 60_000,
+  },
 };

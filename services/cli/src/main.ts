@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Composition root of the payhook CLI: parse the command line, run one command, exit.
+import { InputError } from '@payhook/inputs';
 import { ConfigError, PayhookError } from '@payhook/runtime';
 import { CommanderError } from 'commander';
 import { CliUsageError } from './cli-error.ts';
@@ -21,7 +22,7 @@ try {
     io.err('payhook: invalid configuration');
     for (const issue of error.issues) io.err(`  ${issue.variable}: ${issue.problem}`);
     process.exitCode = 2;
-  } else if (error instanceof CliUsageError) {
+  } else if (error instanceof CliUsageError || error instanceof InputError) {
     io.err(`payhook: ${error.message}`);
     process.exitCode = 2;
   } else {

@@ -1,5 +1,6 @@
 import { PAYHOOK_VERSION } from '@payhook/runtime';
 import { Command } from 'commander';
+import { registerApiKeyCommands } from './commands/api-keys.ts';
 import { registerAttemptsCommand } from './commands/attempts.ts';
 import { registerDevCommands } from './commands/dev.ts';
 import { registerEndpointCommands } from './commands/endpoints.ts';
@@ -22,6 +23,7 @@ export function createProgram(ctx: CliContext): Command {
   registerSchemaCommands(program, ctx);
   registerEndpointCommands(program, ctx);
   registerPaymentCommands(program, ctx);
+  registerApiKeyCommands(program, ctx);
   registerReplayCommands(program, ctx);
   registerAttemptsCommand(program, ctx);
   registerLagCommand(program, ctx);

@@ -22,6 +22,7 @@ export type TableErrorCode = (typeof TableErrorCode)[keyof typeof TableErrorCode
 export const Table = {
   ENDPOINTS: 'ENDPOINT',
   PAYMENT_INTENTS: 'PAYMENT_INTENT',
+  API_KEYS: 'API_KEY',
 } as const;
 export type Table = (typeof Table)[keyof typeof Table];
 
@@ -55,7 +56,8 @@ export async function withTables<R>(env: PipelineEnv, fn: (tables: CliTables) =>
   let kafka: Kafka | undefined;
   let codec: ContractCodec | undefined;
   let producer: Producer | undefined;
-  const topicOf = (table: Table): string => (table === Table.ENDPOINTS ? topics.endpoints : topics.intents);
+  const topicOf = (table: Table): string =>
+    table === Table.ENDPOINTS ? topics.endpoints : table === Table.API_KEYS ? topics.apiKeys : topics.intents;
   const client = (): Kafka => {
     kafka ??= createKafkaClient({
       brokers: env.KAFKA_BROKERS,

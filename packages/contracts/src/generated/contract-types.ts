@@ -205,6 +205,26 @@ export interface ScannerCheckpoint {
   recent_blocks: Array<BlockRef>;
 }
 
+export type ApiKeyRole = 'MERCHANT' | 'OPERATOR';
+
+/** An API key of the HTTP API: the compacted api-keys topic, keyed by key_id. Only the SHA-256 of the key's secret part is stored; the key itself (phk_<key_id>_<secret>) is shown once, when it is created. */
+export interface ApiKey {
+  /** Unique key id: 16 hexadecimal digits, the part of the key between phk_ and the secret. */
+  key_id: string;
+  /** The merchant a MERCHANT key belongs to; null for an OPERATOR key. */
+  merchant_id: null | string;
+  /** MERCHANT keys see and write their merchant's objects only; OPERATOR keys see every merchant's. */
+  role: ApiKeyRole;
+  /** Hex SHA-256 of the key's secret part (the text after phk_<key_id>_). */
+  secret_sha256: string;
+  /** What the key is for, as given at creation; empty when none was given. */
+  description: string;
+  /** When the key was created. Milliseconds since the epoch. */
+  created_at: number;
+  /** When the key was revoked: it authenticates nothing from then on; null while valid. */
+  revoked_at: null | number;
+}
+
 /** The value type of each contract. */
 export interface ContractTypes {
   PAYMENT_INTENT: PaymentIntent;
@@ -213,4 +233,5 @@ export interface ContractTypes {
   WEBHOOK_DELIVERY: WebhookDelivery;
   DELIVERY_ATTEMPT: DeliveryAttempt;
   SCANNER_CHECKPOINT: ScannerCheckpoint;
+  API_KEY: ApiKey;
 }

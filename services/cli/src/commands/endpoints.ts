@@ -1,29 +1,15 @@
-import { randomBytes } from 'node:crypto';
-import { DEFAULT_EVENT_TYPES, type Endpoint } from '@payhook/contracts';
+import { DEFAULT_EVENT_TYPES } from '@payhook/contracts';
+import { buildEndpoint, ENDPOINT_OPTIONS } from '@payhook/inputs';
 import { generateSecret } from '@payhook/signing';
 import type { Command } from 'commander';
 import { CliUsageError } from '../cli-error.ts';
 import { type CliContext, pipelineEnv } from '../context.ts';
 import { devAllowListFromEnv } from '../dev-allow-list.ts';
-import {
-  changeableEndpoint,
-  parseRateOption,
-  parseTimeoutOption,
-  ENDPOINT_TABLE_ENV as TABLE_ENV,
-  URL_RULES_HELP,
-} from '../endpoint-rules.ts';
+import { changeableEndpoint, ENDPOINT_TABLE_ENV as TABLE_ENV, URL_RULES_HELP } from '../endpoint-rules.ts';
 import { describeLine, publicView } from '../endpoint-view.ts';
 import { tableCommandHelp } from '../help.ts';
 import { Table, withTables } from '../tables.ts';
-import {
-  formatDuration,
-  MAX_OVERLAP_MS,
-  parseDuration,
-  parseEventTypes,
-  parseId,
-  parseUrl,
-  TIMEOUT_MS_RANGE,
-} from '../validation.ts';
+import { formatDuration, MAX_OVERLAP_MS, parseDuration, parseId, TIMEOUT_MS_RANGE } from '../validation.ts';
 import { registerEndpointChangeCommands } from './endpoint-changes.ts';
 
 /** How long old secrets keep signing after a rotation unless `--overlap` says otherwise. */
@@ -66,31 +52,9 @@ export function registerEndpointCommands(program: Command, ctx: CliContext): voi
         id?: string;
         json?: boolean;
       }) => {
-        const endpointId =
-          options.id === undefined ? `ep_${randomBytes(10).toString('hex')}` : parseId('--id', options.id);
-        const merchantId = parseId('--merchant', options.merchant);
-        const url = parseUrl('--url', options.url, devAllowListFromEnv(ctx.env));
-        const eventTypes =
-          options.events === undefined ? [...DEFAULT_EVENT_TYPES] : parseEventTypes('--events', options.events);
-        const rate = options.rate === undefined ? null : parseRateOption(options.rate, false);
-        const timeoutMs = options.timeoutMs === undefined ? null : parseTimeoutOption(options.timeoutMs, false);
+        const { endpoint, secret } = buildEndpoint(options, devAllowListFromEnv(ctx.env), Date.now(), ENDPOINT_OPTIONS);
+        const { endpoint_id: endpointId, merchant_id: merchantId, url, event_types: eventTypes } = endpoint;
         const env = pipelineEnv(ctx.env);
-
-        const now = Date.now();
-        const secret = generateSecret();
-        const endpoint: Endpoint = {
-          endpoint_id: endpointId,
-          merchant_id: merchantId,
-          url,
-          secrets: [{ secret, active_from: now, expires_at: null }],
-          event_types: eventTypes,
-          rate_limit_per_second: rate,
-          timeout_ms: timeoutMs,
-          enabled: true,
-          disabled_reason: null,
-          deleted_at: null,
-          updated_at: now,
-        };
         await withTables(env, async (tables) => {
           // A random id cannot be taken; a chosen one may be, and overwriting it would drop its secrets.
           const taken = options.id === undefined ? undefined : (await tables.read(Table.ENDPOINTS)).get(endpointId);

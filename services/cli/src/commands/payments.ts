@@ -1,28 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { type Asset, chainById, type PaymentIntent } from '@payhook/contracts';
+import { chainById, type PaymentIntent } from '@payhook/contracts';
+import { buildPaymentIntent, DEFAULT_EXPIRES_IN, findIntentConflict, PAYMENT_INTENT_OPTIONS } from '@payhook/inputs';
 import type { Command } from 'commander';
 import { formatUnits } from 'viem/utils';
 import { CliUsageError } from '../cli-error.ts';
 import { type CliContext, pipelineEnv } from '../context.ts';
 import { type HelpVariable, tableCommandHelp } from '../help.ts';
 import { Table, withTables } from '../tables.ts';
-import {
-  CONFIRMATIONS_RANGE,
-  formatDuration,
-  MAX_EXPIRES_IN_MS,
-  parseAddress,
-  parseAmount,
-  parseChain,
-  parseDuration,
-  parseId,
-  parseInteger,
-  parseSymbol,
-} from '../validation.ts';
-
-/** How long a payment waits for funds unless `--expires-in` says otherwise. */
-const DEFAULT_EXPIRES_IN = '1h';
-/** ERC-20 `decimals()` is a uint8. */
-const DECIMALS_RANGE = { min: 0, max: 255 } as const;
+import { CONFIRMATIONS_RANGE, formatDuration, MAX_EXPIRES_IN_MS, parseId } from '../validation.ts';
 
 const TABLE_ENV: readonly HelpVariable[] = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'PAYHOOK_TOPIC_PREFIX'];
 
@@ -85,17 +69,14 @@ export function registerPaymentCommands(program: Command, ctx: CliContext): void
       const intent = intentFromOptions(options, Date.now());
       const env = pipelineEnv(ctx.env);
       await withTables(env, async (tables) => {
-        const intents = await tables.read(Table.PAYMENT_INTENTS);
-        if (intents.has(intent.payment_id)) {
+        const conflict = findIntentConflict(intent, await tables.read(Table.PAYMENT_INTENTS));
+        if (conflict?.kind === 'id_taken') {
           throw new CliUsageError(`--id: payment "${intent.payment_id}" already exists`);
         }
-        for (const other of intents.values()) {
-          // Checksummed on write, so equal addresses are equal strings; lowercase guards older records.
-          if (other.deposit_address.toLowerCase() === intent.deposit_address.toLowerCase()) {
-            throw new CliUsageError(
-              `--address: ${intent.deposit_address} is already the deposit address of payment "${other.payment_id}"`,
-            );
-          }
+        if (conflict?.kind === 'address_taken') {
+          throw new CliUsageError(
+            `--address: ${intent.deposit_address} is already the deposit address of payment "${conflict.existing.payment_id}"`,
+          );
         }
         await tables.write(Table.PAYMENT_INTENTS, intent.payment_id, intent);
       });
@@ -121,48 +102,7 @@ export function registerPaymentCommands(program: Command, ctx: CliContext): void
 
 /** Validates every option (each error names its option) into the intent to write. */
 function intentFromOptions(options: CreateOptions, nowMs: number): PaymentIntent {
-  const paymentId = options.id === undefined ? `pay_${randomBytes(10).toString('hex')}` : parseId('--id', options.id);
-  const merchantId = parseId('--merchant', options.merchant);
-  const chain = parseChain('--chain', options.chain);
-  const address = parseAddress('--address', options.address);
-  const amount = parseAmount('--amount', options.amount);
-  const expiresInMs = parseDuration('--expires-in', options.expiresIn, { minMs: 1_000, maxMs: MAX_EXPIRES_IN_MS });
-  const confirmations =
-    options.confirmations === undefined
-      ? chain.defaultConfirmations
-      : parseInteger('--confirmations', options.confirmations, CONFIRMATIONS_RANGE);
-
-  let asset: Asset;
-  if (options.token === undefined) {
-    if (options.decimals !== undefined)
-      throw new CliUsageError("--decimals: only with --token (the native coin's decimals are the chain's)");
-    if (options.symbol !== undefined)
-      throw new CliUsageError("--symbol: only with --token (the native coin's symbol is the chain's)");
-    asset = { kind: 'NATIVE', token_address: null, symbol: chain.nativeSymbol, decimals: chain.nativeDecimals };
-  } else {
-    const token = parseAddress('--token', options.token);
-    if (token === address) throw new CliUsageError('--token: is the deposit address; a token contract cannot be both');
-    if (options.decimals === undefined) throw new CliUsageError('--decimals: required with --token');
-    if (options.symbol === undefined) throw new CliUsageError('--symbol: required with --token');
-    asset = {
-      kind: 'ERC20',
-      token_address: token,
-      symbol: parseSymbol('--symbol', options.symbol),
-      decimals: parseInteger('--decimals', options.decimals, DECIMALS_RANGE),
-    };
-  }
-
-  return {
-    payment_id: paymentId,
-    merchant_id: merchantId,
-    chain_id: chain.id,
-    deposit_address: address,
-    asset,
-    amount_expected: amount,
-    required_confirmations: confirmations,
-    expires_at: nowMs + expiresInMs,
-    created_at: nowMs,
-  };
+  return buildPaymentIntent(options, nowMs, PAYMENT_INTENT_OPTIONS);
 }
 
 /** An intent for a person: each field on its own line, amounts also in display units. */

@@ -1,0 +1,139 @@
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { createContractCodec, createRegistryClient, loadSchemas, pipelineTopics } from '@payhook/contracts';
+import { createIdempotentProducer, createKafkaClient } from '@payhook/kafka';
+import { type Clock, type Logger, PAYHOOK_VERSION, type ReadinessCheck, type Registry } from '@payhook/runtime';
+import Fastify, { LogController } from 'fastify';
+import { authenticate } from './auth.ts';
+import type { ApiConfig } from './config.ts';
+import { IdempotencyStore } from './idempotency.ts';
+import { createApiMetrics } from './metrics.ts';
+import { openApiOptions } from './openapi.ts';
+import { handleError, Problem, ProblemError, ProblemSchema, sendProblem } from './problems.ts';
+import { registerEndpointRoutes } from './routes/endpoints.ts';
+import { registerOperationsRoutes } from './routes/operations.ts';
+import { registerPaymentRoutes } from './routes/payments.ts';
+import type { ApiServer } from './server.ts';
+import { type ApiStore, createApiStore } from './store.ts';
+
+/** What the composition root hands the API. */
+export interface ApiDeps {
+  readonly config: ApiConfig;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly clock: Clock;
+  /** A table stopped following its topic for good: the process should exit non-zero. Logged only by default. */
+  readonly onFatal?: (error: unknown) => void;
+}
+
+/** A running API. */
+export interface ApiApp {
+  readonly server: ApiServer;
+  readonly store: ApiStore;
+  readonly readiness: readonly ReadinessCheck[];
+  /** The port it listens on, once started. */
+  readonly port: number;
+  /** Reads every table up to its topic's end, then listens. */
+  start(): Promise<void>;
+  /** Stops accepting requests and answers those in flight, then closes the tables and the producer. */
+  stop(): Promise<void>;
+}
+
+/** Wires the API from its dependencies; nothing connects until `start()`. */
+export function createApiApp(deps: ApiDeps): ApiApp {
+  const { config, logger, clock } = deps;
+  const metrics = createApiMetrics(deps.registry);
+  const topics = pipelineTopics(config.PAYHOOK_RETRY_TIERS, config.PAYHOOK_TOPIC_PREFIX);
+  const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: 'payhook-api', logger });
+  const codec = createContractCodec(createRegistryClient(config.SCHEMA_REGISTRY_URL), loadSchemas());
+  const producer = createIdempotentProducer(kafka);
+  const store = createApiStore({
+    kafka,
+    producer,
+    codec,
+    topics,
+    logger,
+    onFailed: (error) => deps.onFatal?.(error),
+  });
+  const idempotency = new IdempotencyStore({ ttlMs: config.API_IDEMPOTENCY_TTL_MS, now: () => clock.now() });
+  const readiness: ReadinessCheck[] = [
+    { name: 'tables', check: () => store.caughtUp || 'the payments, endpoints and API keys tables are not caught up' },
+  ];
+
+  const server = buildServer({ config, logger, version: PAYHOOK_VERSION });
+  server.addHook('onResponse', async (request, reply) => {
+    const labels = {
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: String(reply.statusCode),
+    };
+    metrics.requests.inc(labels);
+    metrics.duration.observe(labels, reply.elapsedTime / 1_000);
+  });
+  registerOperationsRoutes(server, { registry: deps.registry, readiness });
+  void server.register(async (v1: ApiServer) => {
+    // Authentication first (onRequest), so the rate limit (preHandler) counts per key.
+    v1.addHook('onRequest', async (request) => {
+      request.principal = authenticate(request.headers.authorization, store.apiKeys);
+    });
+    await v1.register(rateLimit, {
+      max: config.API_RATE_LIMIT_PER_MINUTE,
+      timeWindow: 60_000,
+      hook: 'preHandler',
+      keyGenerator: (request) => request.principal?.keyId ?? request.ip,
+      errorResponseBuilder: (_request, context) =>
+        new ProblemError(Problem.RATE_LIMITED, `at most ${context.max} requests per minute per API key`, {
+          headers: { 'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1_000))) },
+        }),
+    });
+    const routeDeps = { store, idempotency, now: () => clock.now() };
+    registerPaymentRoutes(v1, routeDeps);
+    registerEndpointRoutes(v1, { ...routeDeps, allowList: config.DISPATCHER_DEV_ALLOW_LIST });
+  });
+
+  let port = 0;
+  return {
+    server,
+    store,
+    readiness,
+    get port() {
+      return port;
+    },
+    async start() {
+      await producer.connect();
+      await store.start();
+      const address = await server.listen({ host: config.PAYHOOK_HTTP_HOST, port: config.PAYHOOK_HTTP_PORT });
+      port = Number(new URL(address).port);
+      logger.info({ port, keys: [...store.apiKeys.values()].length }, 'api listening');
+    },
+    async stop() {
+      // Requests in flight are answered (their writes acknowledged) before the producer goes.
+      await server.close();
+      await store.stop();
+      await producer.disconnect();
+    },
+  };
+}
+
+/** The Fastify server with the API's error handling and OpenAPI generation, before routes. */
+export function buildServer(options: { config: ApiConfig; logger: Logger; version: string }): ApiServer {
+  const server = Fastify({
+    loggerInstance: options.logger.child({ component: 'http' }),
+    // Each request is counted in the metrics; a log line per request would repeat them.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.config.API_BODY_LIMIT_BYTES,
+    // Bodies are validated as sent: no coercion ("5" is not 5), no unknown field dropped silently.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true, useDefaults: true } },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  // Only JSON bodies: anything else is a 415.
+  server.removeContentTypeParser('text/plain');
+  server.addSchema(ProblemSchema);
+  server.setErrorHandler(handleError);
+  server.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, request, Problem.NOT_FOUND, `no route ${request.method} ${request.url.split('?')[0]}`),
+  );
+  void server.register(swagger, openApiOptions(options.version));
+  return server;
+}

@@ -1,0 +1,45 @@
+import { contractsEnv } from '@payhook/contracts';
+import { createDevAllowList, type DevAllowList, EMPTY_ALLOW_LIST } from '@payhook/http-delivery';
+import { kafkaEnv } from '@payhook/kafka';
+import { envField } from '@payhook/runtime';
+import { z } from 'zod';
+
+/** The API's environment. */
+export const apiEnvSchema = z.object({
+  ...kafkaEnv,
+  ...contractsEnv,
+  LOG_LEVEL: envField.logLevel().default('info'),
+  /** The API, with `/metrics`, `/healthz`, `/readyz` on the same port. */
+  PAYHOOK_HTTP_PORT: envField.port().default(8080),
+  PAYHOOK_HTTP_HOST: z.string().default('0.0.0.0'),
+  /** Largest request body accepted; larger ones get 413. */
+  API_BODY_LIMIT_BYTES: envField.positiveInt().default(65_536),
+  /** Requests per API key per minute; more get 429 with Retry-After. */
+  API_RATE_LIMIT_PER_MINUTE: envField.positiveInt().default(600),
+  /** How long an Idempotency-Key is remembered (in this process), in milliseconds. */
+  API_IDEMPOTENCY_TTL_MS: envField.positiveInt().default(86_400_000),
+  /**
+   * Hosts, IPs or CIDRs an endpoint URL may use over http or at private addresses (development
+   * only): the dispatcher's variable, so an endpoint the API accepts is one it will send to.
+   */
+  DISPATCHER_DEV_ALLOW_LIST: z
+    .string()
+    .transform((raw, ctx): DevAllowList => {
+      try {
+        return createDevAllowList(
+          raw
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s.length > 0),
+        );
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
+    .default(EMPTY_ALLOW_LIST),
+  API_SHUTDOWN_DEADLINE_MS: envField.positiveInt().default(15_000),
+});
+
+/** The parsed environment. */
+export type ApiConfig = z.infer<typeof apiEnvSchema>;

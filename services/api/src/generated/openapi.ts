@@ -1,0 +1,580 @@
+// Generated from services/api/openapi.json by openapi-typescript: run `npm run generate:openapi`.
+
+export interface paths {
+    "/v1/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a payment intent
+         * @description Validated as `payhook payments create` validates it, then written to the payments.intents topic; the scanner watches its deposit address from then on.
+         */
+        post: operations["createPayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payments/{payment_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a payment intent
+         * @description The intent as the compacted payments.intents topic holds it. Another merchant's payment is a 404.
+         */
+        get: operations["getPayment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List endpoints
+         * @description The key's merchant's endpoints (every merchant's for an operator key), by endpoint id; deleted ones are left out.
+         */
+        get: operations["listEndpoints"];
+        put?: never;
+        /**
+         * Register an endpoint
+         * @description Validated as `payhook endpoints add` validates it (the URL with the delivery policy). The response holds the signing secret: it is never shown again.
+         */
+        post: operations["createEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/endpoints/{endpoint_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an endpoint
+         * @description Never its signing secret. Another merchant's endpoint, or a deleted one, is a 404.
+         */
+        get: operations["getEndpoint"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        /** @description An RFC 9457 problem document */
+        Problem: {
+            /**
+             * @description urn:payhook:problem:<slug>
+             * @example urn:payhook:problem:not-found
+             */
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            /** @description The request path */
+            instance: string;
+            errors?: {
+                /** @description The field as the client named it, e.g. amount_expected */
+                field: string;
+                detail: string;
+            }[];
+        };
+    };
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    createPayment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a create safe to retry: the same key with the same body returns the first response; with another body, 422 */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Required with an operator key; a merchant key may give only its own merchant
+                     * @example mer_01
+                     */
+                    merchant_id?: string;
+                    /** @description EIP-155 id of a known chain, e.g. 1, 8453 or 31337 */
+                    chain_id: number;
+                    /** @description Checksummed or all-lowercase; unique across payments */
+                    deposit_address: string;
+                    /** @description Integer base units, above zero, up to uint256 */
+                    amount_expected: string;
+                    /** @description An ERC-20 token; the chain's native coin when absent */
+                    token?: {
+                        /** @description ERC-20 contract address */
+                        address: string;
+                        /** @description 0 to 255 */
+                        decimals: number;
+                        /** @description 1 to 32 visible characters */
+                        symbol: string;
+                    };
+                    /** @description 1 to 10000; default: the chain's */
+                    required_confirmations?: number;
+                    /** @description A duration from 1s to 365d, e.g. 30m; default 1h */
+                    expires_in?: string;
+                    /**
+                     * @description Default: a random pay_… id; refused when taken
+                     * @example mer_01
+                     */
+                    payment_id?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The payment intent written */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        payment_id: string;
+                        merchant_id: string;
+                        /** @description EIP-155 chain id */
+                        chain_id: number;
+                        /** @description EIP-55 checksummed */
+                        deposit_address: string;
+                        asset: {
+                            kind: "native" | "erc20";
+                            token_address: string | null;
+                            symbol: string;
+                            decimals: number;
+                        };
+                        /** @description Integer base units (wei for ETH), as a decimal string */
+                        amount_expected: string;
+                        required_confirmations: number;
+                        /**
+                         * Format: date-time
+                         * @description When an unfunded payment expires
+                         */
+                        expires_at: string;
+                        /**
+                         * Format: date-time
+                         * @description When the payment intent was created
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description No API key, or one that is malformed, unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The payment id or the deposit address is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not acceptable (named in `errors`), or the Idempotency-Key was reused */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this API key: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                payment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The payment intent */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        payment_id: string;
+                        merchant_id: string;
+                        /** @description EIP-155 chain id */
+                        chain_id: number;
+                        /** @description EIP-55 checksummed */
+                        deposit_address: string;
+                        asset: {
+                            kind: "native" | "erc20";
+                            token_address: string | null;
+                            symbol: string;
+                            decimals: number;
+                        };
+                        /** @description Integer base units (wei for ETH), as a decimal string */
+                        amount_expected: string;
+                        required_confirmations: number;
+                        /**
+                         * Format: date-time
+                         * @description When an unfunded payment expires
+                         */
+                        expires_at: string;
+                        /**
+                         * Format: date-time
+                         * @description When the payment intent was created
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description No API key, or one that is malformed, unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such payment for this key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this API key: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listEndpoints: {
+        parameters: {
+            query?: {
+                /** @description Objects per page, 1 to 250; default 50 */
+                limit?: string;
+                /** @description From the previous page */
+                iterator?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of endpoints */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            endpoint_id: string;
+                            merchant_id: string;
+                            url: string;
+                            event_types: string[];
+                            enabled: boolean;
+                            disabled_reason: string | null;
+                            rate_limit_per_second: number | null;
+                            timeout_ms: number | null;
+                            /**
+                             * Format: date-time
+                             * @description When this version of the endpoint was written
+                             */
+                            updated_at: string;
+                        }[];
+                        iterator: string | null;
+                        done: boolean;
+                    };
+                };
+            };
+            /** @description No API key, or one that is malformed, unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A query parameter is not acceptable */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this API key: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a create safe to retry: the same key with the same body returns the first response; with another body, 422 */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Required with an operator key; a merchant key may give only its own merchant
+                     * @example mer_01
+                     */
+                    merchant_id?: string;
+                    /** @description https (http only for hosts on the development allow-list) */
+                    url: string;
+                    /** @description Default: ["payment.confirmed"] */
+                    event_types?: string[];
+                    /** @description Above 0, at most 10000 */
+                    rate_limit_per_second?: number;
+                    /** @description 100 to 300000 */
+                    timeout_ms?: number;
+                    /**
+                     * @description Default: a random ep_… id; refused when taken
+                     * @example mer_01
+                     */
+                    endpoint_id?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The endpoint, with its signing secret (shown only here) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        endpoint_id: string;
+                        merchant_id: string;
+                        url: string;
+                        event_types: string[];
+                        enabled: boolean;
+                        disabled_reason: string | null;
+                        rate_limit_per_second: number | null;
+                        timeout_ms: number | null;
+                        /**
+                         * Format: date-time
+                         * @description When this version of the endpoint was written
+                         */
+                        updated_at: string;
+                        /** @description The signing secret (whsec_…): shown in this response only */
+                        secret: string;
+                    };
+                };
+            };
+            /** @description No API key, or one that is malformed, unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The endpoint id is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not acceptable (named in `errors`), or the Idempotency-Key was reused */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this API key: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        endpoint_id: string;
+                        merchant_id: string;
+                        url: string;
+                        event_types: string[];
+                        enabled: boolean;
+                        disabled_reason: string | null;
+                        rate_limit_per_second: number | null;
+                        timeout_ms: number | null;
+                        /**
+                         * Format: date-time
+                         * @description When this version of the endpoint was written
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description No API key, or one that is malformed, unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such endpoint for this key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this API key: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+}

@@ -1,0 +1,3 @@
+export { type ApiApp, type ApiDeps, createApiApp } from './app.ts';
+export { type ApiConfig, apiEnvSchema } from './config.ts';
+export { formatOpenApiDocument, generateOpenApiDocument } from './openapi.ts';

@@ -1,0 +1,197 @@
+import type { Endpoint as EndpointRecord } from '@payhook/contracts';
+import type { DevAllowList } from '@payhook/http-delivery';
+import { buildEndpoint, type EndpointFieldNames, InputError } from '@payhook/inputs';
+import { canSee, type Principal, principalOf } from '../auth.ts';
+import type { IdempotencyStore } from '../idempotency.ts';
+import { invalidField, Problem, ProblemError } from '../problems.ts';
+import {
+  commonProblems,
+  Endpoint,
+  EndpointCreate,
+  EndpointCreated,
+  EndpointList,
+  EndpointParams,
+  IdempotencyHeaders,
+  ListQuery,
+  problemResponse,
+} from '../schemas.ts';
+import type { ApiServer } from '../server.ts';
+import type { ApiStore } from '../store.ts';
+import { merchantFor } from './payments.ts';
+
+/** The body's names for the shared builder's fields, so its errors name what the client sent. */
+const FIELDS: EndpointFieldNames = {
+  merchant: 'merchant_id',
+  url: 'url',
+  events: 'event_types',
+  rate: 'rate_limit_per_second',
+  timeoutMs: 'timeout_ms',
+  id: 'endpoint_id',
+};
+const DEFAULT_PAGE = 50;
+const MAX_PAGE = 250;
+
+/** What the endpoint routes need. */
+export interface EndpointRouteDeps {
+  readonly store: ApiStore;
+  readonly idempotency: IdempotencyStore;
+  readonly allowList: DevAllowList;
+  readonly now: () => number;
+}
+
+/** `GET /v1/endpoints`, `GET /v1/endpoints/{endpoint_id}`, `POST /v1/endpoints`. */
+export function registerEndpointRoutes(app: ApiServer, deps: EndpointRouteDeps): void {
+  app.get(
+    '/v1/endpoints',
+    {
+      schema: {
+        operationId: 'listEndpoints',
+        tags: ['endpoints'],
+        summary: 'List endpoints',
+        description:
+          "The key's merchant's endpoints (every merchant's for an operator key), by endpoint id; deleted ones are left out.",
+        security: [{ bearer: [] }],
+        querystring: ListQuery,
+        response: {
+          200: { ...EndpointList, description: 'One page of endpoints' },
+          422: problemResponse('A query parameter is not acceptable'),
+          ...commonProblems,
+        },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const limit = request.query.limit === undefined ? DEFAULT_PAGE : Number(request.query.limit);
+      if (limit > MAX_PAGE) throw invalidField('querystring.limit', `must be from 1 to ${MAX_PAGE}`);
+      const after = request.query.iterator;
+      const visible = [...deps.store.endpoints.values()]
+        .filter((e) => e.deleted_at === null && canSee(principal, e.merchant_id))
+        .filter((e) => after === undefined || e.endpoint_id > after)
+        .sort((a, b) => (a.endpoint_id < b.endpoint_id ? -1 : 1));
+      const page = visible.slice(0, limit);
+      const done = visible.length <= limit;
+      return {
+        data: page.map(endpointView),
+        iterator: done ? null : (page.at(-1)?.endpoint_id ?? null),
+        done,
+      };
+    },
+  );
+
+  app.get(
+    '/v1/endpoints/:endpoint_id',
+    {
+      schema: {
+        operationId: 'getEndpoint',
+        tags: ['endpoints'],
+        summary: 'Get an endpoint',
+        description: "Never its signing secret. Another merchant's endpoint, or a deleted one, is a 404.",
+        security: [{ bearer: [] }],
+        params: EndpointParams,
+        response: {
+          200: { ...Endpoint, description: 'The endpoint' },
+          404: problemResponse('No such endpoint for this key'),
+          ...commonProblems,
+        },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const endpoint = deps.store.endpoints.get(request.params.endpoint_id);
+      if (endpoint === undefined || endpoint.deleted_at !== null || !canSee(principal, endpoint.merchant_id)) {
+        throw new ProblemError(
+          Problem.NOT_FOUND,
+          `endpoint ${JSON.stringify(request.params.endpoint_id)} does not exist`,
+        );
+      }
+      return endpointView(endpoint);
+    },
+  );
+
+  app.post(
+    '/v1/endpoints',
+    {
+      schema: {
+        operationId: 'createEndpoint',
+        tags: ['endpoints'],
+        summary: 'Register an endpoint',
+        description:
+          'Validated as `payhook endpoints add` validates it (the URL with the delivery policy). The response holds the signing secret: it is never shown again.',
+        security: [{ bearer: [] }],
+        headers: IdempotencyHeaders,
+        body: EndpointCreate,
+        response: {
+          201: { ...EndpointCreated, description: 'The endpoint, with its signing secret (shown only here)' },
+          409: problemResponse('The endpoint id is taken'),
+          413: problemResponse('The body is larger than the limit'),
+          415: problemResponse('The body is not application/json'),
+          422: problemResponse('A field is not acceptable (named in `errors`), or the Idempotency-Key was reused'),
+          ...commonProblems,
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const body = request.body;
+      const key = request.headers['idempotency-key'];
+      const create = async () => ({ status: 201, body: await createEndpoint(deps, principal, body) });
+      const result =
+        key === undefined
+          ? await create()
+          : await deps.idempotency.run(principal.keyId, key, { route: 'POST /v1/endpoints', body }, create);
+      return reply.code(201).send(result.body as EndpointCreated);
+    },
+  );
+}
+
+async function createEndpoint(
+  deps: EndpointRouteDeps,
+  principal: Principal,
+  body: EndpointCreate,
+): Promise<EndpointCreated> {
+  const merchant = merchantFor(principal, body.merchant_id);
+  let created: ReturnType<typeof buildEndpoint>;
+  try {
+    created = buildEndpoint(
+      {
+        merchant,
+        url: body.url,
+        events: body.event_types,
+        rate: body.rate_limit_per_second === undefined ? undefined : String(body.rate_limit_per_second),
+        timeoutMs: body.timeout_ms === undefined ? undefined : String(body.timeout_ms),
+        id: body.endpoint_id,
+      },
+      deps.allowList,
+      deps.now(),
+      FIELDS,
+    );
+  } catch (error) {
+    if (error instanceof InputError) throw invalidField(error.field, error.problem);
+    throw error;
+  }
+  // A random id cannot be taken; a chosen one may be (deleted ones too: ids are never reused).
+  if (deps.store.endpoints.get(created.endpoint.endpoint_id) !== undefined) {
+    throw new ProblemError(
+      Problem.CONFLICT,
+      `endpoint_id: endpoint ${JSON.stringify(created.endpoint.endpoint_id)} already exists`,
+      { errors: [{ field: 'endpoint_id', detail: 'is taken' }] },
+    );
+  }
+  await deps.store.writeEndpoint(created.endpoint);
+  return { ...endpointView(created.endpoint), secret: created.secret };
+}
+
+/** An endpoint as the API shows it: never its secrets. */
+export function endpointView(e: EndpointRecord): Endpoint {
+  return {
+    endpoint_id: e.endpoint_id,
+    merchant_id: e.merchant_id,
+    url: e.url,
+    event_types: e.event_types,
+    enabled: e.enabled,
+    disabled_reason: e.disabled_reason,
+    rate_limit_per_second: e.rate_limit_per_second,
+    timeout_ms: e.timeout_ms,
+    updated_at: new Date(e.updated_at).toISOString(),
+  };
+}

@@ -1,0 +1,109 @@
+import type { ApiKey, ContractCodec, Endpoint, PaymentIntent, PipelineTopics } from '@payhook/contracts';
+import { createTableReader, type TableReader } from '@payhook/kafka';
+import type { Logger, PayhookError } from '@payhook/runtime';
+import type { Kafka, Producer } from 'kafkajs';
+
+/** Reads of one table: what the topic says, plus this process's own writes it has not read back yet. */
+export interface TableView<T> {
+  get(key: string): T | undefined;
+  values(): Iterable<T>;
+}
+
+/** The compacted topics the API reads and writes: Kafka stays the source of truth. */
+export interface ApiStore {
+  readonly intents: TableView<PaymentIntent>;
+  readonly endpoints: TableView<Endpoint>;
+  readonly apiKeys: TableView<ApiKey>;
+  /** Every table has caught up with its topic and still follows it. */
+  readonly caughtUp: boolean;
+  /** Encodes with the registry and writes, acknowledged by every in-sync replica. */
+  writeIntent(intent: PaymentIntent): Promise<void>;
+  writeEndpoint(endpoint: Endpoint): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Options of {@link createApiStore}. */
+export interface ApiStoreOptions {
+  readonly kafka: Kafka;
+  readonly producer: Producer;
+  readonly codec: ContractCodec;
+  readonly topics: PipelineTopics;
+  readonly logger: Logger;
+  /** A table's consumer stopped for good: the API no longer follows its topics. */
+  readonly onFailed: (error: PayhookError) => void;
+}
+
+/** The three tables, each materialised with the table reader every service uses. */
+export function createApiStore(options: ApiStoreOptions): ApiStore {
+  const { kafka, codec, topics, logger, producer } = options;
+  const intents = createTableReader<PaymentIntent>({
+    kafka,
+    topic: topics.intents,
+    decode: (_key, value) => codec.decode('PAYMENT_INTENT', value),
+    logger,
+    onFailed: options.onFailed,
+  });
+  const endpoints = createTableReader<Endpoint>({
+    kafka,
+    topic: topics.endpoints,
+    decode: (_key, value) => codec.decode('ENDPOINT', value),
+    logger,
+    onFailed: options.onFailed,
+  });
+  // A revoked key must stop working: a key table that no longer follows its topic stops the API.
+  const apiKeys = createTableReader<ApiKey>({
+    kafka,
+    topic: topics.apiKeys,
+    decode: (_key, value) => codec.decode('API_KEY', value),
+    logger,
+    onFailed: options.onFailed,
+  });
+  const recentIntents = withOwnWrites(intents);
+  const recentEndpoints = withOwnWrites(endpoints);
+  const readers = [intents, endpoints, apiKeys] as const;
+
+  return {
+    intents: recentIntents.view,
+    endpoints: recentEndpoints.view,
+    apiKeys,
+    get caughtUp() {
+      return readers.every((r) => r.caughtUp);
+    },
+    async writeIntent(intent) {
+      const value = await codec.encode(topics.intents, 'PAYMENT_INTENT', intent);
+      await producer.send({ topic: topics.intents, acks: -1, messages: [{ key: intent.payment_id, value }] });
+      recentIntents.remember(intent.payment_id, intent);
+    },
+    async writeEndpoint(endpoint) {
+      const value = await codec.encode(topics.endpoints, 'ENDPOINT', endpoint);
+      await producer.send({ topic: topics.endpoints, acks: -1, messages: [{ key: endpoint.endpoint_id, value }] });
+      recentEndpoints.remember(endpoint.endpoint_id, endpoint);
+    },
+    async start() {
+      await Promise.all(readers.map((r) => r.start()));
+    },
+    async stop() {
+      await Promise.all(readers.map((r) => r.stop()));
+    },
+  };
+}
+
+/**
+ * A created object is readable at once, before the table reads it back (moments later): kept
+ * here until the table's next change of that key.
+ */
+function withOwnWrites<T>(reader: TableReader<T>): { view: TableView<T>; remember(key: string, value: T): void } {
+  const own = new Map<string, T>();
+  reader.onChange((key) => own.delete(key));
+  return {
+    remember: (key, value) => void own.set(key, value),
+    view: {
+      get: (key) => reader.get(key) ?? own.get(key),
+      *values() {
+        yield* reader.values();
+        for (const [key, value] of own) if (reader.get(key) === undefined) yield value;
+      },
+    },
+  };
+}
