@@ -211,6 +211,8 @@ function explainRefusal(error: EndpointRefusedError, value: string): string {
   if (error.code === HttpDeliveryErrorCode.URL_INVALID) {
     const port = WRITTEN_PORT.exec(value)?.[1];
     if (port !== undefined && Number(port) > 65_535) return `port ${port} is out of range; ${PORT_HINT}`;
+    // The delivery policy refuses port 0 too; said here as for a URL it lets through.
+    if (port !== undefined && Number(port) === 0) return `port 0 cannot be connected to; ${PORT_HINT}`;
     return error.message;
   }
   if (error.code !== HttpDeliveryErrorCode.URL_HTTPS_REQUIRED && error.code !== HttpDeliveryErrorCode.ADDRESS_REFUSED) {
