@@ -21,13 +21,20 @@ export interface ApiFixture {
   close(): Promise<void>;
 }
 
-/** Starts the fixture; `env` overrides the API's configuration. */
-export async function startApiFixture(env: Record<string, string> = {}): Promise<ApiFixture> {
+/** Starts the fixture; `env` overrides the API's configuration; `logs` receives its log lines at debug. */
+export async function startApiFixture(
+  env: Record<string, string> = {},
+  logs?: NodeJS.WritableStream,
+): Promise<ApiFixture> {
   const pipeline = await createPipelineFixture({ tiers: '5s', partitions: 1 });
   const serviceEnv = { ...pipeline.serviceEnv(), DISPATCHER_DEV_ALLOW_LIST: '127.0.0.1', ...env };
   const app = createApiApp({
     config: parseEnv(apiEnvSchema, serviceEnv),
-    logger: createLogger({ name: 'payhook-api', level: process.env.TEST_LOG_LEVEL ?? 'error' }),
+    logger: createLogger({
+      name: 'payhook-api',
+      level: logs === undefined ? (process.env.TEST_LOG_LEVEL ?? 'error') : 'debug',
+      ...(logs === undefined ? {} : { destination: logs }),
+    }),
     registry: createMetricsRegistry('api'),
     clock: systemClock,
   });

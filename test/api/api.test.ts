@@ -106,6 +106,20 @@ describe('authentication', () => {
     assert.equal(status, 401);
   });
 
+  it('api-keys create takes exactly one of --merchant and --operator, and documents the key format', async () => {
+    for (const args of [[], ['--merchant', 'mer_x', '--operator'], ['--merchant', 'bad id']]) {
+      const result = await f.cli(['api-keys', 'create', ...args]);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, /payhook: (--merchant <id> or --operator: give exactly one|--merchant: must be)/);
+    }
+    const revoke = await f.cli(['api-keys', 'revoke', 'nope']);
+    assert.equal(revoke.code, 2);
+    const help = await f.cli(['api-keys', 'create', '--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /phk_<key_id>_<secret>/);
+    assert.match(help.stdout, /Authorization: Bearer <key>/);
+  });
+
   it('api-keys list shows neither the key nor its hash', async () => {
     const result = await f.cli(['api-keys', 'list', '--json']);
     assert.equal(result.code, 0, result.stderr);
