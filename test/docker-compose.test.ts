@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { apiEnvSchema } from '@payhook/api';
 import { filterEnvSchema } from '@payhook/confirmation-filter';
 import { contractsEnv } from '@payhook/contracts';
 import { devStackSettings, VERSIONS } from '@payhook/devstack';
@@ -42,10 +43,11 @@ const SCHEMAS = {
   'confirmation-filter': filterEnvSchema,
   dispatcher: dispatcherEnvSchema,
   'lag-exporter': lagExporterEnvSchema,
+  api: apiEnvSchema,
   cli: z.object({ ...kafkaEnv, ...contractsEnv }),
 } as const satisfies Record<string, z.ZodObject>;
 type Program = keyof typeof SCHEMAS;
-const LONG_RUNNING = ['scanner', 'confirmation-filter', 'dispatcher', 'lag-exporter'] as const;
+const LONG_RUNNING = ['scanner', 'confirmation-filter', 'dispatcher', 'lag-exporter', 'api'] as const;
 
 /** The programs a container's command runs (`node services/<name>/src/main.ts`). */
 function programsOf(service: ComposeService): Program[] {

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { apiEnvSchema } from '@payhook/api';
 import { filterEnvSchema } from '@payhook/confirmation-filter';
 import { contractsEnv, pipelineTopics } from '@payhook/contracts';
 import { dispatcherEnvSchema } from '@payhook/dispatcher';
@@ -84,10 +85,11 @@ const SCHEMAS = {
   'confirmation-filter': filterEnvSchema,
   dispatcher: dispatcherEnvSchema,
   'lag-exporter': lagExporterEnvSchema,
+  api: apiEnvSchema,
   cli: z.object({ ...kafkaEnv, ...contractsEnv }),
 } as const satisfies Record<string, z.ZodObject>;
 type ServiceName = keyof typeof SCHEMAS;
-const LONG_RUNNING = ['scanner', 'confirmation-filter', 'dispatcher', 'lag-exporter'] as const;
+const LONG_RUNNING = ['scanner', 'confirmation-filter', 'dispatcher', 'lag-exporter', 'api'] as const;
 type LongRunning = (typeof LONG_RUNNING)[number];
 const isLongRunning = (name: ServiceName): name is LongRunning => (LONG_RUNNING as readonly string[]).includes(name);
 
@@ -322,8 +324,10 @@ describe('deploy/k8s agrees with the code', () => {
 
   it("exposes every service's metrics port through a Service", () => {
     const services = ofKind('Service');
-    for (const { workload } of payhookContainers) {
+    for (const { workload, container, service: program } of payhookContainers) {
       const labels = specOf(workload).template.metadata.labels;
+      const port = parseEnv(SCHEMAS[program], environmentOf(container)).PAYHOOK_HTTP_PORT;
+      const named = new Map((container.ports ?? []).map((p) => [p.name, p.containerPort]));
       const service = services.find((s) => {
         const selector = (s.spec?.selector as Record<string, string> | undefined) ?? {};
         return Object.keys(selector).length > 0 && Object.entries(selector).every(([k, v]) => labels[k] === v);
@@ -331,8 +335,13 @@ describe('deploy/k8s agrees with the code', () => {
       assert.ok(service !== undefined, `${workload.metadata.name}: a Service selects its pods`);
       const ports = (service.spec?.ports as { name?: string; targetPort?: string | number }[] | undefined) ?? [];
       assert.ok(
-        ports.some((p) => p.name === 'metrics' && p.targetPort === 'metrics'),
-        `${service.metadata.name}: port "metrics"`,
+        // The API serves /metrics beside its routes, on its one port.
+        ports.some(
+          (p) =>
+            p.name === 'metrics' &&
+            (typeof p.targetPort === 'string' ? named.get(p.targetPort) : p.targetPort) === port,
+        ),
+        `${service.metadata.name}: port "metrics" to the port /metrics is served on`,
       );
     }
   });
