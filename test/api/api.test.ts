@@ -245,6 +245,20 @@ describe('payments', () => {
     assert.equal(await f.recordCount(f.pipeline.topics.intents), before, 'nothing written');
   });
 
+  it('two concurrent creates of one deposit address: one is written, the other is a 409', async () => {
+    const before = await f.recordCount(f.pipeline.topics.intents);
+    const address = '0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc';
+    const results = await Promise.all(
+      [1, 2].map(() =>
+        f.client(merchantA).POST('/v1/payments', {
+          body: { chain_id: 31337, deposit_address: address, amount_expected: '1' },
+        }),
+      ),
+    );
+    assert.deepEqual(results.map((r) => r.response.status).sort(), [201, 409]);
+    assert.equal(await f.recordCount(f.pipeline.topics.intents), before + 1);
+  });
+
   it('caps bodies (413) and takes only JSON (415, 400)', async () => {
     const before = await f.recordCount(f.pipeline.topics.intents);
     const big = JSON.stringify({

@@ -16,7 +16,12 @@ export interface ApiStore {
   readonly apiKeys: TableView<ApiKey>;
   /** Every table has caught up with its topic and still follows it. */
   readonly caughtUp: boolean;
-  /** Encodes with the registry and writes, acknowledged by every in-sync replica. */
+  /**
+   * Encodes with the registry and writes, acknowledged by every in-sync replica. The value is
+   * readable here from the call on (so a concurrent create conflicts with it) and forgotten if
+   * the write fails. Across replicas the check stays a read of the topic: two pods may accept
+   * the same deposit address within moments of each other, as two CLI runs may.
+   */
   writeIntent(intent: PaymentIntent): Promise<void>;
   writeEndpoint(endpoint: Endpoint): Promise<void>;
   start(): Promise<void>;
@@ -71,14 +76,25 @@ export function createApiStore(options: ApiStoreOptions): ApiStore {
       return readers.every((r) => r.caughtUp);
     },
     async writeIntent(intent) {
-      const value = await codec.encode(topics.intents, 'PAYMENT_INTENT', intent);
-      await producer.send({ topic: topics.intents, acks: -1, messages: [{ key: intent.payment_id, value }] });
+      // Held before the first await: a concurrent create of the same id or deposit address sees it.
       recentIntents.remember(intent.payment_id, intent);
+      try {
+        const value = await codec.encode(topics.intents, 'PAYMENT_INTENT', intent);
+        await producer.send({ topic: topics.intents, acks: -1, messages: [{ key: intent.payment_id, value }] });
+      } catch (error) {
+        recentIntents.forget(intent.payment_id);
+        throw error;
+      }
     },
     async writeEndpoint(endpoint) {
-      const value = await codec.encode(topics.endpoints, 'ENDPOINT', endpoint);
-      await producer.send({ topic: topics.endpoints, acks: -1, messages: [{ key: endpoint.endpoint_id, value }] });
       recentEndpoints.remember(endpoint.endpoint_id, endpoint);
+      try {
+        const value = await codec.encode(topics.endpoints, 'ENDPOINT', endpoint);
+        await producer.send({ topic: topics.endpoints, acks: -1, messages: [{ key: endpoint.endpoint_id, value }] });
+      } catch (error) {
+        recentEndpoints.forget(endpoint.endpoint_id);
+        throw error;
+      }
     },
     async start() {
       await Promise.all(readers.map((r) => r.start()));
@@ -93,11 +109,16 @@ export function createApiStore(options: ApiStoreOptions): ApiStore {
  * A created object is readable at once, before the table reads it back (moments later): kept
  * here until the table's next change of that key.
  */
-function withOwnWrites<T>(reader: TableReader<T>): { view: TableView<T>; remember(key: string, value: T): void } {
+function withOwnWrites<T>(reader: TableReader<T>): {
+  view: TableView<T>;
+  remember(key: string, value: T): void;
+  forget(key: string): void;
+} {
   const own = new Map<string, T>();
   reader.onChange((key) => own.delete(key));
   return {
     remember: (key, value) => void own.set(key, value),
+    forget: (key) => void own.delete(key),
     view: {
       get: (key) => reader.get(key) ?? own.get(key),
       *values() {
