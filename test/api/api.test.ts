@@ -286,6 +286,8 @@ describe('payments', () => {
     });
     assert.equal(again.response.status, 201);
     assert.deepEqual(again.data, first.data);
+    assert.equal(first.response.headers.get('idempotent-replayed'), null);
+    assert.equal(again.response.headers.get('idempotent-replayed'), 'true');
     const other = await client.POST('/v1/payments', { body: { ...body, amount_expected: '78' }, params });
     assert.equal(other.response.status, 422);
     assert.equal(other.error?.errors?.[0]?.field, 'idempotency-key');

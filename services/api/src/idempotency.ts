@@ -1,10 +1,16 @@
 import { createHash } from 'node:crypto';
 import { Problem, ProblemError } from './problems.ts';
 
-/** A response as first given, replayed for a repeat of the same request. */
+/** A create's response body as first given (always a 201), replayed for a repeat of the same request. */
 export interface StoredResponse {
-  readonly status: number;
   readonly body: unknown;
+}
+
+/** What {@link IdempotencyStore.run} gives: the response, and whether it is a repeat's. */
+export interface IdempotentOutcome {
+  readonly response: StoredResponse;
+  /** The response of an earlier request with the same key (sent as `Idempotent-Replayed: true`). */
+  readonly replayed: boolean;
 }
 
 /** Options of {@link IdempotencyStore}. */
@@ -49,7 +55,7 @@ export class IdempotencyStore {
     key: string,
     request: unknown,
     create: () => Promise<StoredResponse>,
-  ): Promise<StoredResponse> {
+  ): Promise<IdempotentOutcome> {
     const now = this.#options.now();
     const id = `${scope}\u0000${key}`;
     const fingerprint = createHash('sha256').update(canonicalJson(request)).digest('hex');
@@ -62,13 +68,13 @@ export class IdempotencyStore {
           { errors: [{ field: 'idempotency-key', detail: 'was used with another request' }] },
         );
       }
-      return existing.result;
+      return { response: await existing.result, replayed: true };
     }
     this.#evict(now);
     const result = create();
     this.#entries.set(id, { fingerprint, expiresAt: now + this.#options.ttlMs, result });
     result.catch(() => this.#entries.delete(id));
-    return result;
+    return { response: await result, replayed: false };
   }
 
   #evict(now: number): void {

@@ -25,7 +25,7 @@ export const IdempotencyHeaders = Type.Object({
       minLength: 1,
       maxLength: 255,
       description:
-        'Makes a create safe to retry: the same key with the same body returns the first response; with another body, 422',
+        'Makes a create safe to retry: the same key with the same body returns the first response (with Idempotent-Replayed: true); with another body, 422. Remembered for 24 h by the API process that answered',
     }),
   ),
 });

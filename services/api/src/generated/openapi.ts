@@ -120,7 +120,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a create safe to retry: the same key with the same body returns the first response; with another body, 422 */
+                /** @description Makes a create safe to retry: the same key with the same body returns the first response (with Idempotent-Replayed: true); with another body, 422. Remembered for 24 h by the API process that answered */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -402,7 +402,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a create safe to retry: the same key with the same body returns the first response; with another body, 422 */
+                /** @description Makes a create safe to retry: the same key with the same body returns the first response (with Idempotent-Replayed: true); with another body, 422. Remembered for 24 h by the API process that answered */
                 "idempotency-key"?: string;
             };
             path?: never;

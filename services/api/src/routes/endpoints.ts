@@ -134,12 +134,11 @@ export function registerEndpointRoutes(app: ApiServer, deps: EndpointRouteDeps):
       const principal = principalOf(request);
       const body = request.body;
       const key = request.headers['idempotency-key'];
-      const create = async () => ({ status: 201, body: await createEndpoint(deps, principal, body) });
-      const result =
-        key === undefined
-          ? await create()
-          : await deps.idempotency.run(principal.keyId, key, { route: 'POST /v1/endpoints', body }, create);
-      return reply.code(201).send(result.body as EndpointCreated);
+      const create = async () => ({ body: await createEndpoint(deps, principal, body) });
+      if (key === undefined) return reply.code(201).send((await create()).body);
+      const outcome = await deps.idempotency.run(principal.keyId, key, { route: 'POST /v1/endpoints', body }, create);
+      if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+      return reply.code(201).send(outcome.response.body as EndpointCreated);
     },
   );
 }

@@ -63,12 +63,11 @@ export function registerPaymentRoutes(app: ApiServer, deps: PaymentRouteDeps): v
       const principal = principalOf(request);
       const body = request.body;
       const key = request.headers['idempotency-key'];
-      const create = async () => ({ status: 201, body: await createPayment(deps, principal, body) });
-      const result =
-        key === undefined
-          ? await create()
-          : await deps.idempotency.run(principal.keyId, key, { route: 'POST /v1/payments', body }, create);
-      return reply.code(201).send(result.body as Payment);
+      const create = async () => ({ body: await createPayment(deps, principal, body) });
+      if (key === undefined) return reply.code(201).send((await create()).body);
+      const outcome = await deps.idempotency.run(principal.keyId, key, { route: 'POST /v1/payments', body }, create);
+      if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+      return reply.code(201).send(outcome.response.body as Payment);
     },
   );
 
