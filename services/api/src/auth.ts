@@ -1,7 +1,7 @@
 import type { ApiKey } from '@payhook/contracts';
 import { apiKeySecretMatches, hashApiKeySecret, parseApiKey } from '@payhook/inputs';
 import type { FastifyRequest } from 'fastify';
-import { Problem, ProblemError } from './problems.ts';
+import { invalidField, Problem, ProblemError } from './problems.ts';
 
 /** Who a request acts for, from its API key. */
 export interface Principal {
@@ -52,4 +52,19 @@ export function principalOf(request: FastifyRequest): Principal {
 /** Whether the principal may see an object of this merchant: a foreign object is a 404, never a 403. */
 export function canSee(principal: Principal, merchantId: string): boolean {
   return principal.merchantId === null || principal.merchantId === merchantId;
+}
+
+/**
+ * The merchant a create is for: a merchant key's own (it may name it, never another); an
+ * operator key must name one.
+ */
+export function merchantFor(principal: Principal, named: string | undefined): string {
+  if (principal.merchantId === null) {
+    if (named === undefined) throw invalidField('merchant_id', 'is required with an operator key');
+    return named;
+  }
+  if (named !== undefined && named !== principal.merchantId) {
+    throw invalidField('merchant_id', 'a merchant key creates objects for its own merchant only; leave it out');
+  }
+  return principal.merchantId;
 }

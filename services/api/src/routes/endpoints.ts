@@ -1,7 +1,7 @@
 import type { Endpoint as EndpointRecord } from '@payhook/contracts';
 import type { DevAllowList } from '@payhook/http-delivery';
 import { buildEndpoint, type EndpointFieldNames, InputError } from '@payhook/inputs';
-import { canSee, type Principal, principalOf } from '../auth.ts';
+import { canSee, merchantFor, type Principal, principalOf } from '../auth.ts';
 import type { IdempotencyStore } from '../idempotency.ts';
 import { invalidField, Problem, ProblemError } from '../problems.ts';
 import {
@@ -17,7 +17,6 @@ import {
 } from '../schemas.ts';
 import type { ApiServer } from '../server.ts';
 import type { ApiStore } from '../store.ts';
-import { merchantFor } from './payments.ts';
 
 /** The body's names for the shared builder's fields, so its errors name what the client sent. */
 const FIELDS: EndpointFieldNames = {

@@ -1,6 +1,6 @@
 import type { PaymentIntent } from '@payhook/contracts';
 import { buildPaymentIntent, findIntentConflict, InputError, type PaymentIntentFieldNames } from '@payhook/inputs';
-import { canSee, type Principal, principalOf } from '../auth.ts';
+import { canSee, merchantFor, type Principal, principalOf } from '../auth.ts';
 import type { IdempotencyStore } from '../idempotency.ts';
 import { invalidField, Problem, ProblemError } from '../problems.ts';
 import {
@@ -145,21 +145,6 @@ async function createPayment(deps: PaymentRouteDeps, principal: Principal, body:
   }
   await deps.store.writeIntent(intent);
   return paymentView(intent);
-}
-
-/**
- * The merchant a create is for: a merchant key's own (it may name it, never another); an
- * operator key must name one.
- */
-export function merchantFor(principal: Principal, named: string | undefined): string {
-  if (principal.merchantId === null) {
-    if (named === undefined) throw invalidField('merchant_id', 'is required with an operator key');
-    return named;
-  }
-  if (named !== undefined && named !== principal.merchantId) {
-    throw invalidField('merchant_id', 'a merchant key creates objects for its own merchant only; leave it out');
-  }
-  return principal.merchantId;
 }
 
 /** An intent as the API shows it. */
