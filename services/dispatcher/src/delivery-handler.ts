@@ -18,17 +18,15 @@ import {
 } from '@payhook/retry';
 import { type Clock, type Logger, PayhookError } from '@payhook/runtime';
 import { activeSecrets, SigningErrorCode } from '@payhook/signing';
+import { type HoldReason, noRequest, sentAttempt, type TierContext, unsentAttempt } from './attempt-records.ts';
+
+export type { TierContext };
+
 import type { EndpointDirectory } from './endpoint-directory.ts';
 import type { EndpointHolds } from './endpoint-holds.ts';
 import { DeadLetterReason, type FailureFacts, type RetryState, readRetryState } from './headers.ts';
 import type { DispatcherMetrics } from './metrics.ts';
 import type { InboundRecord, Router } from './router.ts';
-
-/** Where a record was read: `webhooks.dispatch` (index -1) or a retry tier. */
-export interface TierContext {
-  readonly label: string;
-  readonly index: number;
-}
 
 /** What became of a record: finished (its offset may be committed) or abandoned on shutdown. */
 export type HandleResult = 'finished' | 'abandoned';
@@ -120,7 +118,7 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
   ): Settlement {
     return afterWrites(
       park(record, failure, reason),
-      router.attempt(unsentRecord(delivery, tier, state, failure, 'PARKED', reason, null)),
+      router.attempt(unsentAttempt(delivery, tier, state, failure, 'PARKED', reason, null)),
     );
   }
 
@@ -168,7 +166,7 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
       maxAgeMs: deps.maxDeliveryAgeMs,
     });
     const next = route(record, failure, step, state.hops ?? 0, wait.reason, wait.untilMs);
-    const logged = unsentRecord(
+    const logged = unsentAttempt(
       delivery,
       tier,
       state,
@@ -180,32 +178,6 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
     return afterWrites(next.written, router.attempt(logged));
   }
 
-  /** An attempts-log record of a decision taken without a request. */
-  const unsentRecord = (
-    delivery: WebhookDelivery,
-    tier: TierContext,
-    state: RetryState,
-    failure: FailureFacts,
-    outcome: 'HELD' | 'PARKED',
-    reason: string,
-    nextAttemptAt: number | null,
-  ): DeliveryAttempt => ({
-    delivery_id: delivery.delivery_id,
-    event_id: delivery.event_id,
-    payment_id: delivery.payment_id,
-    endpoint_id: delivery.endpoint_id,
-    attempt: failure.attempts,
-    tier: tier.label,
-    outcome,
-    status_code: null,
-    duration_ms: 0,
-    error_class: reason,
-    error_message: failure.error ?? null,
-    attempted_at: failure.failedAtMs,
-    replayed_at: state.replayedAtMs ?? null,
-    next_attempt_at: nextAttemptAt,
-  });
-
   /** How long an endpoint's open breaker (or its probe in flight) keeps a record waiting. */
   function breakerWaitMs(breaker: CircuitBreaker, now: number): number {
     const { state, nextAllowedAtMs } = breaker.snapshot();
@@ -214,34 +186,6 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
     if (state === CircuitState.OPEN && nextAllowedAtMs !== null) return nextAllowedAtMs - now;
     return (topics.retry[0] as { delayMs: number }).delayMs;
   }
-
-  /** The attempts-log record of an attempt that got an outcome. */
-  const attemptRecord = (
-    delivery: WebhookDelivery,
-    tier: TierContext,
-    state: RetryState,
-    attempt: number,
-    result: DeliveryResult,
-    sentAt: number,
-    outcome: DeliveryAttempt['outcome'],
-    failure: FailureFacts | undefined,
-    nextAttemptAt: number | null,
-  ): DeliveryAttempt => ({
-    delivery_id: delivery.delivery_id,
-    event_id: delivery.event_id,
-    payment_id: delivery.payment_id,
-    endpoint_id: delivery.endpoint_id,
-    attempt,
-    tier: tier.label,
-    outcome,
-    status_code: result.status ?? null,
-    duration_ms: Math.round(result.durationMs),
-    error_class: failure === undefined ? null : result.errorClass,
-    error_message: failure?.error ?? null,
-    attempted_at: sentAt,
-    replayed_at: state.replayedAtMs ?? null,
-    next_attempt_at: nextAttemptAt,
-  });
 
   /**
    * Takes a record that waited behind an endpoint that does not answer on to a tier without a
@@ -360,7 +304,7 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
       if (deps.logger.isLevelEnabled('debug'))
         deps.logger.debug({ ...idsOf(delivery), status: result.status, attempt }, 'delivered');
       return afterWrites(
-        router.attempt(attemptRecord(delivery, tier, state, attempt, result, sentAt, 'DELIVERED', undefined, null)),
+        router.attempt(sentAttempt(delivery, tier, state, attempt, result, sentAt, 'DELIVERED', undefined, null)),
       );
     }
     // A Retry-After speaks for the endpoint: hold every record of it until then (clamped).
@@ -440,7 +384,7 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
       }
     }
     writes.push(
-      router.attempt(attemptRecord(delivery, tier, state, attempt, result, sentAt, outcome, failure, nextAttemptAt)),
+      router.attempt(sentAttempt(delivery, tier, state, attempt, result, sentAt, outcome, failure, nextAttemptAt)),
     );
     return afterWrites(...writes);
   }
@@ -459,18 +403,6 @@ const idsOf = (delivery: WebhookDelivery) => ({
 const signingCodes: ReadonlySet<string> = new Set(Object.values(SigningErrorCode));
 const isSigningError = (error: unknown): error is PayhookError =>
   error instanceof PayhookError && signingCodes.has(error.code);
-
-/** Why a record waits in a tier without a request. */
-type HoldReason = 'circuit_open' | 'retry_after' | 'endpoint_stalled';
-
-/** The failure of a record that was not sent: its attempt count is unchanged. */
-const noRequest = (state: RetryState, now: number, errorClass: string, error: string): FailureFacts => ({
-  attempts: state.attempts,
-  failedAtMs: now,
-  status: undefined,
-  errorClass,
-  error,
-});
 
 /** What {@link createDeliveryHandler} returns: `handle` for a record's attempt, `moveOn` for a record given up on. */
 export type DeliveryHandler = ReturnType<typeof createDeliveryHandler>;
