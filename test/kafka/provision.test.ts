@@ -8,7 +8,7 @@ import {
   readTopicConfigs,
   type TopicSpec,
 } from '@payhook/kafka';
-import { testKafka, uniqueName, waitUntil } from '@payhook/testkit';
+import { testEnvironment, testKafka, uniqueName, waitUntil } from '@payhook/testkit';
 import kafkajs from 'kafkajs';
 
 const kafka = testKafka();
@@ -24,6 +24,13 @@ const specs: TopicSpec[] = pipelineTopicSpecs(pipelineTopics(parseRetryTiers('1s
  * Waits until the broker reports a topic config: with KRaft, a config change reaches the
  * brokers through the metadata log a moment after the controller accepted it.
  */
+/** The replication the test expects: production's (3, min ISR 2) capped to the local stack (one broker, or a cluster with PAYHOOK_DEV_BROKERS). */
+async function expectedReplication(): Promise<{ brokers: number; factor: number; minIsr: number }> {
+  const brokers = (await admin.describeCluster()).brokers.length;
+  const factor = Math.min(3, brokers);
+  return { brokers, factor, minIsr: Math.min(2, factor) };
+}
+
 async function configSettles(topic: string, name: string, value: string | undefined): Promise<void> {
   await waitUntil(async () => (await readTopicConfigs(admin, [topic])).get(topic)?.[name] === value, {
     timeoutMs: 10_000,
@@ -51,12 +58,22 @@ describe('topic provisioning', () => {
       const actual = configs.get(spec.name) ?? {};
       for (const [key, value] of Object.entries(spec.config)) assert.equal(actual[key], value, `${spec.name} ${key}`);
     }
-    // The local broker is a single one: production replication (3, min ISR 2) is capped to fit it.
-    assert.deepEqual([report.replication.replicationFactor, report.replication.minInsyncReplicas], [1, 1]);
+    const expected = await expectedReplication();
+    assert.deepEqual(
+      [report.replication.replicationFactor, report.replication.minInsyncReplicas],
+      [expected.factor, expected.minIsr],
+    );
     assert.deepEqual(report.replication.requested, { replicationFactor: 3, minInsyncReplicas: 2 });
-    assert.equal(report.replication.brokers, 1);
+    assert.equal(report.replication.brokers, expected.brokers);
     assert.deepEqual(report.replicationMismatches, []);
-    for (const spec of specs) assert.equal(configs.get(spec.name)?.['min.insync.replicas'], '1', spec.name);
+    for (const spec of specs) {
+      assert.equal(configs.get(spec.name)?.['min.insync.replicas'], String(expected.minIsr), spec.name);
+      const partitions = metadata.topics.find((t) => t.name === spec.name)?.partitions ?? [];
+      assert.ok(
+        partitions.every((p) => p.replicas.length === expected.factor),
+        spec.name,
+      );
+    }
     const compacted = specs
       .filter((s) => s.config['cleanup.policy'] === 'compact')
       .map((s) => s.name.slice(prefix.length + 1));
@@ -72,12 +89,16 @@ describe('topic provisioning', () => {
   });
 
   it("describes each topic's replication, and flags nothing on a healthy broker", async () => {
-    const health = await describeTopicHealth(admin, [...specs.map((s) => s.name), `${prefix}.absent`]);
+    const expected = await expectedReplication();
+    const health = await describeTopicHealth({ brokers: testEnvironment.kafkaBrokers }, [
+      ...specs.map((s) => s.name),
+      `${prefix}.absent`,
+    ]);
     assert.deepEqual(health.map((h) => h.topic).sort(), specs.map((s) => s.name).sort());
     for (const h of health) {
       assert.deepEqual(
         [h.replicationFactor, h.minInsyncReplicas, h.underReplicated, h.belowMinIsr, h.offline],
-        [1, 1, [], [], []],
+        [expected.factor, expected.minIsr, [], [], []],
         h.topic,
       );
     }
@@ -85,6 +106,8 @@ describe('topic provisioning', () => {
 
   it('sets min.insync.replicas back when it drifts, keeping the other configs', async () => {
     const target = specs.find((s) => s.name.endsWith('payments.events')) as TopicSpec;
+    const intended = String((await expectedReplication()).minIsr);
+    const drifted = intended === '1' ? '2' : '1';
     await admin.alterConfigs({
       validateOnly: false,
       resources: [
@@ -93,15 +116,15 @@ describe('topic provisioning', () => {
           name: target.name,
           configEntries: [
             ...Object.entries(target.config).map(([name, value]) => ({ name, value })),
-            { name: 'min.insync.replicas', value: '2' },
+            { name: 'min.insync.replicas', value: drifted },
           ],
         },
       ],
     });
-    await configSettles(target.name, 'min.insync.replicas', '2');
+    await configSettles(target.name, 'min.insync.replicas', drifted);
     const report = await ensureTopics(admin, specs);
     assert.deepEqual(report.reconfigured, [target.name]);
-    await configSettles(target.name, 'min.insync.replicas', '1');
+    await configSettles(target.name, 'min.insync.replicas', intended);
     const configs = await readTopicConfigs(admin, [target.name]);
     assert.equal(configs.get(target.name)?.['retention.ms'], target.config['retention.ms']);
   });

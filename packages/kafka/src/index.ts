@@ -9,6 +9,12 @@ export { createKafkaClient, type KafkaClientOptions, silenceKafkajsTimerWarning 
 export { watchConsumerCrash } from './consumer-crash.ts';
 export { kafkaEnv, kafkaEnvSchema } from './env.ts';
 export { headerText } from './headers.ts';
+export {
+  type LenientMetadata,
+  type LenientReader,
+  type LenientReaderOptions,
+  withLenientReader,
+} from './lenient-metadata.ts';
 export { keyHashPartitioner, murmur2, partitionOfKey } from './partitioner.ts';
 export { connectTransactional, createIdempotentProducer, createTransactionalProducer } from './producer.ts';
 export {
@@ -33,7 +39,7 @@ export {
   TableReaderErrorCode,
   type TableReaderOptions,
 } from './table-reader.ts';
-export { describeTopicHealth, isOffline, type TopicHealth, topicHealth } from './topic-health.ts';
+export { describeTopicHealth, isOffline, type TopicHealth, type TopicState, topicHealth } from './topic-health.ts';
 export {
   type ScanBatch,
   type ScanOptions,

@@ -1,5 +1,6 @@
-import type { Admin, PartitionMetadata } from 'kafkajs';
-import { MIN_INSYNC_REPLICAS, readTopicConfigs } from './provision.ts';
+import type { PartitionMetadata } from 'kafkajs';
+import { type LenientReaderOptions, withLenientReader } from './lenient-metadata.ts';
+import { MIN_INSYNC_REPLICAS } from './provision.ts';
 
 /** Kafka's LEADER_NOT_AVAILABLE: the partition has no live leader. */
 const LEADER_NOT_AVAILABLE = 5;
@@ -47,24 +48,33 @@ export function topicHealth(
   };
 }
 
+/** A topic's health with its configs as the broker reports them (defaults included). */
+export interface TopicState extends TopicHealth {
+  readonly configs: Readonly<Record<string, string>>;
+}
+
 /**
  * The health of existing topics: replication factor, `min.insync.replicas`, and the
- * partitions that are under-replicated, below their minimum ISR or offline. Topics missing
- * from the cluster are left out.
+ * partitions that are under-replicated, below their minimum ISR or offline, with each topic's
+ * configs. Topics missing from the cluster are left out. Works while partitions are offline
+ * (see `lenient-metadata.ts`: kafkajs's admin client fails then).
  */
-export async function describeTopicHealth(admin: Admin, topics: readonly string[]): Promise<TopicHealth[]> {
-  const existing = new Set(await admin.listTopics());
-  const present = topics.filter((t) => existing.has(t));
-  if (present.length === 0) return [];
-  const [metadata, configs] = await Promise.all([
-    admin.fetchTopicMetadata({ topics: present }),
-    readTopicConfigs(admin, present),
-  ]);
-  return present.flatMap((name) => {
-    const described = metadata.topics.find((t) => t.name === name);
-    if (described === undefined) return [];
-    const raw = configs.get(name)?.[MIN_INSYNC_REPLICAS];
-    const minIsr = raw === undefined ? undefined : Number(raw);
-    return [topicHealth(name, described.partitions, Number.isInteger(minIsr) ? minIsr : undefined)];
+export async function describeTopicHealth(
+  options: LenientReaderOptions,
+  topics: readonly string[],
+): Promise<TopicState[]> {
+  return withLenientReader(options, async (reader) => {
+    const metadata = await reader.metadata(topics);
+    const present = topics.filter((t) => metadata.topics.has(t));
+    const configs = await reader.topicConfigs(present);
+    return present.map((name) => {
+      const topicConfigs = configs.get(name) ?? {};
+      const raw = topicConfigs[MIN_INSYNC_REPLICAS];
+      const minIsr = raw === undefined ? Number.NaN : Number(raw);
+      return {
+        ...topicHealth(name, metadata.topics.get(name) ?? [], Number.isInteger(minIsr) ? minIsr : undefined),
+        configs: topicConfigs,
+      };
+    });
   });
 }
