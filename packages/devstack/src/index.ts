@@ -9,15 +9,25 @@ export {
   startAnvil,
 } from './anvil-node.ts';
 export {
+  type KafkaCluster,
+  type KafkaClusterNode,
+  kafkaCluster,
+  type StandaloneKafkaClusterOptions,
+  startKafkaCluster,
+} from './kafka-cluster.ts';
+export { defaultKafkaHeap } from './kafka-layout.ts';
+export {
   type KafkaBroker,
+  type KafkaNodeStatus,
   kafkaReady,
   type StandaloneKafkaOptions,
   startKafka,
   startKafkaBroker,
   stopKafka,
 } from './kafka-node.ts';
+export { parseQuorumStatus, type QuorumStatus } from './metadata-quorum.ts';
 export { CCOMPAT_PATH, registryUrl } from './registry-node.ts';
-export { type DevStackSettings, devStackSettings, VERSIONS } from './settings.ts';
+export { type DevStackSettings, devStackSettings, MAX_KAFKA_NODES, VERSIONS } from './settings.ts';
 export {
   type ComponentStatus,
   type StackEndpoints,

@@ -1,136 +1,124 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { silenceKafkajsTimerWarning } from '@payhook/kafka';
-import kafkajs from 'kafkajs';
+import { withLenientReader } from '@payhook/kafka';
 import { freePort } from './anvil-node.ts';
-import { livePid, run, startDetached, stopPid, waitFor } from './processes.ts';
+import {
+  bootstrapServers,
+  formattedClusterId,
+  formattedNodeCount,
+  type KafkaLayout,
+  type KafkaNodeSpec,
+  kafkaDir,
+  log4jProperties,
+  nodePaths,
+  nodePidFiles,
+  nodesOnPorts,
+  serverProperties,
+  stackKafkaLayout,
+  writeTopology,
+} from './kafka-layout.ts';
+import { killPid, livePid, run, runAsync, startDetached, stopPid, waitFor } from './processes.ts';
 import { type DevStackSettings, devStackSettings } from './settings.ts';
 
 const MAIN_CLASS = 'kafka.Kafka';
 const STORAGE_TOOL = 'kafka.tools.StorageTool';
 
-function paths(settings: DevStackSettings) {
-  const dir = join(settings.stateDir, 'kafka');
-  return {
-    dir,
-    data: join(dir, 'data'),
-    config: join(dir, 'server.properties'),
-    log4j: join(dir, 'log4j2.properties'),
-    log: join(dir, 'kafka.log'),
-    stdout: join(dir, 'stdout.log'),
-    pid: join(dir, 'kafka.pid'),
-    classpath: join(settings.cacheDir, 'kafka.classpath'),
-  };
-}
+/** Where the Maven description of the broker's runtime lives, and where its classpath is cached. */
+export type ClasspathSettings = Pick<DevStackSettings, 'root' | 'cacheDir'>;
 
 /**
- * The broker's classpath, resolved once by Maven from `deploy/local/kafka/pom.xml`
- * (which fetches the jars into the local Maven repository the first time).
+ * The broker's classpath (the broker and Kafka's command-line tools), resolved by Maven from
+ * `deploy/local/kafka/pom.xml`, which fetches the jars into the local Maven repository the
+ * first time. The cache is keyed by the pom's content, so a changed pom is resolved again.
  */
-function classpath(settings: DevStackSettings, progress: (line: string) => void): string {
-  const p = paths(settings);
+export function kafkaClasspath(settings: ClasspathSettings, progress: (line: string) => void): string {
   const pom = join(settings.root, 'deploy/local/kafka/pom.xml');
-  if (existsSync(p.classpath)) {
-    const cached = readFileSync(p.classpath, 'utf8').trim();
+  const digest = createHash('sha256').update(readFileSync(pom)).digest('hex').slice(0, 12);
+  const cache = join(settings.cacheDir, `kafka-${digest}.classpath`);
+  if (existsSync(cache)) {
+    const cached = readFileSync(cache, 'utf8').trim();
     if (cached.length > 0 && cached.split(':').every((jar) => existsSync(jar))) return cached;
   }
   progress('resolving the Kafka broker from Maven Central (first run only)');
   mkdirSync(settings.cacheDir, { recursive: true });
-  run('mvn', ['-q', '-B', '-f', pom, 'dependency:build-classpath', `-Dmdep.outputFile=${p.classpath}`]);
-  return readFileSync(p.classpath, 'utf8').trim();
+  run('mvn', ['-q', '-B', '-f', pom, 'dependency:build-classpath', `-Dmdep.outputFile=${cache}`]);
+  return readFileSync(cache, 'utf8').trim();
 }
 
-function serverProperties(settings: DevStackSettings, dataDir: string): string {
-  const { host, kafkaPort, controllerPort } = settings;
-  return [
-    'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.voters=1@${host}:${controllerPort}`,
-    `listeners=PLAINTEXT://${host}:${kafkaPort},CONTROLLER://${host}:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://${host}:${kafkaPort}`,
-    'controller.listener.names=CONTROLLER',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-    'inter.broker.listener.name=PLAINTEXT',
-    `log.dirs=${dataDir}`,
-    'num.partitions=3',
-    // One broker: internal topics cannot be replicated.
-    'offsets.topic.replication.factor=1',
-    'offsets.topic.num.partitions=10',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
-    'transaction.state.log.num.partitions=10',
-    'share.coordinator.state.topic.replication.factor=1',
-    'share.coordinator.state.topic.min.isr=1',
-    // Tests form and re-form groups constantly; the default 3 s delay only slows them.
-    'group.initial.rebalance.delay.ms=0',
-    'auto.create.topics.enable=false',
-    'log.retention.check.interval.ms=60000',
-    '',
-  ].join('\n');
-}
-
-function log4jProperties(logFile: string): string {
-  return [
-    'rootLogger.level=INFO',
-    'rootLogger.appenderRef.file.ref=FILE',
-    'appender.file.type=File',
-    'appender.file.name=FILE',
-    `appender.file.fileName=${logFile}`,
-    'appender.file.layout.type=PatternLayout',
-    'appender.file.layout.pattern=[%d] %p %m (%c)%n',
-    'logger.kafka.name=kafka',
-    'logger.kafka.level=INFO',
-    'logger.state.name=state.change.logger',
-    'logger.state.level=WARN',
-    '',
-  ].join('\n');
-}
-
-/** Whether the broker answers metadata requests. */
-export async function kafkaReady(settings: DevStackSettings): Promise<boolean> {
-  silenceKafkajsTimerWarning();
-  const kafka = new kafkajs.Kafka({
-    clientId: 'payhook-dev',
-    brokers: [`${settings.host}:${settings.kafkaPort}`],
-    logLevel: kafkajs.logLevel.NOTHING,
-    connectionTimeout: 1_000,
-    requestTimeout: 2_000,
-    retry: { retries: 0 },
-  });
-  const admin = kafka.admin();
+/**
+ * Whether a node answers metadata requests on its own port and is itself among the live
+ * brokers it reports (a node is listed once the controller quorum has unfenced it), and, with
+ * `expectedBrokers`, whether it reports that many. Read leniently: kafkajs's own client fails
+ * while any partition of the cluster is offline, which says nothing about the node.
+ */
+export async function nodeAnswers(node: KafkaNodeSpec, expectedBrokers?: number): Promise<boolean> {
   try {
-    await admin.connect();
-    const cluster = await admin.describeCluster();
-    return cluster.brokers.length > 0 && cluster.controller !== null;
+    const brokers = await withLenientReader(
+      { brokers: [`${node.host}:${node.port}`], connectionTimeoutMs: 1_000, requestTimeoutMs: 2_000 },
+      (reader) => reader.brokers(),
+    );
+    return brokers.includes(node.nodeId) && (expectedBrokers === undefined || brokers.length >= expectedBrokers);
   } catch {
     return false;
-  } finally {
-    await admin.disconnect().catch(() => undefined);
   }
 }
 
-/** Starts the broker unless it runs already; formats its storage the first time. */
-export async function startKafka(
-  settings: DevStackSettings,
-  progress: (line: string) => void,
-): Promise<'started' | 'running'> {
-  const p = paths(settings);
-  if (livePid(p.pid) !== undefined && (await kafkaReady(settings))) return 'running';
-  await stopPid(p.pid);
-  const cp = classpath(settings, progress);
-  mkdirSync(p.dir, { recursive: true });
-  writeFileSync(p.config, serverProperties(settings, p.data));
-  writeFileSync(p.log4j, log4jProperties(p.log));
-  if (!existsSync(join(p.data, 'meta.properties'))) {
-    progress('formatting Kafka storage (KRaft)');
-    run('java', ['-cp', cp, STORAGE_TOOL, 'format', '--ignore-formatted', '-t', randomUUID(), '-c', p.config]);
+/** Whether every node of the layout answers and sees all of them as brokers. */
+export async function layoutReady(layout: KafkaLayout): Promise<boolean> {
+  const answers = await Promise.all(layout.nodes.map((node) => nodeAnswers(node, layout.nodes.length)));
+  return answers.every(Boolean);
+}
+
+/** Whether the stack's Kafka answers: every node, each seeing all of them. */
+export function kafkaReady(settings: DevStackSettings): Promise<boolean> {
+  return layoutReady(stackKafkaLayout(settings));
+}
+
+/**
+ * Writes every node's configs and formats the storage of nodes that have none, all with the
+ * cluster id the folder was formatted with (a fresh one the first time).
+ */
+async function prepareNodes(layout: KafkaLayout, cp: string, progress: (line: string) => void): Promise<void> {
+  mkdirSync(layout.dir, { recursive: true });
+  const unformatted: KafkaNodeSpec[] = [];
+  for (const node of layout.nodes) {
+    const p = nodePaths(layout, node);
+    mkdirSync(p.dir, { recursive: true });
+    writeFileSync(p.config, serverProperties(layout, node));
+    writeFileSync(p.log4j, log4jProperties(p.log));
+    if (!existsSync(join(p.data, 'meta.properties'))) unformatted.push(node);
   }
-  progress(`starting Kafka on ${settings.kafkaPort}`);
-  const pid = startDetached(
+  if (unformatted.length === 0) return;
+  const clusterId = formattedClusterId(layout.dir) ?? randomUUID();
+  progress(`formatting Kafka storage (KRaft${layout.nodes.length > 1 ? `, ${layout.nodes.length} voters` : ''})`);
+  // Side by side: each format is a JVM start of a few seconds.
+  await Promise.all(
+    unformatted.map((node) =>
+      runAsync('java', [
+        '-Xmx128m',
+        '-cp',
+        cp,
+        STORAGE_TOOL,
+        'format',
+        '--ignore-formatted',
+        '-t',
+        clusterId,
+        '-c',
+        nodePaths(layout, node).config,
+      ]),
+    ),
+  );
+  writeTopology(layout.dir, { nodes: layout.nodes.length, clusterId });
+}
+
+/** Starts one node's JVM (its configs must be written); returns its PID. */
+function launchNode(layout: KafkaLayout, node: KafkaNodeSpec, cp: string): number {
+  const p = nodePaths(layout, node);
+  return startDetached(
     'java',
     [
-      `-Xmx${settings.kafkaHeap}`,
+      `-Xmx${layout.heap}`,
       '-Xms256m',
       '-XX:+UseG1GC',
       '-Djava.awt.headless=true',
@@ -142,29 +130,120 @@ export async function startKafka(
     ],
     { cwd: p.dir, logFile: p.stdout, pidFile: p.pid },
   );
+}
+
+/**
+ * Starts the nodes of a layout that do not run (a node whose process runs but does not answer
+ * is started again), formatting storage the first time, and waits until every node answers.
+ */
+export async function startLayout(
+  layout: KafkaLayout,
+  cache: ClasspathSettings,
+  progress: (line: string) => void,
+  options: { only?: readonly number[] } = {},
+): Promise<'started' | 'running'> {
+  const nodes = layout.nodes.filter((n) => options.only === undefined || options.only.includes(n.index));
+  const running = nodes.map((n) => livePid(nodePaths(layout, n).pid) !== undefined);
+  if (running.every(Boolean) && (await layoutReady(layout))) return 'running';
+  const stale = await Promise.all(nodes.map(async (n, i) => running[i] === true && !(await nodeAnswers(n))));
+  await Promise.all(nodes.map((n, i) => (stale[i] === true ? stopPid(nodePaths(layout, n).pid) : undefined)));
+  const cp = kafkaClasspath(cache, progress);
+  await prepareNodes(layout, cp, progress);
+  const started = new Map<string, number>();
+  for (const node of nodes) {
+    const pidFile = nodePaths(layout, node).pid;
+    if (livePid(pidFile) === undefined) started.set(pidFile, launchNode(layout, node, cp));
+  }
+  if (started.size > 0) {
+    const which =
+      layout.nodes.length === 1 ? '' : ` node${nodes.length > 1 ? 's' : ''} ${nodes.map((n) => n.nodeId).join(', ')}`;
+    progress(`starting Kafka${which} on ${nodes.map((n) => n.port).join(', ')}`);
+  }
   await waitFor(
-    'Kafka',
-    () => kafkaReady(settings),
-    90_000,
-    () => livePid(p.pid) === pid,
+    layout.nodes.length === 1 ? 'Kafka' : `Kafka (${layout.nodes.length} nodes)`,
+    () => layoutReady(layout),
+    // A cluster elects its controller and unfences each broker before it answers.
+    layout.nodes.length === 1 ? 90_000 : 150_000,
+    () => [...started].every(([pidFile, pid]) => livePid(pidFile) === pid),
   );
   return 'started';
 }
 
-/** Stops the broker. */
-export function stopKafka(settings: DevStackSettings): Promise<boolean> {
-  return stopPid(paths(settings).pid);
+/** Stops (SIGTERM: a controlled shutdown) or kills (SIGKILL: a crash) nodes of a layout. */
+export async function haltNodes(
+  layout: KafkaLayout,
+  how: 'stop' | 'kill',
+  indexes: readonly number[] = layout.nodes.map((n) => n.index),
+): Promise<boolean> {
+  const nodes = layout.nodes.filter((n) => indexes.includes(n.index));
+  const results = await Promise.all(
+    nodes.map((n) => (how === 'kill' ? killPid(nodePaths(layout, n).pid) : stopPid(nodePaths(layout, n).pid))),
+  );
+  return results.some(Boolean);
 }
 
-/** Whether the broker's process is alive, and its PID. */
-export function kafkaPid(settings: DevStackSettings): number | undefined {
-  return livePid(paths(settings).pid);
+/**
+ * The layout the stack's Kafka is to start with.
+ * @throws ConfigError when two ports of the stack would be the same.
+ * @throws Error when the state folder holds a Kafka of another size (its data would not fit).
+ */
+export function kafkaLayoutToStart(settings: DevStackSettings): KafkaLayout {
+  const layout = stackKafkaLayout(settings);
+  const formatted = formattedNodeCount(layout.dir);
+  if (formatted !== undefined && formatted !== layout.nodes.length) {
+    throw new Error(
+      `${settings.stateDir} holds a Kafka of ${formatted} node${formatted === 1 ? '' : 's'}, not ${layout.nodes.length}: ` +
+        `"payhook dev down" stops it and deletes its data (or ask for ${formatted})`,
+    );
+  }
+  return layout;
 }
 
-/** Log files a person reads when the broker misbehaves. */
-export function kafkaLogs(settings: DevStackSettings): string[] {
-  const p = paths(settings);
-  return [p.log, p.stdout];
+/**
+ * Starts the stack's Kafka unless it runs already: one node, or the cluster that
+ * `kafkaNodes` asks for. Formats its storage the first time.
+ * @throws as {@link kafkaLayoutToStart}
+ */
+export async function startKafka(
+  settings: DevStackSettings,
+  progress: (line: string) => void,
+): Promise<'started' | 'running'> {
+  return startLayout(kafkaLayoutToStart(settings), settings, progress);
+}
+
+/** Stops every node of the stack's Kafka, whatever its size. */
+export async function stopKafka(settings: DevStackSettings): Promise<boolean> {
+  const results = await Promise.all(nodePidFiles(kafkaDir(settings)).map((file) => stopPid(file)));
+  return results.some(Boolean);
+}
+
+/** One node as `status` reports it. */
+export interface KafkaNodeStatus {
+  readonly index: number;
+  readonly nodeId: number;
+  /** `host:port` of its client listener. */
+  readonly address: string;
+  readonly pid: number | undefined;
+  /** Answers on its own port and is a registered broker. */
+  readonly ready: boolean;
+  readonly logs: readonly string[];
+}
+
+/** Each node of a layout: its process, whether it answers, its logs. */
+export async function layoutStatus(layout: KafkaLayout): Promise<KafkaNodeStatus[]> {
+  return Promise.all(
+    layout.nodes.map(async (node) => {
+      const p = nodePaths(layout, node);
+      return {
+        index: node.index,
+        nodeId: node.nodeId,
+        address: `${node.host}:${node.port}`,
+        pid: livePid(p.pid),
+        ready: await nodeAnswers(node, layout.nodes.length),
+        logs: [p.log, p.stdout],
+      };
+    }),
+  );
 }
 
 /** Options of {@link startKafkaBroker}. */
@@ -203,6 +282,16 @@ export interface KafkaBroker {
   start(): Promise<void>;
 }
 
+/** `count` distinct free loopback ports. */
+export async function freePorts(host: string, count: number, exclude: readonly number[] = []): Promise<number[]> {
+  const ports: number[] = [];
+  while (ports.length < count) {
+    const port = await freePort(host);
+    if (!ports.includes(port) && !exclude.includes(port)) ports.push(port);
+  }
+  return ports;
+}
+
 /**
  * Starts a single-node broker of its own (for tests that stop and restart the broker, e.g.
  * the fault suite) and waits until it answers. Stop it in an `after` hook.
@@ -210,19 +299,27 @@ export interface KafkaBroker {
 export async function startKafkaBroker(options: StandaloneKafkaOptions): Promise<KafkaBroker> {
   const stack = options.stack ?? devStackSettings();
   const host = stack.host;
-  const port = options.port ?? (await freePort(host));
-  let controllerPort = options.controllerPort ?? (await freePort(host));
-  while (controllerPort === port) controllerPort = await freePort(host);
-  const settings: DevStackSettings = { ...stack, stateDir: options.stateDir, kafkaPort: port, controllerPort };
+  const [free1 = 0, free2 = 0] = await freePorts(
+    host,
+    2,
+    [options.port, options.controllerPort].filter((p): p is number => p !== undefined),
+  );
+  const port = options.port ?? free1;
+  const controllerPort = options.controllerPort ?? free2;
+  const layout: KafkaLayout = {
+    dir: join(options.stateDir, 'kafka'),
+    nodes: nodesOnPorts(host, [{ port, controllerPort }]),
+    heap: stack.kafkaHeap ?? '768m',
+  };
   const progress = options.progress ?? (() => undefined);
-  await startKafka(settings, progress);
+  await startLayout(layout, stack, progress);
   return {
-    brokers: `${host}:${port}`,
+    brokers: bootstrapServers(layout),
     port,
     get pid() {
-      return kafkaPid(settings);
+      return livePid(join(layout.dir, 'kafka.pid'));
     },
-    stop: async () => void (await stopKafka(settings)),
-    start: async () => void (await startKafka(settings, progress)),
+    stop: async () => void (await haltNodes(layout, 'stop')),
+    start: async () => void (await startLayout(layout, stack, progress)),
   };
 }

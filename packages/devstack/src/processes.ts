@@ -51,6 +51,51 @@ export async function stopPid(pidFile: string, graceMs = 20_000): Promise<boolea
   return pid !== undefined;
 }
 
+/** Sends SIGKILL (no shutdown at all, as a crash) and waits until the process is gone; removes the PID file. */
+export async function killPid(pidFile: string): Promise<boolean> {
+  const pid = livePid(pidFile);
+  if (pid !== undefined) {
+    process.kill(pid, 'SIGKILL');
+    while (isAlive(pid)) await sleep(50);
+  }
+  rmSync(pidFile, { force: true });
+  return pid !== undefined;
+}
+
+/**
+ * Runs a command to completion without blocking the event loop (so that several run side by
+ * side); resolves with its standard output, rejects with its output's tail when it exits
+ * non-zero or outlives `timeoutMs`.
+ */
+export function runAsync(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; timeoutMs?: number } = {},
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot run ${command}: ${error.message}`));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) return resolve(stdout);
+      const output = `${stdout}${stderr}`.trim().split('\n').slice(-20).join('\n');
+      reject(
+        new Error(
+          `${command} ${args.join(' ')} ${signal === null ? `exited with ${code}` : `was stopped (${signal})`}:\n${output}`,
+        ),
+      );
+    });
+  });
+}
+
 /** Runs a command to completion, failing with its output when it exits non-zero. */
 export function run(command: string, args: readonly string[], options: { cwd?: string } = {}): string {
   const result = spawnSync(command, args, { cwd: options.cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });

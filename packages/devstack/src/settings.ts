@@ -20,18 +20,39 @@ export interface DevStackSettings {
   /** Downloaded and extracted distributions; kept across `down`. */
   readonly cacheDir: string;
   readonly host: string;
+  /**
+   * KRaft nodes of the local Kafka, each a combined broker and controller (all of them voters).
+   * Undefined: as many as the state folder was formatted for, else one.
+   */
+  readonly kafkaNodes: number | undefined;
+  /** Client port of the first Kafka node; node `i` (from 0) listens on `kafkaPort + 2i`. */
   readonly kafkaPort: number;
+  /** Controller port of the first Kafka node; node `i` uses `controllerPort + 2i`. */
   readonly controllerPort: number;
   readonly registryPort: number;
   /** JSON-RPC port of the local chain (anvil). */
   readonly anvilPort: number;
-  /** Largest heap of each JVM, e.g. `768m`. */
-  readonly kafkaHeap: string;
+  /**
+   * Largest heap of each Kafka node's JVM, e.g. `768m`.
+   * @defaultValue `768m` for one node, `384m` each for a cluster
+   */
+  readonly kafkaHeap: string | undefined;
+  /** Largest heap of the registry's JVM. */
   readonly registryHeap: string;
 }
 
+/** The most KRaft nodes a local cluster may have (each is a JVM of its own). */
+export const MAX_KAFKA_NODES = 5;
+
 const schema = z.object({
   PAYHOOK_DEV_HOME: z.string().optional(),
+  PAYHOOK_DEV_BROKERS: z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be an integer')
+    .min(1, `must be from 1 to ${MAX_KAFKA_NODES}`)
+    .max(MAX_KAFKA_NODES, `must be from 1 to ${MAX_KAFKA_NODES}`)
+    .optional(),
+  // Nodes after the first take the ports two and four above: 9092/9093, 9094/9095, 9096/9097.
   PAYHOOK_DEV_KAFKA_PORT: envField.port().default(9092),
   PAYHOOK_DEV_CONTROLLER_PORT: envField.port().default(9093),
   PAYHOOK_DEV_REGISTRY_PORT: envField.port().default(8081),
@@ -39,7 +60,7 @@ const schema = z.object({
   PAYHOOK_DEV_KAFKA_HEAP: z
     .string()
     .regex(/^\d+[mg]$/, 'must look like 768m or 1g')
-    .default('768m'),
+    .optional(),
   PAYHOOK_DEV_REGISTRY_HEAP: z
     .string()
     .regex(/^\d+[mg]$/, 'must look like 512m or 1g')
@@ -56,6 +77,7 @@ export function devStackSettings(env: Environment = process.env): DevStackSettin
     stateDir: join(home, 'dev'),
     cacheDir: join(home, 'cache'),
     host: '127.0.0.1',
+    kafkaNodes: parsed.PAYHOOK_DEV_BROKERS,
     kafkaPort: parsed.PAYHOOK_DEV_KAFKA_PORT,
     controllerPort: parsed.PAYHOOK_DEV_CONTROLLER_PORT,
     registryPort: parsed.PAYHOOK_DEV_REGISTRY_PORT,

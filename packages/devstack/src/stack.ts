@@ -1,22 +1,31 @@
 import { rmSync } from 'node:fs';
 import { anvilNodeLogs, anvilNodePid, anvilNodeReady, anvilUrl, startAnvilNode, stopAnvilNode } from './anvil-node.ts';
-import { kafkaLogs, kafkaPid, kafkaReady, startKafka, stopKafka } from './kafka-node.ts';
+import { bootstrapServers, formattedNodeCount, kafkaDir, nodePaths, stackKafkaLayout } from './kafka-layout.ts';
+import { kafkaClasspath, kafkaLayoutToStart, layoutStatus, startKafka, stopKafka } from './kafka-node.ts';
+import { describeQuorum } from './metadata-quorum.ts';
 import { registryLogs, registryPid, registryReady, registryUrl, startRegistry, stopRegistry } from './registry-node.ts';
 import type { DevStackSettings } from './settings.ts';
 
 /** One component of the local stack as `status` reports it. */
 export interface ComponentStatus {
-  readonly name: 'kafka' | 'registry' | 'anvil';
+  /** `kafka` for a single node; `kafka-<node id>` for each node of a cluster. */
+  readonly name: 'kafka' | `kafka-${number}` | 'registry' | 'anvil';
   readonly pid: number | undefined;
   /** Answers its readiness probe. */
   readonly ready: boolean;
   /** Where clients connect. */
   readonly address: string;
   readonly logs: readonly string[];
+  /**
+   * For a node of a Kafka cluster: whether it is the active controller (the metadata quorum's
+   * leader). Absent for a single node, or when no controller answered.
+   */
+  readonly activeController?: boolean;
 }
 
 /** Addresses the services and tests use to reach the local stack. */
 export interface StackEndpoints {
+  /** Every Kafka node's `host:port`, comma-separated. */
   readonly kafkaBrokers: string;
   readonly schemaRegistryUrl: string;
   /** JSON-RPC URL of the local chain (anvil, chain id 31337). */
@@ -26,17 +35,20 @@ export interface StackEndpoints {
 /** The local stack's client addresses. */
 export function stackEndpoints(settings: DevStackSettings): StackEndpoints {
   return {
-    kafkaBrokers: `${settings.host}:${settings.kafkaPort}`,
+    kafkaBrokers: bootstrapServers(stackKafkaLayout(settings)),
     schemaRegistryUrl: registryUrl(settings),
     anvilRpcUrl: anvilUrl(settings),
   };
 }
 
 /**
- * Starts the broker, the registry and the chain (each only if it is not running) and waits
- * until all answer. They start side by side: together they take about as long as the slowest.
+ * Starts Kafka (one node or a cluster), the registry and the chain (each only if it is not
+ * running) and waits until all answer. They start side by side: together they take about as
+ * long as the slowest.
  */
 export async function stackUp(settings: DevStackSettings, progress: (line: string) => void): Promise<StackEndpoints> {
+  // Settings that cannot work fail before anything starts.
+  kafkaLayoutToStart(settings);
   const names = ['kafka', 'registry', 'anvil'] as const;
   const results = await Promise.allSettled([
     startKafka(settings, progress),
@@ -45,7 +57,10 @@ export async function stackUp(settings: DevStackSettings, progress: (line: strin
   ]);
   const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failures.length > 0) {
-    const logs = [...kafkaLogs(settings), ...registryLogs(settings), ...anvilNodeLogs(settings)].join(', ');
+    // The logs of the nodes the folder holds, which need not be the ones asked for.
+    const layout = stackKafkaLayout(settings, formattedNodeCount(kafkaDir(settings)));
+    const kafkaLogs = layout.nodes.map((n) => nodePaths(layout, n).log);
+    const logs = [...kafkaLogs, ...registryLogs(settings), ...anvilNodeLogs(settings)].join(', ');
     throw new Error(`${failures.map((f) => (f.reason as Error).message).join('; ')} (logs: ${logs})`);
   }
   results.forEach((result, i) => {
@@ -70,22 +85,35 @@ export async function stackDown(settings: DevStackSettings, options: { keepData?
   return stopped;
 }
 
-/** What runs, and whether it answers. */
+/** What runs, and whether it answers: each Kafka node, the registry and the chain. */
 export async function stackStatus(settings: DevStackSettings): Promise<ComponentStatus[]> {
   const endpoints = stackEndpoints(settings);
-  const [kafkaOk, registryOk, anvilOk] = await Promise.all([
-    kafkaReady(settings),
+  // What the folder holds, whatever the settings ask for.
+  const layout = stackKafkaLayout(settings, formattedNodeCount(kafkaDir(settings)));
+  const [nodes, registryOk, anvilOk] = await Promise.all([
+    layoutStatus(layout),
     registryReady(settings),
     anvilNodeReady(settings),
   ]);
+  let leaderId: number | undefined;
+  if (nodes.length > 1 && nodes.some((n) => n.pid !== undefined)) {
+    const quorum = await describeQuorum(
+      layout,
+      kafkaClasspath(settings, () => undefined),
+      { timeoutMs: 0 },
+    ).catch(() => undefined);
+    leaderId = quorum?.leaderId;
+  }
+  const kafka: ComponentStatus[] = nodes.map((n) => ({
+    name: nodes.length === 1 ? 'kafka' : `kafka-${n.nodeId}`,
+    pid: n.pid,
+    ready: n.ready,
+    address: n.address,
+    logs: n.logs,
+    ...(nodes.length > 1 && leaderId !== undefined ? { activeController: n.nodeId === leaderId } : {}),
+  }));
   return [
-    {
-      name: 'kafka',
-      pid: kafkaPid(settings),
-      ready: kafkaOk,
-      address: endpoints.kafkaBrokers,
-      logs: kafkaLogs(settings),
-    },
+    ...kafka,
     {
       name: 'registry',
       pid: registryPid(settings),
