@@ -1,16 +1,35 @@
-import { devStackSettings, stackDown, stackStatus, stackUp } from '@payhook/devstack';
+import { devStackSettings, MAX_KAFKA_NODES, stackDown, stackStatus, stackUp } from '@payhook/devstack';
 import type { Command } from 'commander';
+import { CliUsageError } from '../cli-error.ts';
 import type { CliContext } from '../context.ts';
 
-/** `payhook dev up|down|status`: the local broker and registry, without Docker. */
+/** `payhook dev up|down|status`: the local broker (or cluster), registry and chain, without Docker. */
 export function registerDevCommands(program: Command, ctx: CliContext): void {
-  const dev = program.command('dev').description('run a local Kafka broker (KRaft) and schema registry without Docker');
+  const dev = program
+    .command('dev')
+    .description('run a local Kafka (KRaft: one broker or a cluster), schema registry and chain without Docker');
 
   dev
     .command('up')
-    .description('fetch (first run only), start and wait for the broker and the registry; a no-op when they run')
-    .action(async () => {
-      const settings = devStackSettings(ctx.env);
+    .description(
+      'fetch (first run only), start and wait for Kafka, the registry and the chain; a no-op when they run. ' +
+        'Reads PAYHOOK_DEV_BROKERS (Kafka nodes, default 1 or as many as the data was formatted for), ' +
+        'PAYHOOK_DEV_HOME and the PAYHOOK_DEV_*_PORT variables',
+    )
+    .option(
+      '--brokers <n>',
+      `Kafka nodes, 1 to ${MAX_KAFKA_NODES}: each a combined broker and controller, all quorum voters; ` +
+        'with 3 or more, topics are replicated 3 times with min.insync.replicas=2 (overrides PAYHOOK_DEV_BROKERS)',
+    )
+    .action(async (options: { brokers?: string }) => {
+      const env =
+        options.brokers === undefined
+          ? ctx.env
+          : {
+              ...ctx.env,
+              PAYHOOK_DEV_BROKERS: String(parseNodeCount(options.brokers)),
+            };
+      const settings = devStackSettings(env);
       const endpoints = await stackUp(settings, (line) => ctx.io.err(line));
       ctx.io.out(`KAFKA_BROKERS=${endpoints.kafkaBrokers}`);
       ctx.io.out(`SCHEMA_REGISTRY_URL=${endpoints.schemaRegistryUrl}`);
@@ -19,8 +38,8 @@ export function registerDevCommands(program: Command, ctx: CliContext): void {
 
   dev
     .command('down')
-    .description('stop the broker and the registry and delete their data')
-    .option('--keep-data', 'keep the broker data and logs for the next "up"')
+    .description('stop Kafka (every node), the registry and the chain and delete their data')
+    .option('--keep-data', 'keep the data and logs for the next "up"')
     .action(async (options: { keepData?: boolean }) => {
       const stopped = await stackDown(devStackSettings(ctx.env), { keepData: options.keepData === true });
       ctx.io.out(stopped.length === 0 ? 'nothing was running' : `stopped: ${stopped.join(', ')}`);
@@ -28,7 +47,10 @@ export function registerDevCommands(program: Command, ctx: CliContext): void {
 
   dev
     .command('status')
-    .description('show what runs and whether it answers; exit 1 when anything is down')
+    .description(
+      'show what runs (each Kafka node, with the active controller of a cluster) and whether it answers; ' +
+        'exit 1 when anything is down',
+    )
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
       const status = await stackStatus(devStackSettings(ctx.env));
@@ -36,11 +58,24 @@ export function registerDevCommands(program: Command, ctx: CliContext): void {
       else {
         for (const c of status) {
           const state = c.ready ? 'ready' : c.pid !== undefined ? 'starting or unhealthy' : 'stopped';
+          const notes = [
+            ...(c.pid === undefined ? [] : [`pid ${c.pid}`]),
+            ...(c.activeController === true ? ['active controller'] : []),
+          ];
           ctx.io.out(
-            `${c.name.padEnd(9)} ${state.padEnd(22)} ${c.address}${c.pid === undefined ? '' : `  (pid ${c.pid})`}`,
+            `${c.name.padEnd(9)} ${state.padEnd(22)} ${c.address}${notes.length === 0 ? '' : `  (${notes.join(', ')})`}`,
           );
+          if (!c.ready && c.name.startsWith('kafka')) ctx.io.out(`${''.padEnd(32)} log: ${c.logs[0] ?? ''}`);
         }
       }
       if (status.some((c) => !c.ready)) process.exitCode = 1;
     });
+}
+
+function parseNodeCount(raw: string): number {
+  const count = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_KAFKA_NODES) {
+    throw new CliUsageError(`--brokers must be a whole number from 1 to ${MAX_KAFKA_NODES}`);
+  }
+  return count;
 }
