@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The test command: Node 24, dependencies, the local broker and registry, then every test.
 # A stack that was already running is reused and left running; one started here is stopped.
+# PAYHOOK_DEV_BROKERS=3 runs the tests against a local three-node cluster instead of one broker
+# (`dev up` reads it; a running stack of another size is refused rather than reused).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -16,6 +18,7 @@ else
   trap '"${cli[@]}" dev down >/dev/null 2>&1 || true' EXIT
 fi
 eval "$("${cli[@]}" dev up | sed 's/^/export /')"
+echo "Kafka: ${KAFKA_BROKERS}" >&2
 
 # TEST_FILES picks other test files (the fault suite: test/faults/*.faults.ts); extra
 # arguments go to the test runner.
