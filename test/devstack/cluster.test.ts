@@ -19,7 +19,8 @@ import {
   pipelineTopicSpecs,
   type TopicHealth,
 } from '@payhook/kafka';
-import { createLogger } from '@payhook/runtime';
+import { createLagExporterApp, lagExporterEnvSchema } from '@payhook/lag-exporter';
+import { createLogger, createMetricsRegistry, parseEnv } from '@payhook/runtime';
 import { readRecords, uniqueName, waitUntil } from '@payhook/testkit';
 import type { Admin, Kafka } from 'kafkajs';
 import { runCli } from '../cli/run-cli.ts';
@@ -56,6 +57,21 @@ const logger = createLogger({
 let cluster: KafkaCluster;
 let kafka: Kafka;
 let admin: Admin;
+
+/** What the lag exporter reports for a topic's partitions: under-replicated, below min ISR, offline. */
+async function exportedHealth(topic: string): Promise<number[]> {
+  const registry = createMetricsRegistry('lag-exporter');
+  const app = createLagExporterApp({ config: parseEnv(lagExporterEnvSchema, pipelineEnv), logger, registry });
+  await app.start();
+  await app.stop();
+  const text = await registry.metrics();
+  return ['under_replicated', 'below_min_isr', 'offline'].map((kind) => {
+    const line = text
+      .split('\n')
+      .find((l) => l.startsWith(`payhook_kafka_${kind}_partitions{`) && l.includes(`topic="${topic}"`));
+    return Number(line?.split(' ').at(-1) ?? Number.NaN);
+  });
+}
 
 /** Polls the pipeline topics' health until `done` holds for every topic; fails with the last seen. */
 async function healthUntil(done: (h: TopicHealth) => boolean, what: string): Promise<TopicHealth[]> {
@@ -167,6 +183,7 @@ describe('a local three-node cluster', () => {
     );
     assert.doesNotMatch(described.stdout, /OFFLINE|BELOW-MIN-ISR/);
     assert.match(described.stdout, /^partitions: \d+ under-replicated, 0 below min\.insync\.replicas, 0 offline$/m);
+    assert.deepEqual(await exportedHealth(topics.events), [3, 0, 0], 'the lag exporter reports it for the alerts');
 
     const quorum = await cluster.quorum();
     assert.notEqual(quorum.leaderId, leader.nodeId);
@@ -203,6 +220,7 @@ describe('a local three-node cluster', () => {
     const described = await runCli(['topics', 'describe'], pipelineEnv);
     assert.equal(described.code, 0, described.stderr);
     assert.doesNotMatch(described.stdout, /UNDER-REPLICATED|OFFLINE|BELOW-MIN-ISR|^partitions:/m);
+    assert.deepEqual(await exportedHealth(topics.events), [0, 0, 0]);
     const status = await runCli(['dev', 'status'], env);
     assert.equal(status.code, 0, status.stdout);
   });

@@ -1,8 +1,9 @@
 import { type GroupLag, measureLag } from '@payhook/consumer-lag';
 import { type PipelineTopics, pipelineTopics } from '@payhook/contracts';
-import { createKafkaClient } from '@payhook/kafka';
+import { createKafkaClient, pipelineTopicSpecs } from '@payhook/kafka';
 import { Gauge, type Logger, type ReadinessCheck, type Registry } from '@payhook/runtime';
 import type { LagExporterConfig } from './config.ts';
+import { createTopicHealthGauges } from './topic-health-gauges.ts';
 
 /** What the composition root hands the exporter. */
 export interface LagExporterDeps {
@@ -46,11 +47,20 @@ export function createLagExporterApp(deps: LagExporterDeps): LagExporterApp {
     },
     { groupId: `${config.PAYHOOK_TOPIC_PREFIX}${config.FILTER_GROUP_ID}`, topics: [topics.events] },
   ];
+  const health = createTopicHealthGauges({
+    brokers: config.KAFKA_BROKERS,
+    topics: pipelineTopicSpecs(topics).map((spec) => spec.name),
+    registry: deps.registry,
+  });
   let timer: NodeJS.Timeout | undefined;
   let lastSuccess = 0;
 
   async function measure(): Promise<GroupLag[]> {
-    const result = await measureLag(admin, kafka, groups, topics);
+    // Replication is read apart from lag: a cluster that lost partitions is when it matters.
+    const replication = health.measure().catch((error: unknown) => {
+      logger.warn({ err: error }, 'topic replication measurement failed');
+    });
+    const result = await measureLag(admin, kafka, groups, topics).finally(() => replication);
     // Partitions that moved away or topics that went stop being reported.
     offsets.reset();
     seconds.reset();
