@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { EventType, PipelineTopics, WebhookDelivery } from '@payhook/contracts';
+import type { PipelineTopics } from '@payhook/contracts';
+import type { ReplayFilter } from '@payhook/replay';
 import { CliUsageError } from '../cli-error.ts';
-import { inWindow, type TimeWindow } from './offset-ranges.ts';
+
+export { matchesDelivery, type ReplayFilter } from '@payhook/replay';
 
 /** What a replay reads. */
 export const SourceKind = {
@@ -18,16 +20,6 @@ export interface ReplaySource {
   readonly topic: string;
   /** How `--from` names it: `dlq`, `dispatch`, `retry:<tier>` or `events`. */
   readonly label: string;
-}
-
-/** Which records a replay selects; every filter that is set must match. */
-export interface ReplayFilter {
-  readonly endpointId?: string | undefined;
-  readonly eventTypes?: readonly EventType[] | undefined;
-  readonly paymentId?: string | undefined;
-  readonly deliveryId?: string | undefined;
-  /** By the time records were written to the source topic. */
-  readonly window: TimeWindow;
 }
 
 /**
@@ -52,17 +44,6 @@ export function parseSource(option: string, raw: string, topics: PipelineTopics)
   }
   throw new CliUsageError(
     `${option}: cannot replay from "${value}"; choose dlq, dispatch, retry:<tier> (${tiers}) or events, or one of their topic names`,
-  );
-}
-
-/** Whether a delivery written at `timestampMs` passes every filter that is set. */
-export function matchesDelivery(filter: ReplayFilter, delivery: WebhookDelivery, timestampMs: number): boolean {
-  return (
-    (filter.endpointId === undefined || delivery.endpoint_id === filter.endpointId) &&
-    (filter.paymentId === undefined || delivery.payment_id === filter.paymentId) &&
-    (filter.deliveryId === undefined || delivery.delivery_id === filter.deliveryId) &&
-    (filter.eventTypes === undefined || (filter.eventTypes as readonly string[]).includes(delivery.event_type)) &&
-    inWindow(filter.window, timestampMs)
   );
 }
 
