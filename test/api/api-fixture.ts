@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type ApiApp, apiEnvSchema, createApiApp } from '@payhook/api';
 import { type ApiClient, createApiClient } from '@payhook/api/client';
 import { createLogger, createMetricsRegistry, parseEnv, systemClock } from '@payhook/runtime';
@@ -10,6 +13,8 @@ export interface ApiFixture {
   readonly pipeline: PipelineFixture;
   readonly app: ApiApp;
   readonly baseUrl: string;
+  /** The environment the API and the CLI run with. */
+  readonly env: Record<string, string>;
   /** A typed client sending `key` (none when undefined). */
   client(key?: string): ApiClient;
   /** Runs the payhook CLI against the pipeline. */
@@ -21,13 +26,24 @@ export interface ApiFixture {
   close(): Promise<void>;
 }
 
-/** Starts the fixture; `env` overrides the API's configuration; `logs` receives its log lines at debug. */
+/**
+ * Starts the fixture; `env` overrides the API's configuration; `logs` receives its log lines at
+ * debug; `options.pipeline` runs the API over an existing pipeline (left to the caller to close).
+ * The read model lives in a temporary directory and has caught up when this resolves.
+ */
 export async function startApiFixture(
   env: Record<string, string> = {},
   logs?: NodeJS.WritableStream,
+  options: { pipeline?: PipelineFixture } = {},
 ): Promise<ApiFixture> {
-  const pipeline = await createPipelineFixture({ tiers: '5s', partitions: 1 });
-  const serviceEnv = { ...pipeline.serviceEnv(), DISPATCHER_DEV_ALLOW_LIST: '127.0.0.1', ...env };
+  const pipeline = options.pipeline ?? (await createPipelineFixture({ tiers: '5s', partitions: 1 }));
+  const dataDir = mkdtempSync(join(tmpdir(), 'payhook-api-'));
+  const serviceEnv = {
+    ...pipeline.serviceEnv(),
+    DISPATCHER_DEV_ALLOW_LIST: '127.0.0.1',
+    API_READ_MODEL_PATH: join(dataDir, 'read-model.sqlite'),
+    ...env,
+  };
   const app = createApiApp({
     config: parseEnv(apiEnvSchema, serviceEnv),
     logger: createLogger({
@@ -39,6 +55,7 @@ export async function startApiFixture(
     clock: systemClock,
   });
   await app.start();
+  await app.readModelCaughtUp;
   const baseUrl = `http://127.0.0.1:${app.port}`;
   const admin: Admin = pipeline.kafka.admin();
   await admin.connect();
@@ -47,6 +64,7 @@ export async function startApiFixture(
     pipeline,
     app,
     baseUrl,
+    env: serviceEnv,
     client: (key) => createApiClient(baseUrl, key),
     cli,
     async createKey(args) {
@@ -67,7 +85,9 @@ export async function startApiFixture(
     async close() {
       await app.stop();
       await admin.disconnect();
-      await pipeline.close();
+      // A pipeline handed in belongs to the caller.
+      if (options.pipeline === undefined) await pipeline.close();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -162,7 +162,8 @@ describe('payments', () => {
     const read = await client.GET('/v1/payments/{payment_id}', {
       params: { path: { payment_id: payment.payment_id } },
     });
-    assert.deepEqual(read.data, payment);
+    // A payment without events yet: pending, nothing received, no history.
+    assert.deepEqual(read.data, { ...payment, status: 'pending', amount_received: '0', history: [] });
     // The pipeline sees the same intent.
     const [record] = await f.pipeline.read(f.pipeline.topics.intents, 1);
     const intent = await f.pipeline.codec.decode('PAYMENT_INTENT', record?.value ?? null);

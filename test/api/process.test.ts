@@ -3,6 +3,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createPipelineFixture, type PipelineFixture } from '@payhook/testkit';
@@ -41,8 +44,14 @@ it('refuses bad configuration with status 78, naming each variable', async () =>
   assert.match(run.stderr(), /DISPATCHER_DEV_ALLOW_LIST: /);
 });
 
-it('serves once its tables caught up, and stops in order on SIGTERM', async () => {
-  const run = start({ ...pipeline.serviceEnv(), LOG_LEVEL: 'info' });
+it('serves once its tables and read model caught up, and stops in order on SIGTERM', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'payhook-api-'));
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const run = start({
+    ...pipeline.serviceEnv(),
+    LOG_LEVEL: 'info',
+    API_READ_MODEL_PATH: join(dataDir, 'read-model.sqlite'),
+  });
   const deadline = Date.now() + 30_000;
   let port: number | undefined;
   while (port === undefined && Date.now() < deadline) {
@@ -51,7 +60,12 @@ it('serves once its tables caught up, and stops in order on SIGTERM', async () =
     else await new Promise((r) => setTimeout(r, 100));
   }
   assert.ok(port !== undefined, `no start line: ${run.stdout()}${run.stderr()}`);
-  const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+  // The read model catches up after the port opens (a long rebuild must not fail liveness probes).
+  let ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+  while (ready.status !== 200 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+  }
   assert.equal(ready.status, 200);
   const refused = await fetch(`http://127.0.0.1:${port}/v1/payments/pay_1`);
   assert.equal(refused.status, 401);

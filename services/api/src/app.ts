@@ -7,11 +7,18 @@ import { type Clock, type Logger, PAYHOOK_VERSION, type ReadinessCheck, type Reg
 import Fastify, { LogController } from 'fastify';
 import { authenticate } from './auth.ts';
 import type { ApiConfig } from './config.ts';
+import { eventTypeSchemas } from './event-type-schemas.ts';
 import { IdempotencyStore } from './idempotency.ts';
 import { createApiMetrics } from './metrics.ts';
 import { openApiOptions } from './openapi.ts';
 import { handleError, Problem, ProblemError, ProblemSchema, sendProblem } from './problems.ts';
+import { createReadModelIngester } from './read-model/ingester.ts';
+import type { ReadModelStore } from './read-model/read-model-store.ts';
+import { openSqliteReadModel } from './read-model/sqlite-store.ts';
+import { createResender } from './resender.ts';
+import { registerDeliveryRoutes } from './routes/deliveries.ts';
 import { registerEndpointRoutes } from './routes/endpoints.ts';
+import { registerEventTypeRoutes } from './routes/event-types.ts';
 import { registerOperationsRoutes } from './routes/operations.ts';
 import { registerPaymentRoutes } from './routes/payments.ts';
 import type { ApiServer } from './server.ts';
@@ -25,16 +32,28 @@ export interface ApiDeps {
   readonly clock: Clock;
   /** A table stopped following its topic for good: the process should exit non-zero. Logged only by default. */
   readonly onFatal?: (error: unknown) => void;
+  /**
+   * Opens the read model's store when the API starts.
+   * @defaultValue SQLite at `API_READ_MODEL_PATH`
+   */
+  readonly openReadModel?: (config: ApiConfig, pipeline: string) => ReadModelStore;
 }
 
 /** A running API. */
 export interface ApiApp {
   readonly server: ApiServer;
   readonly store: ApiStore;
+  /** The read model, once started. */
+  readonly readModel: ReadModelStore;
+  /** Resolves once the read model has read every topic up to its end at start (it reads on after). */
+  readonly readModelCaughtUp: Promise<void>;
   readonly readiness: readonly ReadinessCheck[];
   /** The port it listens on, once started. */
   readonly port: number;
-  /** Reads every table up to its topic's end, then listens. */
+  /**
+   * Reads every table up to its topic's end, opens the read model and starts following the
+   * pipeline into it, then listens (ready once the read model has caught up too).
+   */
   start(): Promise<void>;
   /** Stops accepting requests and answers those in flight, then closes the tables and the producer. */
   stop(): Promise<void>;
@@ -57,8 +76,26 @@ export function createApiApp(deps: ApiDeps): ApiApp {
     onFailed: (error) => deps.onFatal?.(error),
   });
   const idempotency = new IdempotencyStore({ ttlMs: config.API_IDEMPOTENCY_TTL_MS, now: () => clock.now() });
+  // The pipeline a read model file was built from: another prefix or tier list rebuilds it.
+  const pipeline = JSON.stringify({ prefix: topics.prefix, tiers: topics.retry.map((t) => t.label) });
+  const openReadModel =
+    deps.openReadModel ??
+    ((c: ApiConfig, p: string) => openSqliteReadModel({ path: c.API_READ_MODEL_PATH, pipeline: p }));
+  let readStore: ReadModelStore | undefined;
+  let ingester: ReturnType<typeof createReadModelIngester> | undefined;
+  const caughtUp = Promise.withResolvers<void>();
+  caughtUp.promise.catch(() => undefined);
+  const readModel = (): ReadModelStore => {
+    if (readStore === undefined) throw new ProblemError(Problem.UNAVAILABLE, 'the read model is not open yet');
+    return readStore;
+  };
+  const resender = createResender({ kafka, codec, topics, producer });
   const readiness: ReadinessCheck[] = [
     { name: 'tables', check: () => store.caughtUp || 'the payments, endpoints and API keys tables are not caught up' },
+    {
+      name: 'read-model',
+      check: () => ingester?.caughtUp === true || 'the read model has not caught up with the pipeline topics',
+    },
   ];
 
   const server = buildServer({ config, logger, version: PAYHOOK_VERSION });
@@ -87,15 +124,21 @@ export function createApiApp(deps: ApiDeps): ApiApp {
           headers: { 'retry-after': String(Math.max(1, Math.ceil(context.ttl / 1_000))) },
         }),
     });
-    const routeDeps = { store, idempotency, now: () => clock.now() };
+    const routeDeps = { store, idempotency, readModel, now: () => clock.now() };
     registerPaymentRoutes(v1, routeDeps);
     registerEndpointRoutes(v1, { ...routeDeps, allowList: config.DISPATCHER_DEV_ALLOW_LIST });
+    registerDeliveryRoutes(v1, { readModel, resender });
+    registerEventTypeRoutes(v1, { eventTypes: eventTypeSchemas() });
   });
 
   let port = 0;
   return {
     server,
     store,
+    get readModel() {
+      return readModel();
+    },
+    readModelCaughtUp: caughtUp.promise,
     readiness,
     get port() {
       return port;
@@ -103,6 +146,18 @@ export function createApiApp(deps: ApiDeps): ApiApp {
     async start() {
       await producer.connect();
       await store.start();
+      readStore = openReadModel(config, pipeline);
+      ingester = createReadModelIngester({
+        kafka,
+        codec,
+        topics,
+        store: readStore,
+        logger,
+        applied: metrics.readModelRecords,
+        onFailed: (error) => deps.onFatal?.(error),
+      });
+      // Not awaited: a rebuild of a large read model must not keep /healthz from answering.
+      ingester.start().then(caughtUp.resolve, caughtUp.reject);
       const address = await server.listen({ host: config.PAYHOOK_HTTP_HOST, port: config.PAYHOOK_HTTP_PORT });
       port = Number(new URL(address).port);
       logger.info({ port, keys: [...store.apiKeys.values()].length }, 'api listening');
@@ -110,6 +165,10 @@ export function createApiApp(deps: ApiDeps): ApiApp {
     async stop() {
       // Requests in flight are answered (their writes acknowledged) before the producer goes.
       await server.close();
+      // The read model's consumer before its store: no batch is written to a closed file.
+      await ingester?.stop();
+      await readStore?.close();
+      await resender.stop();
       await store.stop();
       await producer.disconnect();
     },

@@ -39,6 +39,11 @@ export const apiEnvSchema = z.object({
     })
     .default(EMPTY_ALLOW_LIST),
   API_SHUTDOWN_DEADLINE_MS: envField.positiveInt().default(15_000),
+  /**
+   * The read model's SQLite file (payment histories, deliveries and attempts), created with its
+   * directory; deleting it rebuilds it from the topics. `:memory:` keeps it in the process.
+   */
+  API_READ_MODEL_PATH: z.string().min(1).default('.local/api/read-model.sqlite'),
 });
 
 /** The parsed environment. */

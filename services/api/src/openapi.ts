@@ -12,13 +12,15 @@ export function openApiOptions(version: string): SwaggerOptions {
         title: 'payhook API',
         version,
         description:
-          'Payment intents and webhook endpoints of the payhook pipeline. Kafka is the source of truth: writes go to the same topics the payhook CLI writes, reads come from them. Errors are RFC 9457 problem documents (application/problem+json).',
+          'Payments, webhook endpoints, deliveries and event types of the payhook pipeline. Kafka is the source of truth: writes go to the same topics the payhook CLI writes, reads come from them. Errors are RFC 9457 problem documents (application/problem+json).',
         license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       },
       servers: [{ url: 'http://127.0.0.1:8080', description: 'A local API (payhook dev up)' }],
       tags: [
         { name: 'payments', description: 'Payment intents' },
         { name: 'endpoints', description: "Merchants' webhook endpoints" },
+        { name: 'deliveries', description: 'Deliveries of events to endpoints, with their attempts' },
+        { name: 'event-types', description: 'What endpoints can subscribe to, with the JSON Schema of each body' },
       ],
       components: {
         securitySchemes: {

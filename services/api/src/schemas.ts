@@ -143,3 +143,188 @@ export const ListQuery = Type.Object(
 
 export const PaymentParams = Type.Object({ payment_id: Type.String({ minLength: 1, maxLength: 128 }) });
 export const EndpointParams = Type.Object({ endpoint_id: Type.String({ minLength: 1, maxLength: 128 }) });
+
+/** A payment's status, lower case as in the webhook body; `pending` until its first event. */
+export const PaymentStatusSchema = Type.Union(
+  [
+    Type.Literal('pending'),
+    Type.Literal('detected'),
+    Type.Literal('confirmed'),
+    Type.Literal('underpaid'),
+    Type.Literal('overpaid'),
+    Type.Literal('expired'),
+    Type.Literal('reorged'),
+  ],
+  { description: 'The payment state: pending until its first event, then the state its latest event entered' },
+);
+
+export const PaymentHistoryEntry = Type.Object(
+  {
+    event_id: Type.String({ description: 'The payment event (the webhook body `id`)' }),
+    sequence: Type.Integer({ description: "Position in the payment's history, from 1" }),
+    status: PaymentStatusSchema,
+    previous_status: Nullable(PaymentStatusSchema),
+    amount_received: Type.String({ description: 'Integer base units received on the canonical chain then' }),
+    tx_hashes: Type.Array(Type.String(), { description: 'Funding transactions on the canonical chain then' }),
+    block_number: Nullable(Type.Integer({ description: 'Block of the latest funding transaction' })),
+    block_hash: Nullable(Type.String()),
+    confirmations: Type.Integer({ description: 'Confirmations of the latest funding transaction then' }),
+    occurred_at: Timestamp('When the scanner observed the change'),
+  },
+  { additionalProperties: false, description: 'One state change, from payments.events' },
+);
+
+export const PaymentDetail = Type.Object(
+  {
+    ...Payment.properties,
+    status: PaymentStatusSchema,
+    amount_received: Type.String({ description: 'Integer base units received so far ("0" while pending)' }),
+    history: Type.Array(PaymentHistoryEntry, { description: 'Every state change, by sequence' }),
+  },
+  { additionalProperties: false, description: 'A payment intent with its current state and its history' },
+);
+export type PaymentDetail = Static<typeof PaymentDetail>;
+
+export const PaymentListItem = Type.Object(
+  { ...Payment.properties, status: PaymentStatusSchema },
+  { additionalProperties: false, description: 'A payment intent with its current state' },
+);
+export type PaymentListItem = Static<typeof PaymentListItem>;
+
+const Cursor = Type.Optional(
+  Type.String({ minLength: 1, maxLength: 256, description: '`next_cursor` of the previous page' }),
+);
+const Limit = Type.Optional(
+  Type.String({ pattern: '^[1-9][0-9]*$', description: 'Objects per page, 1 to 250; default 50' }),
+);
+const NextCursor = Nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last' }));
+
+export const PaymentListQuery = Type.Object(
+  {
+    status: Type.Optional(PaymentStatusSchema),
+    created_after: Type.Optional(Timestamp('Payments created at or after this time')),
+    created_before: Type.Optional(Timestamp('Payments created before this time')),
+    cursor: Cursor,
+    limit: Limit,
+  },
+  { additionalProperties: false },
+);
+
+export const PaymentList = Type.Object(
+  { data: Type.Array(PaymentListItem), next_cursor: NextCursor, done: Type.Boolean() },
+  { additionalProperties: false },
+);
+
+export const DeliveryStatusSchema = Type.Union(
+  [Type.Literal('delivered'), Type.Literal('retrying'), Type.Literal('failed')],
+  {
+    description:
+      'delivered: an attempt got a 2xx; failed: in the DLQ (see failure_reason) and not delivered; retrying: otherwise',
+  },
+);
+
+export const DeliveryListQuery = Type.Object(
+  {
+    endpoint_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    payment_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    status: Type.Optional(DeliveryStatusSchema),
+    since: Type.Optional(Timestamp('Deliveries created at or after this time')),
+    until: Type.Optional(Timestamp('Deliveries created before this time')),
+    cursor: Cursor,
+    limit: Limit,
+  },
+  { additionalProperties: false },
+);
+
+const deliveryFields = {
+  delivery_id: Type.String({ description: 'Sent as webhook-id: the same on every attempt, replay and resend' }),
+  endpoint_id: Type.String(),
+  merchant_id: Type.String(),
+  payment_id: Type.String(),
+  event_id: Type.String(),
+  event_type: Type.String({ examples: ['payment.confirmed'] }),
+  status: DeliveryStatusSchema,
+  failure_reason: Nullable(Type.String({ description: 'Why it is in the DLQ (e.g. retries_exhausted) while failed' })),
+  attempt_count: Type.Integer({ description: 'Attempts logged: requests, and decisions taken without one' }),
+  last_attempt_at: Nullable(Timestamp('When the latest attempt started')),
+  next_attempt_at: Nullable(Timestamp('When the next attempt is due while retrying; null when none is scheduled')),
+  replayed_at: Nullable(Timestamp('When an operator last re-published it (replay, resend, recover)')),
+  created_at: Timestamp('When the delivery was created'),
+};
+
+export const Delivery = Type.Object(deliveryFields, {
+  additionalProperties: false,
+  description: 'One event to one endpoint',
+});
+export type Delivery = Static<typeof Delivery>;
+
+export const DeliveryList = Type.Object(
+  { data: Type.Array(Delivery), next_cursor: NextCursor, done: Type.Boolean() },
+  { additionalProperties: false },
+);
+
+export const DeliveryAttempt = Type.Object(
+  {
+    attempt: Type.Integer({
+      description: 'The request number, from 1; for a decision taken without a request, the requests made before it',
+    }),
+    attempted_at: Timestamp('When the attempt started (or the decision was taken)'),
+    tier: Type.String({ description: 'Where the record was read: dispatch, or a retry tier label' }),
+    outcome: Type.Union(
+      [
+        Type.Literal('delivered'),
+        Type.Literal('retry_scheduled'),
+        Type.Literal('dead_lettered'),
+        Type.Literal('endpoint_disabled'),
+        Type.Literal('held'),
+        Type.Literal('parked'),
+      ],
+      {
+        description:
+          'held: moved to a retry tier without a request; parked: sent to the DLQ without a request (reason says why)',
+      },
+    ),
+    status_code: Nullable(
+      Type.Integer({ description: 'HTTP status; null when no response arrived or no request was made' }),
+    ),
+    duration_ms: Type.Integer(),
+    error_class: Nullable(Type.String({ description: 'Stable error code, e.g. TIMEOUT or HTTP_5XX; null on success' })),
+    error_message: Nullable(Type.String()),
+    reason: Nullable(
+      Type.String({ description: 'Why a held or parked decision was taken (e.g. circuit_open, retry_after)' }),
+    ),
+    replayed: Type.Boolean({ description: 'Whether the attempt belongs to a replayed delivery' }),
+    replayed_at: Nullable(Timestamp('When the delivery was replayed')),
+    next_attempt_at: Nullable(Timestamp('When the next attempt was due after this one')),
+  },
+  { additionalProperties: false },
+);
+
+export const DeliveryDetail = Type.Object(
+  { ...deliveryFields, attempts: Type.Array(DeliveryAttempt, { description: 'In the order they were made' }) },
+  { additionalProperties: false, description: 'A delivery with every attempt' },
+);
+export type DeliveryDetail = Static<typeof DeliveryDetail>;
+
+export const DeliveryParams = Type.Object({ delivery_id: Type.String({ minLength: 1, maxLength: 128 }) });
+
+export const ResendResult = Type.Object(
+  {
+    resend_id: Type.String({ description: 'rs_…: sent as the payhook-replay-id header' }),
+    delivery_id: Type.String(),
+    sent: Type.Integer({ description: 'Records re-published to webhooks.dispatch' }),
+  },
+  { additionalProperties: false },
+);
+
+export const EventTypeItem = Type.Object(
+  {
+    name: Type.String({ examples: ['payment.confirmed'] }),
+    description: Type.String(),
+    default_subscription: Type.Boolean({ description: 'Whether an endpoint that names no event types receives it' }),
+    schema: Type.Object({}, { additionalProperties: true, description: 'The JSON Schema (2020-12) of the body' }),
+  },
+  { additionalProperties: false },
+);
+
+export const EventTypeList = Type.Object({ data: Type.Array(EventTypeItem) }, { additionalProperties: false });

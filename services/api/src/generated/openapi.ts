@@ -8,7 +8,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List payments
+         * @description The key's merchant's payments (every merchant's for an operator key), newest first, with their current state from the read model.
+         */
+        get: operations["listPayments"];
         put?: never;
         /**
          * Create a payment intent
@@ -29,8 +33,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get a payment intent
-         * @description The intent as the compacted payments.intents topic holds it. Another merchant's payment is a 404.
+         * Get a payment with its state and history
+         * @description The intent as the compacted payments.intents topic holds it, its current state and every state change (block, transaction hashes, confirmations) from payments.events. Another merchant's payment is a 404.
          */
         get: operations["getPayment"];
         put?: never;
@@ -85,6 +89,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List deliveries
+         * @description Deliveries of the key's merchant (every merchant's for an operator key), newest first, from the read model the API builds from webhooks.dispatch, the retry tiers, webhooks.attempts and webhooks.dlq.
+         */
+        get: operations["listDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/deliveries/{delivery_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a delivery with its attempts
+         * @description Every attempt (time, tier, status, duration, error class, held and parked decisions with their reason, replayed or not) and when the next one is due. Another merchant's delivery is a 404.
+         */
+        get: operations["getDelivery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/deliveries/{delivery_id}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery again
+         * @description What `payhook resend --delivery` does: its latest record (from the DLQ first) is re-published to webhooks.dispatch with the same key and body, so the endpoint receives the same webhook-id; retry state is dropped and the replay headers are set. Takes no body.
+         */
+        post: operations["resendDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/event-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List event types with the JSON Schema of their bodies
+         * @description Every type an endpoint can subscribe to, with the JSON Schema (2020-12) of the webhook body, generated from the PaymentEvent contract and the body the dispatcher sends.
+         */
+        get: operations["listEventTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -116,6 +200,96 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listPayments: {
+        parameters: {
+            query?: {
+                /** @description The payment state: pending until its first event, then the state its latest event entered */
+                status?: "pending" | "detected" | "confirmed" | "underpaid" | "overpaid" | "expired" | "reorged";
+                /** @description Payments created at or after this time */
+                created_after?: string;
+                /** @description Payments created before this time */
+                created_before?: string;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string;
+                /** @description Objects per page, 1 to 250; default 50 */
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of payments */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            payment_id: string;
+                            merchant_id: string;
+                            /** @description EIP-155 chain id */
+                            chain_id: number;
+                            /** @description EIP-55 checksummed */
+                            deposit_address: string;
+                            asset: {
+                                kind: "native" | "erc20";
+                                token_address: string | null;
+                                symbol: string;
+                                decimals: number;
+                            };
+                            /** @description Integer base units (wei for ETH), as a decimal string */
+                            amount_expected: string;
+                            required_confirmations: number;
+                            /**
+                             * Format: date-time
+                             * @description When an unfunded payment expires
+                             */
+                            expires_at: string;
+                            /**
+                             * Format: date-time
+                             * @description When the payment intent was created
+                             */
+                            created_at: string;
+                            /** @description The payment state: pending until its first event, then the state its latest event entered */
+                            status: "pending" | "detected" | "confirmed" | "underpaid" | "overpaid" | "expired" | "reorged";
+                        }[];
+                        next_cursor: string | null;
+                        done: boolean;
+                    };
+                };
+            };
+            /** @description No API key, or one that is malformed, unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A query parameter is not acceptable (named in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this API key: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     createPayment: {
         parameters: {
             query?: never;
@@ -264,7 +438,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The payment intent */
+            /** @description The payment */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -296,6 +470,33 @@ export interface operations {
                          * @description When the payment intent was created
                          */
                         created_at: string;
+                        /** @description The payment state: pending until its first event, then the state its latest event entered */
+                        status: "pending" | "detected" | "confirmed" | "underpaid" | "overpaid" | "expired" | "reorged";
+                        /** @description Integer base units received so far ("0" while pending) */
+                        amount_received: string;
+                        /** @description Every state change, by sequence */
+                        history: {
+                            /** @description The payment event (the webhook body `id`) */
+                            event_id: string;
+                            /** @description Position in the payment's history, from 1 */
+                            sequence: number;
+                            /** @description The payment state: pending until its first event, then the state its latest event entered */
+                            status: "pending" | "detected" | "confirmed" | "underpaid" | "overpaid" | "expired" | "reorged";
+                            previous_status: ("pending" | "detected" | "confirmed" | "underpaid" | "overpaid" | "expired" | "reorged") | null;
+                            /** @description Integer base units received on the canonical chain then */
+                            amount_received: string;
+                            /** @description Funding transactions on the canonical chain then */
+                            tx_hashes: string[];
+                            block_number: number | null;
+                            block_hash: string | null;
+                            /** @description Confirmations of the latest funding transaction then */
+                            confirmations: number;
+                            /**
+                             * Format: date-time
+                             * @description When the scanner observed the change
+                             */
+                            occurred_at: string;
+                        }[];
                     };
                 };
             };
@@ -559,6 +760,300 @@ export interface operations {
             };
             /** @description No such endpoint for this key */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this API key: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listDeliveries: {
+        parameters: {
+            query?: {
+                endpoint_id?: string;
+                payment_id?: string;
+                /** @description delivered: an attempt got a 2xx; failed: in the DLQ (see failure_reason) and not delivered; retrying: otherwise */
+                status?: "delivered" | "retrying" | "failed";
+                /** @description Deliveries created at or after this time */
+                since?: string;
+                /** @description Deliveries created before this time */
+                until?: string;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string;
+                /** @description Objects per page, 1 to 250; default 50 */
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @description Sent as webhook-id: the same on every attempt, replay and resend */
+                            delivery_id: string;
+                            endpoint_id: string;
+                            merchant_id: string;
+                            payment_id: string;
+                            event_id: string;
+                            /** @example payment.confirmed */
+                            event_type: string;
+                            /** @description delivered: an attempt got a 2xx; failed: in the DLQ (see failure_reason) and not delivered; retrying: otherwise */
+                            status: "delivered" | "retrying" | "failed";
+                            failure_reason: string | null;
+                            /** @description Attempts logged: requests, and decisions taken without one */
+                            attempt_count: number;
+                            last_attempt_at: string | null;
+                            next_attempt_at: string | null;
+                            replayed_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description When the delivery was created
+                             */
+                            created_at: string;
+                        }[];
+                        next_cursor: string | null;
+                        done: boolean;
+                    };
+                };
+            };
+            /** @description No API key, or one that is malformed, unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A query parameter is not acceptable (named in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this API key: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Sent as webhook-id: the same on every attempt, replay and resend */
+                        delivery_id: string;
+                        endpoint_id: string;
+                        merchant_id: string;
+                        payment_id: string;
+                        event_id: string;
+                        /** @example payment.confirmed */
+                        event_type: string;
+                        /** @description delivered: an attempt got a 2xx; failed: in the DLQ (see failure_reason) and not delivered; retrying: otherwise */
+                        status: "delivered" | "retrying" | "failed";
+                        failure_reason: string | null;
+                        /** @description Attempts logged: requests, and decisions taken without one */
+                        attempt_count: number;
+                        last_attempt_at: string | null;
+                        next_attempt_at: string | null;
+                        replayed_at: string | null;
+                        /**
+                         * Format: date-time
+                         * @description When the delivery was created
+                         */
+                        created_at: string;
+                        /** @description In the order they were made */
+                        attempts: {
+                            /** @description The request number, from 1; for a decision taken without a request, the requests made before it */
+                            attempt: number;
+                            /**
+                             * Format: date-time
+                             * @description When the attempt started (or the decision was taken)
+                             */
+                            attempted_at: string;
+                            /** @description Where the record was read: dispatch, or a retry tier label */
+                            tier: string;
+                            /** @description held: moved to a retry tier without a request; parked: sent to the DLQ without a request (reason says why) */
+                            outcome: "delivered" | "retry_scheduled" | "dead_lettered" | "endpoint_disabled" | "held" | "parked";
+                            status_code: number | null;
+                            duration_ms: number;
+                            error_class: string | null;
+                            error_message: string | null;
+                            reason: string | null;
+                            /** @description Whether the attempt belongs to a replayed delivery */
+                            replayed: boolean;
+                            replayed_at: string | null;
+                            next_attempt_at: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description No API key, or one that is malformed, unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such delivery for this key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this API key: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resendDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Re-published: the dispatcher sends it within moments */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description rs_…: sent as the payhook-replay-id header */
+                        resend_id: string;
+                        delivery_id: string;
+                        /** @description Records re-published to webhooks.dispatch */
+                        sent: number;
+                    };
+                };
+            };
+            /** @description No API key, or one that is malformed, unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such delivery for this key, or its records are no longer kept */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this API key: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listEventTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every event type */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @example payment.confirmed */
+                            name: string;
+                            description: string;
+                            /** @description Whether an endpoint that names no event types receives it */
+                            default_subscription: boolean;
+                            /** @description The JSON Schema (2020-12) of the body */
+                            schema: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description No API key, or one that is malformed, unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A query parameter was given: there are none */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,13 +1,18 @@
-import type { PaymentIntent } from '@payhook/contracts';
+import type { PaymentIntent, PaymentStatus } from '@payhook/contracts';
 import { buildPaymentIntent, findIntentConflict, InputError, type PaymentIntentFieldNames } from '@payhook/inputs';
 import { canSee, merchantFor, type Principal, principalOf } from '../auth.ts';
+import { checkWindow, decodeCursor, encodeCursor, pageLimit, timeParam } from '../cursor.ts';
 import type { IdempotencyStore } from '../idempotency.ts';
 import { invalidField, Problem, ProblemError } from '../problems.ts';
+import type { PaymentState, ReadModelStore } from '../read-model/read-model-store.ts';
 import {
   commonProblems,
   IdempotencyHeaders,
   Payment,
   PaymentCreate,
+  PaymentDetail,
+  PaymentList,
+  PaymentListQuery,
   PaymentParams,
   problemResponse,
 } from '../schemas.ts';
@@ -32,10 +37,11 @@ const FIELDS: PaymentIntentFieldNames = {
 export interface PaymentRouteDeps {
   readonly store: ApiStore;
   readonly idempotency: IdempotencyStore;
+  readonly readModel: () => ReadModelStore;
   readonly now: () => number;
 }
 
-/** `POST /v1/payments`, `GET /v1/payments/{payment_id}`. */
+/** `POST /v1/payments`, `GET /v1/payments`, `GET /v1/payments/{payment_id}`. */
 export function registerPaymentRoutes(app: ApiServer, deps: PaymentRouteDeps): void {
   app.post(
     '/v1/payments',
@@ -72,18 +78,71 @@ export function registerPaymentRoutes(app: ApiServer, deps: PaymentRouteDeps): v
   );
 
   app.get(
+    '/v1/payments',
+    {
+      schema: {
+        operationId: 'listPayments',
+        tags: ['payments'],
+        summary: 'List payments',
+        description:
+          "The key's merchant's payments (every merchant's for an operator key), newest first, with their current state from the read model.",
+        security: [{ bearer: [] }],
+        querystring: PaymentListQuery,
+        response: {
+          200: { ...PaymentList, description: 'One page of payments' },
+          422: problemResponse('A query parameter is not acceptable (named in `errors`)'),
+          ...commonProblems,
+        },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const query = request.query;
+      const limit = pageLimit(query.limit);
+      const after = decodeCursor(query.cursor);
+      const afterMs = timeParam(query.created_after);
+      const beforeMs = timeParam(query.created_before);
+      checkWindow(afterMs, beforeMs, 'created_before');
+      const statuses = await deps.readModel().paymentStatuses(principal.merchantId);
+      const statusOf = (id: string) => (statuses.get(id)?.toLowerCase() ?? 'pending') as PaymentDetail['status'];
+      const newestFirst = (a: PaymentIntent, b: PaymentIntent) =>
+        b.created_at - a.created_at || (a.payment_id < b.payment_id ? 1 : a.payment_id > b.payment_id ? -1 : 0);
+      const matching = [...deps.store.intents.values()]
+        .filter((i) => canSee(principal, i.merchant_id))
+        .filter((i) => afterMs === undefined || i.created_at >= afterMs)
+        .filter((i) => beforeMs === undefined || i.created_at < beforeMs)
+        .filter(
+          (i) =>
+            after === undefined ||
+            i.created_at < after.atMs ||
+            (i.created_at === after.atMs && i.payment_id < after.id),
+        )
+        .filter((i) => query.status === undefined || statusOf(i.payment_id) === query.status)
+        .sort(newestFirst);
+      const page = matching.slice(0, limit);
+      const last = page.at(-1);
+      const done = matching.length <= limit || last === undefined;
+      return {
+        data: page.map((i) => ({ ...paymentView(i), status: statusOf(i.payment_id) })),
+        next_cursor: done ? null : encodeCursor({ atMs: last.created_at, id: last.payment_id }),
+        done,
+      };
+    },
+  );
+
+  app.get(
     '/v1/payments/:payment_id',
     {
       schema: {
         operationId: 'getPayment',
         tags: ['payments'],
-        summary: 'Get a payment intent',
+        summary: 'Get a payment with its state and history',
         description:
-          "The intent as the compacted payments.intents topic holds it. Another merchant's payment is a 404.",
+          "The intent as the compacted payments.intents topic holds it, its current state and every state change (block, transaction hashes, confirmations) from payments.events. Another merchant's payment is a 404.",
         security: [{ bearer: [] }],
         params: PaymentParams,
         response: {
-          200: { ...Payment, description: 'The payment intent' },
+          200: { ...PaymentDetail, description: 'The payment' },
           404: problemResponse('No such payment for this key'),
           ...commonProblems,
         },
@@ -98,7 +157,7 @@ export function registerPaymentRoutes(app: ApiServer, deps: PaymentRouteDeps): v
           `payment ${JSON.stringify(request.params.payment_id)} does not exist`,
         );
       }
-      return paymentView(intent);
+      return paymentDetailView(intent, await deps.readModel().payment(intent.payment_id));
     },
   );
 }
@@ -164,5 +223,28 @@ export function paymentView(intent: PaymentIntent): Payment {
     required_confirmations: intent.required_confirmations,
     expires_at: new Date(intent.expires_at).toISOString(),
     created_at: new Date(intent.created_at).toISOString(),
+  };
+}
+
+const lower = (status: PaymentStatus) => status.toLowerCase() as PaymentDetail['status'];
+
+/** An intent with its state: pending, with no history, until its first event. */
+export function paymentDetailView(intent: PaymentIntent, state: PaymentState | undefined): PaymentDetail {
+  return {
+    ...paymentView(intent),
+    status: state === undefined ? 'pending' : lower(state.status),
+    amount_received: state?.amountReceived ?? '0',
+    history: (state?.history ?? []).map((h) => ({
+      event_id: h.eventId,
+      sequence: h.sequence,
+      status: lower(h.status),
+      previous_status: h.previousStatus === null ? null : lower(h.previousStatus),
+      amount_received: h.amountReceived,
+      tx_hashes: [...h.txHashes],
+      block_number: h.blockNumber,
+      block_hash: h.blockHash,
+      confirmations: h.confirmations,
+      occurred_at: new Date(h.occurredAtMs).toISOString(),
+    })),
   };
 }

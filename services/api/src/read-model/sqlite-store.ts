@@ -1,0 +1,472 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import type { AttemptOutcome, PaymentStatus } from '@payhook/contracts';
+import {
+  type AttemptEntry,
+  DeliveryStage,
+  type DeliveryStatus,
+  type DeliverySummary,
+  type IngestRecord,
+  type PaymentHistoryEntry,
+  type ReadModelCounts,
+  type ReadModelStore,
+} from './read-model-store.ts';
+
+/** Bumped when the tables change: a file of another version is rebuilt from the topics. */
+const SCHEMA_VERSION = '1';
+
+/** Later stages win when two records of a delivery carry the same write time. */
+const STAGE_RANK: Readonly<Record<DeliveryStage, number>> = { dispatch: 0, retry: 1, dlq: 2 };
+
+// Every table of records is keyed by the record's topic, partition and offset: one row per
+// record, so a record applied twice is refused by the key as well as by the stored position.
+const SCHEMA = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+CREATE TABLE positions (
+  topic TEXT NOT NULL, partition INTEGER NOT NULL, next_offset INTEGER NOT NULL,
+  PRIMARY KEY (topic, partition)
+) STRICT;
+CREATE TABLE payment_events (
+  topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
+  event_id TEXT NOT NULL, payment_id TEXT NOT NULL, merchant_id TEXT NOT NULL, sequence INTEGER NOT NULL,
+  status TEXT NOT NULL, previous_status TEXT, amount_received TEXT NOT NULL, tx_hashes TEXT NOT NULL,
+  block_number INTEGER, block_hash TEXT, confirmations INTEGER NOT NULL, occurred_at INTEGER NOT NULL,
+  PRIMARY KEY (topic, partition, offset)
+) STRICT;
+CREATE INDEX payment_events_by_payment ON payment_events (payment_id, sequence);
+CREATE TABLE payments (
+  payment_id TEXT PRIMARY KEY, merchant_id TEXT NOT NULL, sequence INTEGER NOT NULL, status TEXT NOT NULL,
+  amount_received TEXT NOT NULL, updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX payments_by_merchant ON payments (merchant_id);
+CREATE TABLE delivery_records (
+  topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
+  delivery_id TEXT NOT NULL, stage TEXT NOT NULL, tier TEXT, written_at INTEGER NOT NULL, due_at INTEGER,
+  dlq_reason TEXT, replayed_at INTEGER,
+  PRIMARY KEY (topic, partition, offset)
+) STRICT;
+CREATE TABLE deliveries (
+  delivery_id TEXT PRIMARY KEY, merchant_id TEXT NOT NULL, endpoint_id TEXT NOT NULL, payment_id TEXT NOT NULL,
+  event_id TEXT NOT NULL, event_type TEXT NOT NULL, created_at INTEGER NOT NULL,
+  last_stage TEXT NOT NULL, last_written_at INTEGER NOT NULL, last_due_at INTEGER, last_dlq_reason TEXT,
+  replayed_at INTEGER, status TEXT NOT NULL
+) STRICT;
+CREATE INDEX deliveries_by_merchant ON deliveries (merchant_id, created_at DESC, delivery_id DESC);
+CREATE INDEX deliveries_by_endpoint ON deliveries (endpoint_id, created_at DESC, delivery_id DESC);
+CREATE INDEX deliveries_by_payment ON deliveries (payment_id, created_at DESC, delivery_id DESC);
+CREATE INDEX deliveries_by_created ON deliveries (created_at DESC, delivery_id DESC);
+CREATE TABLE attempts (
+  topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
+  delivery_id TEXT NOT NULL, attempt INTEGER NOT NULL, tier TEXT NOT NULL, outcome TEXT NOT NULL,
+  status_code INTEGER, duration_ms INTEGER NOT NULL, error_class TEXT, error_message TEXT,
+  attempted_at INTEGER NOT NULL, replayed_at INTEGER, next_attempt_at INTEGER,
+  PRIMARY KEY (topic, partition, offset)
+) STRICT;
+CREATE INDEX attempts_by_delivery ON attempts (delivery_id, attempted_at, attempt);
+`;
+
+/** Options of {@link openSqliteReadModel}. */
+export interface SqliteReadModelOptions {
+  /** The database file (created with its directory), or `:memory:`. */
+  readonly path: string;
+  /**
+   * The pipeline the rows come from (its topic prefix and retry tiers): a file built from
+   * another pipeline is emptied and rebuilt rather than mixed.
+   */
+  readonly pipeline: string;
+}
+
+/**
+ * The read model in an embedded SQLite database (Node's `node:sqlite`), in WAL mode. Each
+ * batch is one transaction holding its rows and its partition's next offset: a process killed
+ * at any point leaves either both or neither, so a restart neither loses nor doubles a row.
+ * Deleting the file rebuilds it from the topics.
+ */
+export function openSqliteReadModel(options: SqliteReadModelOptions): ReadModelStore {
+  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  const db = new DatabaseSync(options.path);
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+  prepareSchema(db, options.pipeline);
+  const q = statements(db);
+
+  const position = (topic: string, partition: number): bigint => {
+    const row = q.position.get(topic, partition) as { next_offset: number } | undefined;
+    return row === undefined ? 0n : BigInt(row.next_offset);
+  };
+
+  const write = (topic: string, partition: number, record: IngestRecord): void => {
+    const at = [topic, partition, Number(record.offset)] as const;
+    if (record.kind === 'event') {
+      const e = record.event;
+      q.insertEvent.run(
+        ...at,
+        e.event_id,
+        e.payment_id,
+        e.merchant_id,
+        e.sequence,
+        e.status,
+        e.previous_status,
+        e.amount_received,
+        JSON.stringify(e.tx_hashes),
+        e.block_number,
+        e.block_hash,
+        e.confirmations,
+        e.occurred_at,
+      );
+      q.upsertPayment.run(e.payment_id, e.merchant_id, e.sequence, e.status, e.amount_received, e.occurred_at);
+    } else if (record.kind === 'delivery') {
+      const d = record.delivery;
+      q.insertDeliveryRecord.run(
+        ...at,
+        d.delivery_id,
+        record.stage,
+        record.tier,
+        record.writtenAtMs,
+        record.dueAtMs,
+        record.dlqReason,
+        record.replayedAtMs,
+      );
+      q.insertDelivery.run(
+        d.delivery_id,
+        d.merchant_id,
+        d.endpoint_id,
+        d.payment_id,
+        d.event_id,
+        d.event_type,
+        d.created_at,
+        record.stage,
+        record.writtenAtMs,
+        record.dueAtMs,
+        record.dlqReason,
+        record.replayedAtMs,
+      );
+      q.moveDelivery.run(
+        record.stage,
+        record.writtenAtMs,
+        record.dueAtMs,
+        record.dlqReason,
+        record.replayedAtMs,
+        d.delivery_id,
+        record.writtenAtMs,
+        record.writtenAtMs,
+        STAGE_RANK[record.stage],
+      );
+      q.deriveStatus.run(d.delivery_id);
+    } else if (record.kind === 'attempt') {
+      const a = record.attempt;
+      q.insertAttempt.run(
+        ...at,
+        a.delivery_id,
+        a.attempt,
+        a.tier,
+        a.outcome,
+        a.status_code,
+        a.duration_ms,
+        a.error_class,
+        a.error_message,
+        a.attempted_at,
+        a.replayed_at,
+        a.next_attempt_at,
+      );
+      q.deriveStatus.run(a.delivery_id);
+    }
+  };
+
+  const summary = (row: DeliveryRow): DeliverySummary => {
+    const last = q.lastAttempt.get(row.delivery_id) as
+      | { n: number; attempted_at: number | null; next_attempt_at: number | null }
+      | undefined;
+    const status = row.status as DeliveryStatus;
+    // A record waiting in a tier says when it is due; otherwise the latest attempt does.
+    const next =
+      status !== 'retrying'
+        ? null
+        : row.last_stage === DeliveryStage.RETRY
+          ? row.last_due_at
+          : (last?.next_attempt_at ?? null);
+    return {
+      deliveryId: row.delivery_id,
+      merchantId: row.merchant_id,
+      endpointId: row.endpoint_id,
+      paymentId: row.payment_id,
+      eventId: row.event_id,
+      eventType: row.event_type,
+      createdAtMs: row.created_at,
+      status,
+      failureReason: status === 'failed' ? row.last_dlq_reason : null,
+      attemptCount: last?.n ?? 0,
+      lastAttemptAtMs: last?.attempted_at ?? null,
+      nextAttemptAtMs: next,
+      replayedAtMs: row.replayed_at,
+    };
+  };
+
+  return {
+    async positions() {
+      const out = new Map<string, Map<number, bigint>>();
+      for (const row of q.positions.all() as { topic: string; partition: number; next_offset: number }[]) {
+        const topic = out.get(row.topic) ?? new Map<number, bigint>();
+        topic.set(row.partition, BigInt(row.next_offset));
+        out.set(row.topic, topic);
+      }
+      return out;
+    },
+    async apply(batch) {
+      let written = 0;
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        const from = position(batch.topic, batch.partition);
+        for (const record of batch.records) {
+          if (record.offset < from) continue;
+          write(batch.topic, batch.partition, record);
+          if (record.kind !== 'skipped') written++;
+        }
+        if (batch.nextOffset > from) q.setPosition.run(batch.topic, batch.partition, Number(batch.nextOffset));
+        db.exec('COMMIT');
+      } catch (error) {
+        db.exec('ROLLBACK');
+        throw error;
+      }
+      return written;
+    },
+    async payment(paymentId) {
+      const current = q.payment.get(paymentId) as
+        | { merchant_id: string; status: string; amount_received: string; updated_at: number }
+        | undefined;
+      if (current === undefined) return undefined;
+      const history = (q.history.all(paymentId) as unknown as EventRow[]).map(
+        (r): PaymentHistoryEntry => ({
+          eventId: r.event_id,
+          sequence: r.sequence,
+          status: r.status as PaymentStatus,
+          previousStatus: r.previous_status as PaymentStatus | null,
+          amountReceived: r.amount_received,
+          txHashes: JSON.parse(r.tx_hashes) as string[],
+          blockNumber: r.block_number,
+          blockHash: r.block_hash,
+          confirmations: r.confirmations,
+          occurredAtMs: r.occurred_at,
+        }),
+      );
+      return {
+        paymentId,
+        merchantId: current.merchant_id,
+        status: current.status as PaymentStatus,
+        amountReceived: current.amount_received,
+        updatedAtMs: current.updated_at,
+        history,
+      };
+    },
+    async paymentStatuses(merchantId) {
+      const rows = (merchantId === null ? q.allStatuses.all() : q.merchantStatuses.all(merchantId)) as {
+        payment_id: string;
+        status: PaymentStatus;
+      }[];
+      return new Map(rows.map((r) => [r.payment_id, r.status]));
+    },
+    async deliveries(query) {
+      const where: string[] = [];
+      const params: SQLInputValue[] = [];
+      const eq = (column: string, value: string | undefined | null) => {
+        if (value === undefined || value === null) return;
+        where.push(`${column} = ?`);
+        params.push(value);
+      };
+      eq('merchant_id', query.merchantId);
+      eq('endpoint_id', query.endpointId);
+      eq('payment_id', query.paymentId);
+      eq('status', query.status);
+      if (query.sinceMs !== undefined) {
+        where.push('created_at >= ?');
+        params.push(query.sinceMs);
+      }
+      if (query.untilMs !== undefined) {
+        where.push('created_at < ?');
+        params.push(query.untilMs);
+      }
+      if (query.after !== undefined) {
+        where.push('(created_at < ? OR (created_at = ? AND delivery_id < ?))');
+        params.push(query.after.createdAtMs, query.after.createdAtMs, query.after.deliveryId);
+      }
+      const sql = `SELECT * FROM deliveries ${where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`}
+        ORDER BY created_at DESC, delivery_id DESC LIMIT ?`;
+      const rows = db.prepare(sql).all(...params, query.limit) as unknown as DeliveryRow[];
+      return rows.map(summary);
+    },
+    async delivery(deliveryId) {
+      const row = q.delivery.get(deliveryId) as DeliveryRow | undefined;
+      if (row === undefined) return undefined;
+      const attempts = (q.attempts.all(deliveryId) as unknown as AttemptRow[]).map(
+        (a): AttemptEntry => ({
+          attempt: a.attempt,
+          tier: a.tier,
+          outcome: a.outcome as AttemptOutcome,
+          statusCode: a.status_code,
+          durationMs: a.duration_ms,
+          errorClass: a.error_class,
+          errorMessage: a.error_message,
+          attemptedAtMs: a.attempted_at,
+          replayedAtMs: a.replayed_at,
+          nextAttemptAtMs: a.next_attempt_at,
+        }),
+      );
+      return { ...summary(row), attempts };
+    },
+    async counts(): Promise<ReadModelCounts> {
+      const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+      return {
+        events: count('payment_events'),
+        deliveryRecords: count('delivery_records'),
+        attempts: count('attempts'),
+        deliveries: count('deliveries'),
+        payments: count('payments'),
+      };
+    },
+    async close() {
+      if (db.isOpen) db.close();
+    },
+  };
+}
+
+interface DeliveryRow {
+  delivery_id: string;
+  merchant_id: string;
+  endpoint_id: string;
+  payment_id: string;
+  event_id: string;
+  event_type: string;
+  created_at: number;
+  last_stage: string;
+  last_due_at: number | null;
+  last_dlq_reason: string | null;
+  replayed_at: number | null;
+  status: string;
+}
+
+interface EventRow {
+  event_id: string;
+  sequence: number;
+  status: string;
+  previous_status: string | null;
+  amount_received: string;
+  tx_hashes: string;
+  block_number: number | null;
+  block_hash: string | null;
+  confirmations: number;
+  occurred_at: number;
+}
+
+interface AttemptRow {
+  attempt: number;
+  tier: string;
+  outcome: string;
+  status_code: number | null;
+  duration_ms: number;
+  error_class: string | null;
+  error_message: string | null;
+  attempted_at: number;
+  replayed_at: number | null;
+  next_attempt_at: number | null;
+}
+
+/** Creates the tables, or empties a file of another schema version or pipeline so it is rebuilt. */
+function prepareSchema(db: DatabaseSync, pipeline: string): void {
+  const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get() !== undefined;
+  if (hasMeta) {
+    const meta = new Map(
+      (db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[]).map((r) => [
+        r.key,
+        r.value,
+      ]),
+    );
+    if (meta.get('schema_version') === SCHEMA_VERSION && meta.get('pipeline') === pipeline) return;
+  }
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    for (const { name } of tables) db.exec(`DROP TABLE IF EXISTS "${name.replaceAll('"', '""')}"`);
+    db.exec(SCHEMA);
+    db.prepare('INSERT INTO meta (key, value) VALUES (?, ?), (?, ?)').run(
+      'schema_version',
+      SCHEMA_VERSION,
+      'pipeline',
+      pipeline,
+    );
+    db.exec('COMMIT');
+  } catch (error) {
+    db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+function statements(db: DatabaseSync) {
+  return {
+    position: db.prepare('SELECT next_offset FROM positions WHERE topic = ? AND partition = ?'),
+    positions: db.prepare('SELECT topic, partition, next_offset FROM positions'),
+    setPosition: db.prepare(
+      'INSERT INTO positions (topic, partition, next_offset) VALUES (?, ?, ?) ON CONFLICT (topic, partition) DO UPDATE SET next_offset = excluded.next_offset',
+    ),
+    insertEvent: db.prepare(
+      `INSERT INTO payment_events (topic, partition, offset, event_id, payment_id, merchant_id, sequence, status,
+        previous_status, amount_received, tx_hashes, block_number, block_hash, confirmations, occurred_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    // The payment's state is its event of the highest sequence (events of a payment are ordered
+    // on their partition; a rewritten older event does not take the state back).
+    upsertPayment: db.prepare(
+      `INSERT INTO payments (payment_id, merchant_id, sequence, status, amount_received, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (payment_id) DO UPDATE SET sequence = excluded.sequence, status = excluded.status,
+         amount_received = excluded.amount_received, updated_at = excluded.updated_at
+       WHERE excluded.sequence >= payments.sequence`,
+    ),
+    insertDeliveryRecord: db.prepare(
+      `INSERT INTO delivery_records (topic, partition, offset, delivery_id, stage, tier, written_at, due_at,
+        dlq_reason, replayed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    insertDelivery: db.prepare(
+      `INSERT INTO deliveries (delivery_id, merchant_id, endpoint_id, payment_id, event_id, event_type, created_at,
+        last_stage, last_written_at, last_due_at, last_dlq_reason, replayed_at, status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'retrying') ON CONFLICT (delivery_id) DO NOTHING`,
+    ),
+    // The delivery is where its latest record is: by write time, then by stage.
+    moveDelivery: db.prepare(
+      `UPDATE deliveries SET last_stage = ?, last_written_at = ?, last_due_at = ?, last_dlq_reason = ?,
+         replayed_at = coalesce(?, replayed_at)
+       WHERE delivery_id = ? AND (last_written_at < ? OR (last_written_at = ? AND
+         (CASE last_stage WHEN 'dispatch' THEN 0 WHEN 'retry' THEN 1 ELSE 2 END) <= ?))`,
+    ),
+    // delivered: a DELIVERED attempt; failed: its latest record is in the DLQ; else retrying.
+    deriveStatus: db.prepare(
+      `UPDATE deliveries SET status = CASE
+         WHEN EXISTS (SELECT 1 FROM attempts a WHERE a.delivery_id = deliveries.delivery_id AND a.outcome = 'DELIVERED')
+           THEN 'delivered'
+         WHEN last_stage = 'dlq' THEN 'failed'
+         ELSE 'retrying' END
+       WHERE delivery_id = ?`,
+    ),
+    insertAttempt: db.prepare(
+      `INSERT INTO attempts (topic, partition, offset, delivery_id, attempt, tier, outcome, status_code, duration_ms,
+        error_class, error_message, attempted_at, replayed_at, next_attempt_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    payment: db.prepare('SELECT merchant_id, status, amount_received, updated_at FROM payments WHERE payment_id = ?'),
+    // An event written twice (same event id) is one state change.
+    history: db.prepare(
+      `SELECT * FROM payment_events WHERE payment_id = ?1 AND rowid IN
+         (SELECT min(rowid) FROM payment_events WHERE payment_id = ?1 GROUP BY event_id)
+       ORDER BY sequence, occurred_at`,
+    ),
+    allStatuses: db.prepare('SELECT payment_id, status FROM payments'),
+    merchantStatuses: db.prepare('SELECT payment_id, status FROM payments WHERE merchant_id = ?'),
+    delivery: db.prepare('SELECT * FROM deliveries WHERE delivery_id = ?'),
+    attempts: db.prepare('SELECT * FROM attempts WHERE delivery_id = ? ORDER BY attempted_at, attempt, offset'),
+    lastAttempt: db.prepare(
+      `SELECT count(*) AS n, max(attempted_at) AS attempted_at,
+         (SELECT next_attempt_at FROM attempts WHERE delivery_id = ?1 ORDER BY attempted_at DESC, attempt DESC LIMIT 1)
+           AS next_attempt_at
+       FROM attempts WHERE delivery_id = ?1`,
+    ),
+  };
+}
