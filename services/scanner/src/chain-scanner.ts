@@ -11,11 +11,14 @@ import { draftOf, type PaymentBook } from './payment-book.ts';
 import { evaluate, mayChange, type PaymentState, type Tip, undoAbove } from './payment-state.ts';
 import { readBack } from './read-back.ts';
 import { RecentBlocks } from './recent-blocks.ts';
+import { transactionAbortHook } from './test-hooks.ts';
 
 /** Block hashes kept in the checkpoint to find the common ancestor after a reorg. */
 const RECENT_BLOCKS = 64;
 /** Scanned blocks kept in memory, with their logs, for intents that join late. */
 const KEPT_BLOCKS = 256;
+/** Undefined unless a test sets SCANNER_TEST_ABORT_FILE (see test-hooks.ts). */
+const abortHook = transactionAbortHook();
 
 /** A step that went `stepTimeoutMs` without moving on to its next read or write: something below it hangs. */
 export class StepTimeoutError extends Error {
@@ -132,6 +135,7 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
     await writer.run(async (tx) => {
       if (eventMessages.length > 0) await tx.send({ topic: topics.events, messages: eventMessages });
       await tx.send({ topic: topics.checkpoints, messages: [checkpointMessage] });
+      await abortHook?.(events);
     });
     checkpoint = next;
     book.commit(drafts);
