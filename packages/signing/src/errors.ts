@@ -5,6 +5,8 @@ export const SigningErrorCode = {
   SECRET_INVALID: 'PAYHOOK_SIGNING_SECRET_INVALID',
   NO_SECRET: 'PAYHOOK_SIGNING_NO_SECRET',
   INPUT_INVALID: 'PAYHOOK_SIGNING_INPUT_INVALID',
+  SECRETS_KEY_INVALID: 'PAYHOOK_SIGNING_SECRETS_KEY_INVALID',
+  SEALED_SECRET_UNREADABLE: 'PAYHOOK_SIGNING_SEALED_SECRET_UNREADABLE',
 } as const;
 export type SigningErrorCode = (typeof SigningErrorCode)[keyof typeof SigningErrorCode];
 
@@ -67,5 +69,26 @@ export class SigningInputError extends PayhookError {
   constructor(field: string, problem: string) {
     super(SigningErrorCode.INPUT_INVALID, `${field} ${problem}`);
     this.field = field;
+  }
+}
+
+/** A key-encryption key setting is malformed; the message names what, never the key. */
+export class SecretsKeyError extends PayhookError {
+  constructor(problem: string) {
+    super(SigningErrorCode.SECRETS_KEY_INVALID, problem);
+  }
+}
+
+/**
+ * A sealed signing secret cannot be opened: no key with its id is configured, or it does not
+ * authenticate (tampered with, or sealed for another endpoint). Nothing may be signed with it.
+ */
+export class SealedSecretError extends PayhookError {
+  /** The id of the key the secret names, when it names one. */
+  readonly keyId: string | undefined;
+
+  constructor(problem: string, keyId?: string) {
+    super(SigningErrorCode.SEALED_SECRET_UNREADABLE, problem);
+    this.keyId = keyId;
   }
 }

@@ -1,5 +1,22 @@
 export { activeSecrets, type EndpointSecret } from './active-secrets.ts';
-export { InvalidSecretError, NoSecretError, SecretProblem, SigningErrorCode, SigningInputError } from './errors.ts';
+export {
+  InvalidSecretError,
+  NoSecretError,
+  SealedSecretError,
+  SecretProblem,
+  SecretsKeyError,
+  SigningErrorCode,
+  SigningInputError,
+} from './errors.ts';
+export {
+  isSealed,
+  openSecret,
+  readSecretsKeyRing,
+  SEALED_PREFIX,
+  type SecretsKey,
+  SecretsKeyRing,
+  sealSecrets,
+} from './sealed-secrets.ts';
 export {
   formatSecret,
   type GenerateSecretOptions,

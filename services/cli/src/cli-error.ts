@@ -12,3 +12,10 @@ export class CliUsageError extends PayhookError {
     super(CliErrorCode.BAD_INPUT, message);
   }
 }
+
+/** A command that did part of its work and failed the rest: printed with its code, exit status 1. */
+export class CliFailure extends PayhookError {
+  constructor(message: string) {
+    super(CliErrorCode.FAILED, message);
+  }
+}

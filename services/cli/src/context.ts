@@ -1,4 +1,5 @@
 import { contractsEnv, type PipelineTopics, pipelineTopics } from '@payhook/contracts';
+import { secretsKeyEnv } from '@payhook/dispatcher';
 import { kafkaEnv, pipelineTopicSpecs, type TopicSpec } from '@payhook/kafka';
 import { type Environment, parseEnv } from '@payhook/runtime';
 import { z } from 'zod';
@@ -15,7 +16,7 @@ export interface CliContext {
   readonly env: Environment;
 }
 
-const pipelineSchema = z.object({ ...kafkaEnv, ...contractsEnv });
+const pipelineSchema = z.object({ ...kafkaEnv, ...contractsEnv, ...secretsKeyEnv });
 /** The pipeline settings commands read from the environment. */
 export type PipelineEnv = z.infer<typeof pipelineSchema>;
 

@@ -5,6 +5,8 @@ const ENV_HELP = {
   PAYHOOK_TOPIC_PREFIX: 'prefix of every topic and registry subject (default empty)',
   DISPATCHER_DEV_ALLOW_LIST:
     'hosts, IPs or CIDRs allowed over http and at private addresses, comma-separated (development only; default none)',
+  PAYHOOK_SECRETS_KEY:
+    'key-encryption keys of signing secrets, <key id>:<base64 of 32 bytes>[,…], the current one first (or PAYHOOK_SECRETS_KEY_FILE)',
 } as const;
 /** An environment variable documented in {@link tableCommandHelp}. */
 export type HelpVariable = keyof typeof ENV_HELP;

@@ -8,6 +8,7 @@ import { registerLagCommand } from './commands/lag.ts';
 import { registerPaymentCommands } from './commands/payments.ts';
 import { registerReplayCommands } from './commands/replay.ts';
 import { registerSchemaCommands } from './commands/schemas.ts';
+import { registerSecretsCommands } from './commands/secrets.ts';
 import { registerTopicCommands } from './commands/topics.ts';
 import type { CliContext } from './context.ts';
 
@@ -24,6 +25,7 @@ export function createProgram(ctx: CliContext): Command {
   registerEndpointCommands(program, ctx);
   registerPaymentCommands(program, ctx);
   registerApiKeyCommands(program, ctx);
+  registerSecretsCommands(program, ctx);
   registerReplayCommands(program, ctx);
   registerAttemptsCommand(program, ctx);
   registerLagCommand(program, ctx);

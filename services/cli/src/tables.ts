@@ -6,8 +6,10 @@ import {
   loadSchemas,
   type PipelineTopics,
 } from '@payhook/contracts';
+import { secretsKeyRingOf } from '@payhook/dispatcher';
 import { createIdempotentProducer, createKafkaClient, createTableReader } from '@payhook/kafka';
 import { createLogger, PayhookError } from '@payhook/runtime';
+import { isSealed, sealSecrets } from '@payhook/signing';
 import type { Kafka, Producer } from 'kafkajs';
 import { type PipelineEnv, pipelineLayout } from './context.ts';
 
@@ -56,6 +58,22 @@ export async function withTables<R>(env: PipelineEnv, fn: (tables: CliTables) =>
   let kafka: Kafka | undefined;
   let codec: ContractCodec | undefined;
   let producer: Producer | undefined;
+  const ring = secretsKeyRingOf(env);
+  let warned = false;
+  /**
+   * An endpoint as it is written: every signing secret sealed under the current key (plaintext
+   * ones and ones under an older key sealed again), when a key is configured.
+   */
+  const sealed = <T>(value: T): T => {
+    const endpoint = value as ContractTypes['ENDPOINT'];
+    if (ring !== undefined)
+      return { ...endpoint, secrets: sealSecrets(endpoint.secrets, endpoint.endpoint_id, ring) } as T;
+    if (!warned && endpoint.secrets.some((s) => !isSealed(s.secret))) {
+      warned = true;
+      logger.warn('PAYHOOK_SECRETS_KEY is not set: signing secrets are written to the endpoints topic in plaintext');
+    }
+    return value;
+  };
   const topicOf = (table: Table): string =>
     table === Table.ENDPOINTS ? topics.endpoints : table === Table.API_KEYS ? topics.apiKeys : topics.intents;
   const client = (): Kafka => {
@@ -120,7 +138,7 @@ export async function withTables<R>(env: PipelineEnv, fn: (tables: CliTables) =>
     },
     async write<T extends Table>(table: T, key: string, value: ContractTypes[T]) {
       const topic = topicOf(table);
-      const encoded = await contractCodec().encode(topic, table, value);
+      const encoded = await contractCodec().encode(topic, table, table === Table.ENDPOINTS ? sealed(value) : value);
       if (producer === undefined) {
         producer = createIdempotentProducer(client());
         await producer.connect();

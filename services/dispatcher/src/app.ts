@@ -17,7 +17,7 @@ import {
 import { createBatchingProducer, createIdempotentProducer, createKafkaClient, createTableReader } from '@payhook/kafka';
 import { CircuitBreakerRegistry, TokenBucketRegistry } from '@payhook/retry';
 import { type Clock, type Logger, PAYHOOK_VERSION, type ReadinessCheck, type Registry } from '@payhook/runtime';
-import type { DispatcherConfig } from './config.ts';
+import { type DispatcherConfig, secretsKeyRingOf } from './config.ts';
 import { configWarnings } from './config-warnings.ts';
 import { createDeliveryHandler } from './delivery-handler.ts';
 import { createDispatchConsumer } from './dispatch-consumer.ts';
@@ -27,6 +27,7 @@ import { EndpointLanes } from './endpoint-lanes.ts';
 import { createDispatcherMetrics, type DispatcherMetrics } from './metrics.ts';
 import { persistentSink } from './persistent-sink.ts';
 import { createRouter } from './router.ts';
+import { SecretOpener } from './secret-opener.ts';
 
 /** What the composition root hands the dispatcher. */
 export interface DispatcherDeps {
@@ -125,6 +126,7 @@ export function createDispatcherApp(deps: DispatcherDeps): DispatcherApp {
     metrics,
     userAgent: `payhook/${PAYHOOK_VERSION} (+webhooks)`,
     holds: new EndpointHolds(),
+    secrets: new SecretOpener(secretsKeyRingOf(config)),
     jitter: config.DISPATCHER_RETRY_JITTER,
     lastTierRepeats: config.DISPATCHER_LAST_TIER_REPEATS,
     maxRetryAfterMs: config.DISPATCHER_MAX_RETRY_AFTER,

@@ -17,7 +17,7 @@ import {
   type TokenBucketRegistry,
 } from '@payhook/retry';
 import { type Clock, type Logger, PayhookError } from '@payhook/runtime';
-import { activeSecrets, SigningErrorCode } from '@payhook/signing';
+import { activeSecrets, SealedSecretError, SigningErrorCode } from '@payhook/signing';
 import { type HoldReason, noRequest, sentAttempt, type TierContext, unsentAttempt } from './attempt-records.ts';
 
 export type { TierContext };
@@ -27,6 +27,7 @@ import type { EndpointHolds } from './endpoint-holds.ts';
 import { DeadLetterReason, type FailureFacts, type RetryState, readRetryState } from './headers.ts';
 import type { DispatcherMetrics } from './metrics.ts';
 import type { InboundRecord, Router } from './router.ts';
+import type { SecretOpener } from './secret-opener.ts';
 
 /** What became of a record: finished (its offset may be committed) or abandoned on shutdown. */
 export type HandleResult = 'finished' | 'abandoned';
@@ -55,6 +56,8 @@ export interface DeliveryHandlerDeps {
   readonly buckets: TokenBucketRegistry;
   /** Endpoints that asked, with a `Retry-After`, to be sent nothing for a while. */
   readonly holds: EndpointHolds;
+  /** Opens signing secrets sealed at rest. */
+  readonly secrets: SecretOpener;
   readonly router: Router;
   readonly topics: PipelineTopics;
   readonly clock: Clock;
@@ -235,7 +238,19 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
     }
 
     // Before the breaker: a record that cannot be sent must not take a half-open probe.
-    const secrets = activeSecrets(endpoint.secrets, now);
+    let secrets: string[];
+    try {
+      secrets = deps.secrets.open(activeSecrets(endpoint.secrets, now), endpoint.endpoint_id);
+    } catch (error) {
+      if (!(error instanceof SealedSecretError)) throw error;
+      // Never sent with a wrong signature: parked until the key is configured or the record mended.
+      deps.logger.error(
+        { ...idsOf(delivery), keyId: error.keyId, reason: error.message },
+        'cannot open signing secret',
+      );
+      const failure = noRequest(state, now, 'SECRET_UNREADABLE', error.message);
+      return parkUnsent(record, delivery, tier, state, failure, DeadLetterReason.SECRET_UNREADABLE);
+    }
     if (secrets.length === 0) {
       const failure = noRequest(state, now, 'NO_ACTIVE_SECRET', 'no signing secret is active');
       return parkUnsent(record, delivery, tier, state, failure, DeadLetterReason.NO_ACTIVE_SECRET);

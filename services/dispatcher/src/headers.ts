@@ -16,6 +16,11 @@ export const DeadLetterReason = {
   UNSAFE_URL: 'unsafe_url',
   /** The endpoint has no secret active at send time. */
   NO_ACTIVE_SECRET: 'no_active_secret',
+  /**
+   * A signing secret sealed at rest cannot be opened: its key is not configured, or the value
+   * does not authenticate (altered in the topic, or copied from another endpoint).
+   */
+  SECRET_UNREADABLE: 'secret_unreadable',
   /** Nothing could be signed: an active secret is malformed, or the delivery id cannot travel in a header. */
   CANNOT_SIGN: 'cannot_sign',
   /** Older than DISPATCHER_MAX_DELIVERY_AGE when it failed or had to wait again. */
