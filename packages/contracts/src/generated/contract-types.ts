@@ -94,7 +94,7 @@ export interface PaymentEvent {
 
 /** One signing secret and its validity window. */
 export interface EndpointSecret {
-  /** Standard Webhooks secret: whsec_ followed by base64 key bytes. */
+  /** The signing secret, sealed: enc:v1:<key id>:<base64url of nonce, AES-256-GCM ciphertext and tag> under the key-encryption key named, the endpoint id as associated data; or, written before sealing or without a key configured, the Standard Webhooks secret itself (whsec_ followed by base64 key bytes). */
   secret: string;
   /** First instant the secret signs. Milliseconds since the epoch. */
   active_from: number;
@@ -102,7 +102,7 @@ export interface EndpointSecret {
   expires_at: null | number;
 }
 
-/** A merchant's webhook endpoint: the compacted endpoints topic, keyed by endpoint_id. The topic holds signing secrets: restrict it with ACLs. */
+/** A merchant's webhook endpoint: the compacted endpoints topic, keyed by endpoint_id. Signing secrets are sealed under PAYHOOK_SECRETS_KEY when one is configured. */
 export interface Endpoint {
   /** Unique endpoint id. */
   endpoint_id: string;
