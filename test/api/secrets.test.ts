@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { after, before, it } from 'node:test';
 import { type ApiFixture, startApiFixture } from './api-fixture.ts';
@@ -8,7 +9,7 @@ let f: ApiFixture;
 before(async () => {
   const logs = new PassThrough();
   logs.on('data', (chunk: Buffer) => lines.push(chunk.toString('utf8')));
-  f = await startApiFixture({}, logs);
+  f = await startApiFixture({ PAYHOOK_SECRETS_KEY: `k1:${randomBytes(32).toString('base64')}` }, logs);
 });
 after(async () => {
   await f.close();
@@ -36,6 +37,11 @@ it('no API key or signing secret reaches a log line, an error or a later respons
     headers: { authorization: `Bearer ${key}` },
   });
   assert.ok(!(await later.text()).includes('whsec_'));
+  // Sealed at rest: the endpoints topic holds neither the secret nor its key bytes.
+  const [stored] = await f.pipeline.read(f.pipeline.topics.endpoints, 1);
+  const raw = stored?.value?.toString('latin1') ?? '';
+  assert.ok(raw.includes('enc:v1:k1:'), 'the secret is sealed under the configured key');
+  assert.ok(!raw.includes(secret.slice(6)), 'no secret in the endpoints topic');
   await new Promise((r) => setTimeout(r, 200));
   const log = lines.join('');
   assert.ok(log.length > 0, 'the API logged');

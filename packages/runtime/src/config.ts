@@ -55,6 +55,19 @@ export const envField = {
   positiveInt: () => z.coerce.number({ error: 'must be a number' }).int('must be an integer').positive('must be > 0'),
   /** A pino log level. */
   logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  /**
+   * A string turned into a value by `parse`; what `parse` throws becomes the variable's
+   * problem, so its message must say what is wrong without repeating a secret value.
+   */
+  parsed: <T>(parse: (text: string) => T) =>
+    z.string().transform((text, ctx): T => {
+      try {
+        return parse(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+        return z.NEVER;
+      }
+    }),
 } as const;
 
 /**

@@ -1,4 +1,5 @@
 export { activeSecrets, type EndpointSecret } from './active-secrets.ts';
+export { secretsKeyEnv, secretsKeyRingOf } from './env.ts';
 export {
   InvalidSecretError,
   NoSecretError,
@@ -11,7 +12,7 @@ export {
 export {
   isSealed,
   openSecret,
-  readSecretsKeyRing,
+  readSecretsKeyRingFile,
   SEALED_PREFIX,
   type SecretsKey,
   SecretsKeyRing,

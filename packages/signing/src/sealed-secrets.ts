@@ -150,36 +150,16 @@ function openWith(keys: ReadonlyMap<string, Buffer>, stored: string, endpointId:
 }
 
 /**
- * The key ring a service is configured with: `PAYHOOK_SECRETS_KEY` itself, or the file
- * `PAYHOOK_SECRETS_KEY_FILE` names (a Kubernetes Secret mounted as a file); undefined when
- * neither is set. Messages name the variable and never hold a key.
- * @throws SecretsKeyError when the value or the file is not a usable key list.
+ * Reads a key ring from a file (a Kubernetes Secret mounted as a file, for
+ * `PAYHOOK_SECRETS_KEY_FILE`); messages name the path, never a key.
+ * @throws SecretsKeyError when the file cannot be read or is not a usable key list.
  */
-export function readSecretsKeyRing(
-  env: { readonly PAYHOOK_SECRETS_KEY?: string | undefined; readonly PAYHOOK_SECRETS_KEY_FILE?: string | undefined },
-  readFile: (path: string) => string,
-): SecretsKeyRing | undefined {
-  const { PAYHOOK_SECRETS_KEY: value, PAYHOOK_SECRETS_KEY_FILE: file } = env;
-  if (value !== undefined && value !== '' && file !== undefined && file !== '') {
-    throw new SecretsKeyError('PAYHOOK_SECRETS_KEY and PAYHOOK_SECRETS_KEY_FILE: set one of them, not both');
-  }
-  const [name, text] =
-    file !== undefined && file !== ''
-      ? ['PAYHOOK_SECRETS_KEY_FILE', readKeyFile(file, readFile)]
-      : ['PAYHOOK_SECRETS_KEY', value];
-  if (text === undefined || text.trim() === '') return undefined;
+export function readSecretsKeyRingFile(path: string, readFile: (path: string) => string): SecretsKeyRing {
+  let text: string;
   try {
-    return SecretsKeyRing.parse(text);
+    text = readFile(path);
   } catch (error) {
-    throw new SecretsKeyError(`${name}: ${(error as Error).message}`);
+    throw new SecretsKeyError(`cannot read ${path} (${(error as { code?: string }).code ?? 'unreadable'})`);
   }
-}
-
-function readKeyFile(path: string, readFile: (path: string) => string): string {
-  try {
-    return readFile(path);
-  } catch (error) {
-    const code = (error as { code?: string }).code ?? 'unreadable';
-    throw new SecretsKeyError(`PAYHOOK_SECRETS_KEY_FILE: cannot read ${path} (${code})`);
-  }
+  return SecretsKeyRing.parse(text);
 }

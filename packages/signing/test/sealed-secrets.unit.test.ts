@@ -5,7 +5,7 @@ import {
   generateSecret,
   isSealed,
   openSecret,
-  readSecretsKeyRing,
+  readSecretsKeyRingFile,
   SealedSecretError,
   SecretsKeyError,
   SecretsKeyRing,
@@ -80,25 +80,25 @@ describe('signing secrets sealed at rest', () => {
     assert.deepEqual(again, resealed, 'values already under the current key are left as they are');
   });
 
-  it('reads the setting or its file, naming the variable and never the key', () => {
-    assert.equal(
-      readSecretsKeyRing({}, () => ''),
-      undefined,
-    );
-    assert.equal(readSecretsKeyRing({ PAYHOOK_SECRETS_KEY: k1 }, () => '')?.current.id, 'k1');
-    assert.equal(readSecretsKeyRing({ PAYHOOK_SECRETS_KEY_FILE: '/k' }, () => `${k2}\n`)?.current.id, 'k2');
-    const refuses = (env: Record<string, string>, message: RegExp, file = () => k1) =>
+  it('parses the setting or reads its file, saying what is wrong and never the key', () => {
+    assert.equal(SecretsKeyRing.parse(`${k2},${k1}`).current.id, 'k2');
+    assert.equal(readSecretsKeyRingFile('/k', () => `${k2}\n`).current.id, 'k2');
+    const refuses = (read: () => unknown, message: RegExp) =>
       assert.throws(
-        () => readSecretsKeyRing(env, file),
+        read,
         (e: unknown) => e instanceof SecretsKeyError && message.test(e.message) && !e.message.includes(k1.slice(3)),
       );
-    refuses({ PAYHOOK_SECRETS_KEY: k1, PAYHOOK_SECRETS_KEY_FILE: '/k' }, /not both/);
-    refuses({ PAYHOOK_SECRETS_KEY: 'k1' }, /^PAYHOOK_SECRETS_KEY: entry 1 must be <key id>:/);
-    refuses({ PAYHOOK_SECRETS_KEY: `k1:${randomBytes(16).toString('base64')}` }, /must be 32 bytes, got 16/);
-    refuses({ PAYHOOK_SECRETS_KEY: `${k1},${k1}` }, /given twice/);
-    refuses({ PAYHOOK_SECRETS_KEY: 'k 1:AAAA' }, /key id "k 1"/);
-    refuses({ PAYHOOK_SECRETS_KEY_FILE: '/nope' }, /PAYHOOK_SECRETS_KEY_FILE: cannot read \/nope \(ENOENT\)/, () => {
-      throw Object.assign(new Error('no'), { code: 'ENOENT' });
-    });
+    refuses(() => SecretsKeyRing.parse('k1'), /^entry 1 must be <key id>:/);
+    refuses(() => SecretsKeyRing.parse(''), /at least one key/);
+    refuses(() => SecretsKeyRing.parse(`k1:${randomBytes(16).toString('base64')}`), /must be 32 bytes, got 16/);
+    refuses(() => SecretsKeyRing.parse(`${k1},${k1}`), /given twice/);
+    refuses(() => SecretsKeyRing.parse('k 1:AAAA'), /key id "k 1"/);
+    refuses(
+      () =>
+        readSecretsKeyRingFile('/nope', () => {
+          throw Object.assign(new Error('no'), { code: 'ENOENT' });
+        }),
+      /cannot read \/nope \(ENOENT\)/,
+    );
   });
 });

@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { createContractCodec, createRegistryClient, loadSchemas, pipelineTopics } from '@payhook/contracts';
 import { createIdempotentProducer, createKafkaClient } from '@payhook/kafka';
 import { type Clock, type Logger, PAYHOOK_VERSION, type ReadinessCheck, type Registry } from '@payhook/runtime';
+import { secretsKeyRingOf } from '@payhook/signing';
 import Fastify, { LogController } from 'fastify';
 import { authenticate } from './auth.ts';
 import type { ApiConfig } from './config.ts';
@@ -74,6 +75,7 @@ export function createApiApp(deps: ApiDeps): ApiApp {
     topics,
     logger,
     onFailed: (error) => deps.onFatal?.(error),
+    secretsKey: secretsKeyRingOf(config),
   });
   const idempotency = new IdempotencyStore({ ttlMs: config.API_IDEMPOTENCY_TTL_MS, now: () => clock.now() });
   // The pipeline a read model file was built from: another prefix or tier list rebuilds it.
@@ -144,6 +146,9 @@ export function createApiApp(deps: ApiDeps): ApiApp {
       return port;
     },
     async start() {
+      if (secretsKeyRingOf(config) === undefined) {
+        logger.warn('PAYHOOK_SECRETS_KEY is not set: endpoints created here keep their signing secrets in plaintext');
+      }
       await producer.connect();
       await store.start();
       readStore = openReadModel(config, pipeline);

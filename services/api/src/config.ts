@@ -2,12 +2,15 @@ import { contractsEnv } from '@payhook/contracts';
 import { createDevAllowList, type DevAllowList, EMPTY_ALLOW_LIST } from '@payhook/http-delivery';
 import { kafkaEnv } from '@payhook/kafka';
 import { envField } from '@payhook/runtime';
+import { secretsKeyEnv } from '@payhook/signing';
 import { z } from 'zod';
 
 /** The API's environment. */
 export const apiEnvSchema = z.object({
   ...kafkaEnv,
   ...contractsEnv,
+  /** Endpoints' signing secrets are sealed under this key before they are written. */
+  ...secretsKeyEnv,
   LOG_LEVEL: envField.logLevel().default('info'),
   /** The API, with `/metrics`, `/healthz`, `/readyz` on the same port. */
   PAYHOOK_HTTP_PORT: envField.port().default(8080),

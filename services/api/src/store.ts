@@ -1,6 +1,7 @@
 import type { ApiKey, ContractCodec, Endpoint, PaymentIntent, PipelineTopics } from '@payhook/contracts';
 import { createTableReader, type TableReader } from '@payhook/kafka';
 import type { Logger, PayhookError } from '@payhook/runtime';
+import { type SecretsKeyRing, sealSecrets } from '@payhook/signing';
 import type { Kafka, Producer } from 'kafkajs';
 
 /** Reads of one table: what the topic says, plus this process's own writes it has not read back yet. */
@@ -37,6 +38,8 @@ export interface ApiStoreOptions {
   readonly logger: Logger;
   /** A table's consumer stopped for good: the API no longer follows its topics. */
   readonly onFailed: (error: PayhookError) => void;
+  /** Seals endpoints' signing secrets before they are written; without it they are written in plaintext. */
+  readonly secretsKey: SecretsKeyRing | undefined;
 }
 
 /** The three tables, each materialised with the table reader every service uses. */
@@ -86,7 +89,10 @@ export function createApiStore(options: ApiStoreOptions): ApiStore {
         throw error;
       }
     },
-    async writeEndpoint(endpoint) {
+    async writeEndpoint(plain) {
+      const ring = options.secretsKey;
+      const endpoint =
+        ring === undefined ? plain : { ...plain, secrets: sealSecrets(plain.secrets, plain.endpoint_id, ring) };
       recentEndpoints.remember(endpoint.endpoint_id, endpoint);
       try {
         const value = await codec.encode(topics.endpoints, 'ENDPOINT', endpoint);

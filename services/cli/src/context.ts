@@ -1,7 +1,7 @@
 import { contractsEnv, type PipelineTopics, pipelineTopics } from '@payhook/contracts';
-import { secretsKeyEnv } from '@payhook/dispatcher';
 import { kafkaEnv, pipelineTopicSpecs, type TopicSpec } from '@payhook/kafka';
 import { type Environment, parseEnv } from '@payhook/runtime';
+import { secretsKeyEnv } from '@payhook/signing';
 import { z } from 'zod';
 
 /** Where the CLI writes: injected so tests can capture it. */

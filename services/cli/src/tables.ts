@@ -6,10 +6,9 @@ import {
   loadSchemas,
   type PipelineTopics,
 } from '@payhook/contracts';
-import { secretsKeyRingOf } from '@payhook/dispatcher';
 import { createIdempotentProducer, createKafkaClient, createTableReader } from '@payhook/kafka';
 import { createLogger, PayhookError } from '@payhook/runtime';
-import { isSealed, sealSecrets } from '@payhook/signing';
+import { isSealed, sealSecrets, secretsKeyRingOf } from '@payhook/signing';
 import type { Kafka, Producer } from 'kafkajs';
 import { type PipelineEnv, pipelineLayout } from './context.ts';
 

@@ -17,7 +17,8 @@ import {
 import { createBatchingProducer, createIdempotentProducer, createKafkaClient, createTableReader } from '@payhook/kafka';
 import { CircuitBreakerRegistry, TokenBucketRegistry } from '@payhook/retry';
 import { type Clock, type Logger, PAYHOOK_VERSION, type ReadinessCheck, type Registry } from '@payhook/runtime';
-import { type DispatcherConfig, secretsKeyRingOf } from './config.ts';
+import { secretsKeyRingOf } from '@payhook/signing';
+import type { DispatcherConfig } from './config.ts';
 import { configWarnings } from './config-warnings.ts';
 import { createDeliveryHandler } from './delivery-handler.ts';
 import { createDispatchConsumer } from './dispatch-consumer.ts';

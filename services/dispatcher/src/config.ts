@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { contractsEnv, parseDuration } from '@payhook/contracts';
 import { kafkaEnv } from '@payhook/kafka';
 import { envField } from '@payhook/runtime';
-import { readSecretsKeyRing, type SecretsKeyRing } from '@payhook/signing';
+import { secretsKeyEnv } from '@payhook/signing';
 import { z } from 'zod';
 
 const ratio = z.coerce.number({ error: 'must be a number' }).min(0, 'must be ≥ 0').max(1, 'must be ≤ 1');
@@ -22,37 +21,6 @@ const list = z.string().transform((raw) =>
     .map((s) => s.trim())
     .filter((s) => s.length > 0),
 );
-
-/** A key ring setting read once: the value itself, or the file a `_FILE` variable names. */
-const keyRing = (variable: 'PAYHOOK_SECRETS_KEY' | 'PAYHOOK_SECRETS_KEY_FILE') =>
-  z
-    .string()
-    .optional()
-    .transform((text, ctx): SecretsKeyRing | undefined => {
-      try {
-        return readSecretsKeyRing({ [variable]: text }, (path) => readFileSync(path, 'utf8'));
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message.replace(`${variable}: `, '') });
-        return z.NEVER;
-      }
-    });
-
-/**
- * The key-encryption keys of endpoints' signing secrets, for the services that hold them (the
- * dispatcher, the CLI, the API): `<key id>:<base64 of 32 bytes>[,…]`, the current key first,
- * older ones still opening what they sealed. Read the ring with {@link secretsKeyRingOf}.
- */
-export const secretsKeyEnv = {
-  PAYHOOK_SECRETS_KEY: keyRing('PAYHOOK_SECRETS_KEY'),
-  /** The same, from a file (a mounted Kubernetes Secret). */
-  PAYHOOK_SECRETS_KEY_FILE: keyRing('PAYHOOK_SECRETS_KEY_FILE'),
-} as const;
-
-/** The ring a parsed {@link secretsKeyEnv} holds; undefined when no key is configured. */
-export const secretsKeyRingOf = (config: {
-  readonly PAYHOOK_SECRETS_KEY: SecretsKeyRing | undefined;
-  readonly PAYHOOK_SECRETS_KEY_FILE: SecretsKeyRing | undefined;
-}): SecretsKeyRing | undefined => config.PAYHOOK_SECRETS_KEY_FILE ?? config.PAYHOOK_SECRETS_KEY;
 
 /** The dispatcher's environment. */
 export const dispatcherEnvSchema = z.object({

@@ -1,5 +1,4 @@
-import { secretsKeyRingOf } from '@payhook/dispatcher';
-import { SealedSecretError, sealSecrets } from '@payhook/signing';
+import { SealedSecretError, sealSecrets, secretsKeyRingOf } from '@payhook/signing';
 import type { Command } from 'commander';
 import { CliFailure, CliUsageError } from '../cli-error.ts';
 import { type CliContext, pipelineEnv } from '../context.ts';
