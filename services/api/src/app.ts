@@ -16,12 +16,14 @@ import { handleError, Problem, ProblemError, ProblemSchema, sendProblem } from '
 import { createReadModelIngester } from './read-model/ingester.ts';
 import type { ReadModelStore } from './read-model/read-model-store.ts';
 import { openSqliteReadModel } from './read-model/sqlite-store.ts';
+import { createRecoveryJobs } from './recovery.ts';
 import { createResender } from './resender.ts';
 import { registerDeliveryRoutes } from './routes/deliveries.ts';
 import { registerEndpointRoutes } from './routes/endpoints.ts';
 import { registerEventTypeRoutes } from './routes/event-types.ts';
 import { registerOperationsRoutes } from './routes/operations.ts';
 import { registerPaymentRoutes } from './routes/payments.ts';
+import { registerRecoveryRoutes } from './routes/recovery.ts';
 import type { ApiServer } from './server.ts';
 import { type ApiStore, createApiStore } from './store.ts';
 
@@ -92,6 +94,7 @@ export function createApiApp(deps: ApiDeps): ApiApp {
     return readStore;
   };
   const resender = createResender({ kafka, codec, topics, producer });
+  const jobs = createRecoveryJobs({ kafka, codec, topics, producer, logger, now: () => clock.now() });
   const readiness: ReadinessCheck[] = [
     { name: 'tables', check: () => store.caughtUp || 'the payments, endpoints and API keys tables are not caught up' },
     {
@@ -131,6 +134,7 @@ export function createApiApp(deps: ApiDeps): ApiApp {
     registerEndpointRoutes(v1, { ...routeDeps, allowList: config.DISPATCHER_DEV_ALLOW_LIST });
     registerDeliveryRoutes(v1, { readModel, resender });
     registerEventTypeRoutes(v1, { eventTypes: eventTypeSchemas() });
+    registerRecoveryRoutes(v1, { store, jobs, now: () => clock.now() });
   });
 
   let port = 0;
@@ -174,6 +178,8 @@ export function createApiApp(deps: ApiDeps): ApiApp {
       await ingester?.stop();
       await readStore?.close();
       await resender.stop();
+      // Jobs still running finish their scan; what they sent is acknowledged before the producer goes.
+      await jobs.stop();
       await store.stop();
       await producer.disconnect();
     },

@@ -328,3 +328,39 @@ export const EventTypeItem = Type.Object(
 );
 
 export const EventTypeList = Type.Object({ data: Type.Array(EventTypeItem) }, { additionalProperties: false });
+
+export const RecoverBody = Type.Object(
+  {
+    since: Timestamp('Dead-lettered at or after this time'),
+    until: Type.Optional(Timestamp('Dead-lettered before this time; default: now')),
+    dry_run: Type.Optional(Type.Boolean({ description: 'Count what would be sent; write nothing. Default false' })),
+  },
+  { additionalProperties: false },
+);
+export type RecoverBody = Static<typeof RecoverBody>;
+
+export const Job = Type.Object(
+  {
+    job_id: Type.String({ description: 'job_…: also the payhook-replay-id header of what it sends' }),
+    kind: Type.Literal('recover'),
+    endpoint_id: Type.String(),
+    status: Type.Union([Type.Literal('running'), Type.Literal('succeeded'), Type.Literal('failed')]),
+    dry_run: Type.Boolean(),
+    since: Timestamp('Start of the window'),
+    until: Nullable(Timestamp('End of the window; null: when the job started')),
+    progress: Nullable(
+      Type.Number({ minimum: 0, maximum: 1, description: 'Share of the DLQ window scanned; null before the scan' }),
+    ),
+    scanned: Type.Integer({ description: 'DLQ records read' }),
+    matched: Type.Integer({ description: "The endpoint's deliveries in the window" }),
+    sent: Type.Integer({ description: 'Re-published to webhooks.dispatch (0 on a dry run)' }),
+    undecodable: Type.Integer({ description: 'Records that do not decode, skipped' }),
+    error: Nullable(Type.String({ description: 'The kind of failure of a failed job' })),
+    created_at: Timestamp('When the job was started'),
+    finished_at: Nullable(Timestamp('When it ended')),
+  },
+  { additionalProperties: false, description: 'A background job of this API process' },
+);
+export type Job = Static<typeof Job>;
+
+export const JobParams = Type.Object({ job_id: Type.String({ minLength: 1, maxLength: 128 }) });

@@ -169,6 +169,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/endpoints/{endpoint_id}/recover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replay an endpoint's dead-lettered deliveries
+         * @description What `payhook replay --from dlq --endpoint <id> --since … --until …` does, as a background job: every delivery of the endpoint dead-lettered in the window is re-published to webhooks.dispatch with its webhook-id. Follow it with GET /v1/jobs/{job_id} (jobs live in the API process that started them).
+         */
+        post: operations["recoverEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a job with its progress and counts
+         * @description Jobs are kept by the API process that started them (the Kubernetes Service keeps a client on one pod). Another merchant's job is a 404.
+         */
+        get: operations["getJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1054,6 +1094,208 @@ export interface operations {
             };
             /** @description A query parameter was given: there are none */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this API key: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recoverEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date-time
+                     * @description Dead-lettered at or after this time
+                     */
+                    since: string;
+                    /**
+                     * Format: date-time
+                     * @description Dead-lettered before this time; default: now
+                     */
+                    until?: string;
+                    /** @description Count what would be sent; write nothing. Default false */
+                    dry_run?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The job, started */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description job_…: also the payhook-replay-id header of what it sends */
+                        job_id: string;
+                        /** @enum {string} */
+                        kind: "recover";
+                        endpoint_id: string;
+                        status: "running" | "succeeded" | "failed";
+                        dry_run: boolean;
+                        /**
+                         * Format: date-time
+                         * @description Start of the window
+                         */
+                        since: string;
+                        until: string | null;
+                        progress: number | null;
+                        /** @description DLQ records read */
+                        scanned: number;
+                        /** @description The endpoint's deliveries in the window */
+                        matched: number;
+                        /** @description Re-published to webhooks.dispatch (0 on a dry run) */
+                        sent: number;
+                        /** @description Records that do not decode, skipped */
+                        undecodable: number;
+                        error: string | null;
+                        /**
+                         * Format: date-time
+                         * @description When the job was started
+                         */
+                        created_at: string;
+                        finished_at: string | null;
+                    };
+                };
+            };
+            /** @description No API key, or one that is malformed, unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such endpoint for this key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not acceptable (named in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this API key: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description job_…: also the payhook-replay-id header of what it sends */
+                        job_id: string;
+                        /** @enum {string} */
+                        kind: "recover";
+                        endpoint_id: string;
+                        status: "running" | "succeeded" | "failed";
+                        dry_run: boolean;
+                        /**
+                         * Format: date-time
+                         * @description Start of the window
+                         */
+                        since: string;
+                        until: string | null;
+                        progress: number | null;
+                        /** @description DLQ records read */
+                        scanned: number;
+                        /** @description The endpoint's deliveries in the window */
+                        matched: number;
+                        /** @description Re-published to webhooks.dispatch (0 on a dry run) */
+                        sent: number;
+                        /** @description Records that do not decode, skipped */
+                        undecodable: number;
+                        error: string | null;
+                        /**
+                         * Format: date-time
+                         * @description When the job was started
+                         */
+                        created_at: string;
+                        finished_at: string | null;
+                    };
+                };
+            };
+            /** @description No API key, or one that is malformed, unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such job for this key */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
