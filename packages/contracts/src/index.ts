@@ -2,7 +2,14 @@ export { Contract, type ContractKey, type ContractSpec, contractForTopic } from 
 export { Chain, type ChainInfo, type ChainKey, chainById, KNOWN_CHAINS, type KnownChainId } from './chains.ts';
 export { type ContractCodec, createContractCodec, WIRE_HEADER_BYTES } from './codec.ts';
 export { DeliveryHeader } from './delivery-headers.ts';
-export { contractsEnv } from './env.ts';
+export {
+  contractsEnv,
+  processRegistrySecurity,
+  type RegistrySecurity,
+  type RegistrySecurityEnv,
+  registrySecurityEnv,
+  registrySecurityOf,
+} from './env.ts';
 export { ContractError, ContractErrorCode } from './errors.ts';
 export {
   DEFAULT_EVENT_TYPES,
@@ -16,6 +23,7 @@ export type * from './generated/contract-types.ts';
 export { createRegistryClient, type RegistryClient, SUBJECT_COMPATIBILITY } from './registry.ts';
 export { DEFAULT_RETRY_TIERS, parseDuration, parseRetryTiers, type RetryTier } from './retry-tiers.ts';
 export { type AvroSchema, defaultSchemasDir, loadSchemas } from './schema-loader.ts';
+export { type FileContent, fileField, Secret, secretField, secretFileField } from './secret.ts';
 export {
   type PipelineTopics,
   pipelineTopics,

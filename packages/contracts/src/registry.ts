@@ -1,4 +1,7 @@
+import { request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { processRegistrySecurity, type RegistrySecurity } from './env.ts';
 import { ContractError, ContractErrorCode } from './errors.ts';
 import type { AvroSchema } from './schema-loader.ts';
 
@@ -25,26 +28,67 @@ export interface RegistryClient {
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 
-/** Creates a registry client for a Confluent-compatible API base URL. */
-export function createRegistryClient(url: string): RegistryClient {
+/**
+ * Creates a registry client for a Confluent-compatible API base URL, with basic auth and a
+ * private CA when the security (by default the process's `SCHEMA_REGISTRY_USERNAME`,
+ * `SCHEMA_REGISTRY_PASSWORD[_FILE]` and `SCHEMA_REGISTRY_CA_FILE`) asks for them. Every
+ * registry client of the pipeline is made here.
+ * @throws ConfigError when the security variables do not fit together (default security only).
+ */
+export function createRegistryClient(
+  url: string,
+  security: RegistrySecurity = processRegistrySecurity(),
+): RegistryClient {
   const base = url.replace(/\/+$/, '');
-  const client = new SchemaRegistry({ host: base, retry: { retries: 3 } });
+  const secure = base.startsWith('https:');
+  const agent = secure && security.ca !== undefined ? new HttpsAgent({ ca: security.ca, keepAlive: true }) : undefined;
+  const client = new SchemaRegistry({
+    host: base,
+    retry: { retries: 3 },
+    ...(security.auth === undefined
+      ? {}
+      : { auth: { username: security.auth.username, password: security.auth.password.reveal() } }),
+    ...(agent === undefined ? {} : { agent }),
+  });
+  const authorization =
+    security.auth === undefined
+      ? undefined
+      : `Basic ${Buffer.from(`${security.auth.username}:${security.auth.password.reveal()}`).toString('base64')}`;
 
   async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-    let response: Response;
+    let response: { status: number; text: string };
     try {
-      response = await fetch(`${base}${path}`, {
+      response = await send(`${base}${path}`, {
         method,
-        headers: { accept: CONTENT_TYPE, 'content-type': CONTENT_TYPE },
+        headers: {
+          accept: CONTENT_TYPE,
+          'content-type': CONTENT_TYPE,
+          ...(authorization === undefined ? {} : { authorization }),
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(agent === undefined ? {} : { agent }),
       });
     } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code;
+      if (code !== undefined && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(code)) {
+        throw new ContractError(
+          ContractErrorCode.REGISTRY_UNAVAILABLE,
+          `schema registry at ${base} presented a certificate that is not trusted (${code}): set SCHEMA_REGISTRY_CA_FILE to the PEM of the CA that signed it`,
+          { cause },
+        );
+      }
       throw new ContractError(ContractErrorCode.REGISTRY_UNAVAILABLE, `schema registry at ${base} is unreachable`, {
         cause,
         retryable: true,
       });
     }
-    const text = await response.text();
+    if (response.status === 401 || response.status === 403) {
+      throw new ContractError(
+        ContractErrorCode.REGISTRY_UNAVAILABLE,
+        `schema registry at ${base} refused ${security.auth === undefined ? 'a client without credentials' : `user ${security.auth.username}`} (${response.status}): check SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD (or SCHEMA_REGISTRY_PASSWORD_FILE)`,
+      );
+    }
+    const text = response.text;
     let json: unknown;
     try {
       json = text.length > 0 ? JSON.parse(text) : undefined;
@@ -114,6 +158,35 @@ export function createRegistryClient(url: string): RegistryClient {
       return Array.isArray(json) ? (json as string[]) : [];
     },
   };
+}
+
+/** One HTTP request with node's own client (it takes a CA; `fetch` would need undici's agent). */
+function send(
+  url: string,
+  options: { method: string; headers: Record<string, string>; body?: string; agent?: HttpsAgent },
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(
+      target,
+      {
+        method: options.method,
+        headers: options.headers,
+        ...(options.agent === undefined ? {} : { agent: options.agent }),
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        response.on('error', reject);
+      },
+    );
+    request.setTimeout(30_000, () => request.destroy(new Error('the registry did not answer within 30 s')));
+    request.on('error', reject);
+    request.end(options.body);
+  });
 }
 
 function messageOf(json: unknown): string {

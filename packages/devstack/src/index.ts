@@ -20,6 +20,7 @@ export {
   type KafkaBroker,
   type KafkaNodeStatus,
   kafkaReady,
+  type SecureKafkaListener,
   type StandaloneKafkaOptions,
   startKafka,
   startKafkaBroker,
@@ -27,6 +28,7 @@ export {
 } from './kafka-node.ts';
 export { parseQuorumStatus, type QuorumStatus } from './metadata-quorum.ts';
 export { CCOMPAT_PATH, registryUrl } from './registry-node.ts';
+export { SCRAM_USERS, SECURE_USERS, type SecureListener } from './secure-listener.ts';
 export { type DevStackSettings, devStackSettings, MAX_KAFKA_NODES, VERSIONS } from './settings.ts';
 export {
   type ComponentStatus,

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '@payhook/runtime';
 import { livePid } from './processes.ts';
+import { type SecureListener, secureListenerProperties } from './secure-listener.ts';
 import type { DevStackSettings } from './settings.ts';
 
 /** One KRaft node of the local Kafka: a combined broker and controller, and a quorum voter. */
@@ -15,6 +16,8 @@ export interface KafkaNodeSpec {
   readonly port: number;
   /** KRaft controller port. */
   readonly controllerPort: number;
+  /** `SASL_SSL` port, when the layout is {@link KafkaLayout.secure}. */
+  readonly securePort?: number | undefined;
 }
 
 /** Where a local Kafka keeps its nodes, and how its JVMs are sized. */
@@ -24,6 +27,8 @@ export interface KafkaLayout {
   readonly nodes: readonly KafkaNodeSpec[];
   /** Largest heap of each node's JVM. */
   readonly heap: string;
+  /** A `SASL_SSL` listener on each node's `securePort` beside the plaintext one; undefined: none. */
+  readonly secure?: SecureListener | undefined;
 }
 
 /** Files of one node. */
@@ -43,6 +48,8 @@ export interface KafkaNodePaths {
 interface Topology {
   readonly nodes: number;
   readonly clusterId: string;
+  /** Formatted with SCRAM users for a secure listener. */
+  readonly secure?: boolean;
 }
 
 const TOPOLOGY_FILE = 'topology.json';
@@ -98,6 +105,18 @@ export function formattedClusterId(dir: string): string | undefined {
   return typeof topology.clusterId === 'string' ? topology.clusterId : undefined;
 }
 
+/** Whether the folder was formatted for a secure listener (its SCRAM users exist); undefined when not formatted. */
+export function formattedSecure(dir: string): boolean | undefined {
+  const file = join(dir, TOPOLOGY_FILE);
+  if (!existsSync(file)) return formattedNodeCount(dir) === undefined ? undefined : false;
+  return (JSON.parse(readFileSync(file, 'utf8')) as Partial<Topology>).secure === true;
+}
+
+/** The secure listener's folder of a Kafka folder. */
+export function secureDir(dir: string): string {
+  return join(dir, 'tls');
+}
+
 /** Records what the folder is formatted for. */
 export function writeTopology(dir: string, topology: Topology): void {
   writeFileSync(join(dir, TOPOLOGY_FILE), `${JSON.stringify(topology)}\n`);
@@ -117,9 +136,16 @@ export function nodePidFiles(dir: string): string[] {
 /** Nodes on explicit ports. */
 export function nodesOnPorts(
   host: string,
-  ports: readonly { port: number; controllerPort: number }[],
+  ports: readonly { port: number; controllerPort: number; securePort?: number | undefined }[],
 ): KafkaNodeSpec[] {
-  return ports.map((p, index) => ({ index, nodeId: index + 1, host, port: p.port, controllerPort: p.controllerPort }));
+  return ports.map((p, index) => ({
+    index,
+    nodeId: index + 1,
+    host,
+    port: p.port,
+    controllerPort: p.controllerPort,
+    ...(p.securePort === undefined ? {} : { securePort: p.securePort }),
+  }));
 }
 
 /**
@@ -130,11 +156,13 @@ export function nodesOnPorts(
 export function stackKafkaLayout(settings: DevStackSettings, count?: number): KafkaLayout {
   const dir = kafkaDir(settings);
   const n = count ?? settings.kafkaNodes ?? formattedNodeCount(dir) ?? 1;
+  const secure = settings.kafkaSecure ?? formattedSecure(dir) ?? false;
   const nodes = nodesOnPorts(
     settings.host,
     Array.from({ length: n }, (_, i) => ({
       port: settings.kafkaPort + 2 * i,
       controllerPort: settings.controllerPort + 2 * i,
+      ...(secure ? { securePort: settings.kafkaSecurePort + 2 * i } : {}),
     })),
   );
   // Port 0 means "any free port": it cannot collide.
@@ -150,8 +178,9 @@ export function stackKafkaLayout(settings: DevStackSettings, count?: number): Ka
     for (const [port, variable] of [
       [node.port, 'PAYHOOK_DEV_KAFKA_PORT'],
       [node.controllerPort, 'PAYHOOK_DEV_CONTROLLER_PORT'],
+      [node.securePort, 'PAYHOOK_DEV_KAFKA_SECURE_PORT'],
     ] as const) {
-      if (port === 0) continue;
+      if (port === 0 || port === undefined) continue;
       const other = taken.get(port);
       if (port > 65_535 || other !== undefined) {
         throw new ConfigError([
@@ -167,12 +196,23 @@ export function stackKafkaLayout(settings: DevStackSettings, count?: number): Ka
       taken.set(port, variable);
     }
   }
-  return { dir, nodes, heap: settings.kafkaHeap ?? defaultKafkaHeap(n) };
+  return {
+    dir,
+    nodes,
+    heap: settings.kafkaHeap ?? defaultKafkaHeap(n),
+    ...(secure ? { secure: { dir: secureDir(dir) } } : {}),
+  };
 }
 
 /** `host:port` of every node, comma-separated: what clients take as `KAFKA_BROKERS`. */
 export function bootstrapServers(layout: Pick<KafkaLayout, 'nodes'>): string {
   return layout.nodes.map((n) => `${n.host}:${n.port}`).join(',');
+}
+
+/** `host:port` of every node's `SASL_SSL` listener, comma-separated; undefined when the layout has none. */
+export function secureBootstrapServers(layout: Pick<KafkaLayout, 'nodes' | 'secure'>): string | undefined {
+  if (layout.secure === undefined) return undefined;
+  return layout.nodes.map((n) => `${n.host}:${n.securePort ?? 0}`).join(',');
 }
 
 /**
@@ -184,14 +224,16 @@ export function serverProperties(layout: KafkaLayout, node: KafkaNodeSpec): stri
   const replicas = Math.min(3, layout.nodes.length);
   const minIsr = Math.min(2, replicas);
   const voters = layout.nodes.map((n) => `${n.nodeId}@${n.host}:${n.controllerPort}`).join(',');
+  const secure = layout.secure !== undefined && node.securePort !== undefined;
+  const secureListener = secure ? `,SASL_SSL://${node.host}:${node.securePort}` : '';
   return [
     'process.roles=broker,controller',
     `node.id=${node.nodeId}`,
     `controller.quorum.voters=${voters}`,
-    `listeners=PLAINTEXT://${node.host}:${node.port},CONTROLLER://${node.host}:${node.controllerPort}`,
-    `advertised.listeners=PLAINTEXT://${node.host}:${node.port}`,
+    `listeners=PLAINTEXT://${node.host}:${node.port},CONTROLLER://${node.host}:${node.controllerPort}${secureListener}`,
+    `advertised.listeners=PLAINTEXT://${node.host}:${node.port}${secureListener}`,
     'controller.listener.names=CONTROLLER',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${secure ? ',SASL_SSL:SASL_SSL' : ''}`,
     'inter.broker.listener.name=PLAINTEXT',
     `log.dirs=${nodePaths(layout, node).data}`,
     'num.partitions=3',
@@ -208,6 +250,7 @@ export function serverProperties(layout: KafkaLayout, node: KafkaNodeSpec): stri
     'group.initial.rebalance.delay.ms=0',
     'auto.create.topics.enable=false',
     'log.retention.check.interval.ms=60000',
+    ...(secure && layout.secure !== undefined ? secureListenerProperties(layout.secure) : []),
     '',
   ].join('\n');
 }

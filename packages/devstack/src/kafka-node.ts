@@ -1,12 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { withLenientReader } from '@payhook/kafka';
+import { PLAINTEXT, withLenientReader } from '@payhook/kafka';
 import { freePort } from './anvil-node.ts';
 import {
   bootstrapServers,
   formattedClusterId,
   formattedNodeCount,
+  formattedSecure,
   type KafkaLayout,
   type KafkaNodeSpec,
   kafkaDir,
@@ -14,11 +15,20 @@ import {
   nodePaths,
   nodePidFiles,
   nodesOnPorts,
+  secureBootstrapServers,
+  secureDir,
   serverProperties,
   stackKafkaLayout,
   writeTopology,
 } from './kafka-layout.ts';
 import { killPid, livePid, run, runAsync, startDetached, stopPid, waitFor } from './processes.ts';
+import {
+  ensureSecureMaterial,
+  SECURE_USERS,
+  type SecureListener,
+  scramFormatArgs,
+  secureClientEnv,
+} from './secure-listener.ts';
 import { type DevStackSettings, devStackSettings } from './settings.ts';
 
 const MAIN_CLASS = 'kafka.Kafka';
@@ -55,7 +65,13 @@ export function kafkaClasspath(settings: ClasspathSettings, progress: (line: str
 export async function nodeAnswers(node: KafkaNodeSpec, expectedBrokers?: number): Promise<boolean> {
   try {
     const brokers = await withLenientReader(
-      { brokers: [`${node.host}:${node.port}`], connectionTimeoutMs: 1_000, requestTimeoutMs: 2_000 },
+      // The plaintext listener, whatever security the caller's environment asks clients for.
+      {
+        brokers: [`${node.host}:${node.port}`],
+        connectionTimeoutMs: 1_000,
+        requestTimeoutMs: 2_000,
+        security: PLAINTEXT,
+      },
       (reader) => reader.brokers(),
     );
     return brokers.includes(node.nodeId) && (expectedBrokers === undefined || brokers.length >= expectedBrokers);
@@ -81,6 +97,12 @@ export function kafkaReady(settings: DevStackSettings): Promise<boolean> {
  */
 async function prepareNodes(layout: KafkaLayout, cp: string, progress: (line: string) => void): Promise<void> {
   mkdirSync(layout.dir, { recursive: true });
+  if (layout.secure !== undefined) {
+    ensureSecureMaterial(
+      layout.secure,
+      layout.nodes.map((n) => n.host),
+    );
+  }
   const unformatted: KafkaNodeSpec[] = [];
   for (const node of layout.nodes) {
     const p = nodePaths(layout, node);
@@ -91,7 +113,10 @@ async function prepareNodes(layout: KafkaLayout, cp: string, progress: (line: st
   }
   if (unformatted.length === 0) return;
   const clusterId = formattedClusterId(layout.dir) ?? randomUUID();
-  progress(`formatting Kafka storage (KRaft${layout.nodes.length > 1 ? `, ${layout.nodes.length} voters` : ''})`);
+  progress(
+    `formatting Kafka storage (KRaft${layout.nodes.length > 1 ? `, ${layout.nodes.length} voters` : ''}${layout.secure === undefined ? '' : ', SCRAM users'})`,
+  );
+  const scram = layout.secure === undefined ? [] : scramFormatArgs(layout.secure);
   // Side by side: each format is a JVM start of a few seconds.
   await Promise.all(
     unformatted.map((node) =>
@@ -106,10 +131,18 @@ async function prepareNodes(layout: KafkaLayout, cp: string, progress: (line: st
         clusterId,
         '-c',
         nodePaths(layout, node).config,
-      ]),
+        ...scram,
+      ]).catch((error: unknown) => {
+        // The command line holds the users' passwords.
+        throw new Error((error as Error).message.replace(/password=[^\]\s]*/g, 'password=[redacted]'));
+      }),
     ),
   );
-  writeTopology(layout.dir, { nodes: layout.nodes.length, clusterId });
+  writeTopology(layout.dir, {
+    nodes: layout.nodes.length,
+    clusterId,
+    ...(layout.secure === undefined ? {} : { secure: true }),
+  });
 }
 
 /** Starts one node's JVM (its configs must be written); returns its PID. */
@@ -190,6 +223,12 @@ export async function haltNodes(
 export function kafkaLayoutToStart(settings: DevStackSettings): KafkaLayout {
   const layout = stackKafkaLayout(settings);
   const formatted = formattedNodeCount(layout.dir);
+  if (layout.secure !== undefined && formattedSecure(layout.dir) === false) {
+    throw new Error(
+      `${settings.stateDir} holds a Kafka formatted without a secure listener (its SCRAM users are made when it is formatted): ` +
+        '"payhook dev down" stops it and deletes its data, then "payhook dev up --secure"',
+    );
+  }
   if (formatted !== undefined && formatted !== layout.nodes.length) {
     throw new Error(
       `${settings.stateDir} holds a Kafka of ${formatted} node${formatted === 1 ? '' : 's'}, not ${layout.nodes.length}: ` +
@@ -267,6 +306,24 @@ export interface StandaloneKafkaOptions {
   readonly stack?: DevStackSettings;
   /** Progress lines (the first run resolves the broker from Maven). @defaultValue none */
   readonly progress?: (line: string) => void;
+  /**
+   * A `SASL_SSL` listener beside the plaintext one (a throwaway CA, SCRAM users), on this port
+   * or, with `true`, one the OS reports free.
+   * @defaultValue none
+   */
+  readonly secure?: boolean | { readonly port: number };
+}
+
+/** The secure listener of a {@link KafkaBroker}. */
+export interface SecureKafkaListener extends SecureListener {
+  /** `host:port` of the `SASL_SSL` listener. */
+  readonly brokers: string;
+  /** PEM file of the throwaway CA that signed the broker's certificate. */
+  readonly caFile: string;
+  /** The SCRAM users that exist, with their passwords. */
+  password(user: string): string;
+  /** The variables a client sets to connect as `user` (default: the client user `payhook`). */
+  clientEnv(user?: string): Record<string, string>;
 }
 
 /** A broker of its own for one test file, apart from the dev stack's. */
@@ -280,6 +337,8 @@ export interface KafkaBroker {
   stop(): Promise<void>;
   /** Starts it again on the same ports with the data it had and waits until it answers. */
   start(): Promise<void>;
+  /** The `SASL_SSL` listener, when asked for. */
+  readonly secure: SecureKafkaListener | undefined;
 }
 
 /** `count` distinct free loopback ports. */
@@ -306,10 +365,18 @@ export async function startKafkaBroker(options: StandaloneKafkaOptions): Promise
   );
   const port = options.port ?? free1;
   const controllerPort = options.controllerPort ?? free2;
+  const dir = join(options.stateDir, 'kafka');
+  const securePort =
+    options.secure === undefined || options.secure === false
+      ? undefined
+      : options.secure === true
+        ? (await freePorts(host, 1, [port, controllerPort]))[0]
+        : options.secure.port;
   const layout: KafkaLayout = {
-    dir: join(options.stateDir, 'kafka'),
-    nodes: nodesOnPorts(host, [{ port, controllerPort }]),
+    dir,
+    nodes: nodesOnPorts(host, [{ port, controllerPort, securePort }]),
     heap: stack.kafkaHeap ?? '768m',
+    ...(securePort === undefined ? {} : { secure: { dir: secureDir(dir) } }),
   };
   const progress = options.progress ?? (() => undefined);
   await startLayout(layout, stack, progress);
@@ -321,5 +388,19 @@ export async function startKafkaBroker(options: StandaloneKafkaOptions): Promise
     },
     stop: async () => void (await haltNodes(layout, 'stop')),
     start: async () => void (await startLayout(layout, stack, progress)),
+    secure: layout.secure === undefined ? undefined : secureListenerHandle(layout, layout.secure),
+  };
+}
+
+/** What a client of a layout's secure listener needs. */
+export function secureListenerHandle(layout: KafkaLayout, listener: SecureListener): SecureKafkaListener {
+  const brokers = secureBootstrapServers(layout) ?? '';
+  const env = (user: string = SECURE_USERS.client) => secureClientEnv(listener, brokers, user);
+  return {
+    ...listener,
+    brokers,
+    caFile: env().KAFKA_SSL_CA_FILE ?? '',
+    password: (user) => readFileSync(env(user).KAFKA_SASL_PASSWORD_FILE ?? '', 'utf8'),
+    clientEnv: env,
   };
 }

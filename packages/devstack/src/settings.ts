@@ -27,6 +27,13 @@ export interface DevStackSettings {
   readonly kafkaNodes: number | undefined;
   /** Client port of the first Kafka node; node `i` (from 0) listens on `kafkaPort + 2i`. */
   readonly kafkaPort: number;
+  /**
+   * A `SASL_SSL` listener (TLS with a throwaway CA, SCRAM users) beside the plaintext one.
+   * Undefined: as the state folder was formatted, else none.
+   */
+  readonly kafkaSecure: boolean | undefined;
+  /** `SASL_SSL` port of the first Kafka node; node `i` uses `kafkaSecurePort + 2i`. */
+  readonly kafkaSecurePort: number;
   /** Controller port of the first Kafka node; node `i` uses `controllerPort + 2i`. */
   readonly controllerPort: number;
   readonly registryPort: number;
@@ -55,6 +62,11 @@ const schema = z.object({
   // Nodes after the first take the ports two and four above: 9092/9093, 9094/9095, 9096/9097.
   PAYHOOK_DEV_KAFKA_PORT: envField.port().default(9092),
   PAYHOOK_DEV_CONTROLLER_PORT: envField.port().default(9093),
+  PAYHOOK_DEV_SECURE: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .transform((v) => v === 'true')
+    .optional(),
+  PAYHOOK_DEV_KAFKA_SECURE_PORT: envField.port().default(9192),
   PAYHOOK_DEV_REGISTRY_PORT: envField.port().default(8081),
   PAYHOOK_DEV_ANVIL_PORT: envField.port().default(8545),
   PAYHOOK_DEV_KAFKA_HEAP: z
@@ -79,6 +91,8 @@ export function devStackSettings(env: Environment = process.env): DevStackSettin
     host: '127.0.0.1',
     kafkaNodes: parsed.PAYHOOK_DEV_BROKERS,
     kafkaPort: parsed.PAYHOOK_DEV_KAFKA_PORT,
+    kafkaSecure: parsed.PAYHOOK_DEV_SECURE,
+    kafkaSecurePort: parsed.PAYHOOK_DEV_KAFKA_SECURE_PORT,
     controllerPort: parsed.PAYHOOK_DEV_CONTROLLER_PORT,
     registryPort: parsed.PAYHOOK_DEV_REGISTRY_PORT,
     anvilPort: parsed.PAYHOOK_DEV_ANVIL_PORT,

@@ -1,7 +1,15 @@
 import { rmSync } from 'node:fs';
 import { anvilNodeLogs, anvilNodePid, anvilNodeReady, anvilUrl, startAnvilNode, stopAnvilNode } from './anvil-node.ts';
 import { bootstrapServers, formattedNodeCount, kafkaDir, nodePaths, stackKafkaLayout } from './kafka-layout.ts';
-import { kafkaClasspath, kafkaLayoutToStart, layoutStatus, startKafka, stopKafka } from './kafka-node.ts';
+import {
+  kafkaClasspath,
+  kafkaLayoutToStart,
+  layoutStatus,
+  type SecureKafkaListener,
+  secureListenerHandle,
+  startKafka,
+  stopKafka,
+} from './kafka-node.ts';
 import { describeQuorum } from './metadata-quorum.ts';
 import { registryLogs, registryPid, registryReady, registryUrl, startRegistry, stopRegistry } from './registry-node.ts';
 import type { DevStackSettings } from './settings.ts';
@@ -30,14 +38,18 @@ export interface StackEndpoints {
   readonly schemaRegistryUrl: string;
   /** JSON-RPC URL of the local chain (anvil, chain id 31337). */
   readonly anvilRpcUrl: string;
+  /** The `SASL_SSL` listener of a stack started with `--secure`. */
+  readonly secure?: SecureKafkaListener;
 }
 
 /** The local stack's client addresses. */
 export function stackEndpoints(settings: DevStackSettings): StackEndpoints {
+  const layout = stackKafkaLayout(settings);
   return {
-    kafkaBrokers: bootstrapServers(stackKafkaLayout(settings)),
+    kafkaBrokers: bootstrapServers(layout),
     schemaRegistryUrl: registryUrl(settings),
     anvilRpcUrl: anvilUrl(settings),
+    ...(layout.secure === undefined ? {} : { secure: secureListenerHandle(layout, layout.secure) }),
   };
 }
 

@@ -1,5 +1,17 @@
 import type { Logger } from '@payhook/runtime';
-import kafkajs, { type Kafka, type KafkaConfig, type logCreator } from 'kafkajs';
+import kafkajs, {
+  type Admin,
+  type AdminConfig,
+  type Consumer,
+  type ConsumerConfig,
+  type Kafka,
+  type KafkaConfig,
+  type logCreator,
+  type Producer,
+  type ProducerConfig,
+} from 'kafkajs';
+import { checkBrokerTrust, securityErrorOf } from './connection-errors.ts';
+import { type KafkaSecurity, processKafkaSecurity, saslOptions, tlsOptions } from './security.ts';
 
 const { logLevel } = kafkajs;
 
@@ -19,6 +31,11 @@ export interface KafkaClientOptions {
    * @defaultValue 8
    */
   readonly retries?: number;
+  /**
+   * TLS and SASL (see `kafkaSecurityOf`).
+   * @defaultValue the process's `KAFKA_SSL`, `KAFKA_SSL_*` and `KAFKA_SASL_*` variables
+   */
+  readonly security?: KafkaSecurity;
 }
 
 const LEVELS = {
@@ -44,19 +61,63 @@ function pinoLogCreator(logger: Logger): logCreator {
     };
 }
 
-/** A kafkajs client wired to the service's logger. */
+/**
+ * A kafkajs client wired to the service's logger, over TLS and SASL when the settings ask for
+ * them. Settings that cannot connect (an untrusted broker certificate, refused credentials) make
+ * `connect()` fail at once with a {@link KafkaSecurityError} naming the variable, instead of
+ * kafkajs's retries. Every client of the pipeline is made here (or by the lenient reader).
+ * @throws ConfigError when the security variables do not fit together (default security only).
+ */
 export function createKafkaClient(options: KafkaClientOptions): Kafka {
   silenceKafkajsTimerWarning();
+  const security = options.security ?? processKafkaSecurity();
+  const ssl = tlsOptions(security);
+  const sasl = saslOptions(security);
+  const connectionTimeout = options.connectionTimeoutMs ?? 10_000;
   const config: KafkaConfig = {
     clientId: options.clientId,
     brokers: [...options.brokers],
-    connectionTimeout: options.connectionTimeoutMs ?? 10_000,
+    connectionTimeout,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     logLevel: logLevel.INFO,
     logCreator: pinoLogCreator(options.logger.child({ component: 'kafkajs' })),
     retry: { retries: options.retries ?? 8, initialRetryTime: 200, maxRetryTime: 5_000 },
+    ...(ssl === undefined ? {} : { ssl }),
+    ...(sasl === undefined ? {} : { sasl }),
   };
-  return new kafkajs.Kafka(config);
+  if (ssl === undefined && sasl === undefined) return new kafkajs.Kafka(config);
+  // Checked once per client, before its first connection; a failed check is tried again next time.
+  let trusted: Promise<void> | undefined;
+  const check = async (): Promise<void> => {
+    trusted ??= checkBrokerTrust(options.brokers, security, connectionTimeout).catch((error: unknown) => {
+      trusted = undefined;
+      throw error;
+    });
+    await trusted;
+  };
+  const guard = <T extends { connect(): Promise<void> }>(client: T): T => {
+    const connect = client.connect.bind(client);
+    client.connect = async () => {
+      await check();
+      try {
+        await connect();
+      } catch (error) {
+        throw securityErrorOf(error, security) ?? error;
+      }
+    };
+    return client;
+  };
+  return new (class SecuredKafka extends kafkajs.Kafka {
+    override producer(producerConfig?: ProducerConfig): Producer {
+      return guard(super.producer(producerConfig));
+    }
+    override consumer(consumerConfig: ConsumerConfig): Consumer {
+      return guard(super.consumer(consumerConfig));
+    }
+    override admin(adminConfig?: AdminConfig): Admin {
+      return guard(super.admin(adminConfig));
+    }
+  })(config);
 }
 
 let timerWarningSilenced = false;

@@ -6,8 +6,22 @@ export {
   createBatchingProducer,
 } from './batching-producer.ts';
 export { createKafkaClient, type KafkaClientOptions, silenceKafkajsTimerWarning } from './client.ts';
+export {
+  checkBrokerTrust,
+  KafkaSecurityError,
+  KafkaSecurityErrorCode,
+  securityErrorOf,
+} from './connection-errors.ts';
 export { watchConsumerCrash } from './consumer-crash.ts';
-export { kafkaEnv, kafkaEnvSchema } from './env.ts';
+export {
+  type KafkaSecurityEnv,
+  kafkaEnv,
+  kafkaEnvSchema,
+  kafkaSecurityEnv,
+  kafkaSecurityEnvSchema,
+  SASL_MECHANISMS,
+  type SaslMechanism,
+} from './env.ts';
 export { headerText } from './headers.ts';
 export {
   type LenientMetadata,
@@ -32,6 +46,16 @@ export {
   PRODUCTION_BROKERS,
   type ReplicationPolicy,
 } from './replication.ts';
+export {
+  describeSecurity,
+  type KafkaSecurity,
+  kafkaSecurityFromEnv,
+  kafkaSecurityOf,
+  PLAINTEXT,
+  processKafkaSecurity,
+  saslOptions,
+  tlsOptions,
+} from './security.ts';
 export {
   createTableReader,
   type TableChangeListener,

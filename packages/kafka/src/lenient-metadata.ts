@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import kafkajs, { type PartitionMetadata } from 'kafkajs';
 import { silenceKafkajsTimerWarning } from './client.ts';
+import { securityErrorOf } from './connection-errors.ts';
+import { type KafkaSecurity, processKafkaSecurity, saslOptions, tlsOptions } from './security.ts';
 
 // kafkajs 2.2.4 fails a whole Metadata response when one partition in it has an error
 // (LEADER_NOT_AVAILABLE for a partition without a live replica), and its admin client asks for
@@ -27,8 +29,20 @@ interface KafkajsConnection {
   send<T>(options: { request: KafkajsRequest; response: KafkajsResponse<T>; logResponseError?: boolean }): Promise<T>;
 }
 type ConnectionClass = new (options: Record<string, unknown>) => KafkajsConnection;
+interface KafkajsConnectionPool {
+  getConnection(): Promise<KafkajsConnection>;
+}
+interface KafkajsBroker {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+}
 
 const Connection = require('kafkajs/src/network/connection.js') as ConnectionClass;
+// With SASL, kafkajs's broker does the handshake (API versions, then the mechanism's exchange).
+const ConnectionPool = require('kafkajs/src/network/connectionPool.js') as new (
+  options: Record<string, unknown>,
+) => KafkajsConnectionPool;
+const Broker = require('kafkajs/src/broker/index.js') as new (options: Record<string, unknown>) => KafkajsBroker;
 const socketFactory = (require('kafkajs/src/network/socketFactory.js') as () => unknown)();
 const { createLogger } = require('kafkajs/src/loggers/index.js') as {
   createLogger(options: { level: number; logCreator: () => () => void }): unknown;
@@ -84,6 +98,11 @@ export interface LenientReaderOptions {
   readonly connectionTimeoutMs?: number;
   /** @defaultValue 10_000 */
   readonly requestTimeoutMs?: number;
+  /**
+   * TLS and SASL.
+   * @defaultValue the process's `KAFKA_SSL`, `KAFKA_SSL_*` and `KAFKA_SASL_*` variables
+   */
+  readonly security?: KafkaSecurity;
 }
 
 /** Reads topics' metadata and configs without failing on partitions that have errors. */
@@ -100,7 +119,7 @@ export async function withLenientReader<T>(
   options: LenientReaderOptions,
   fn: (reader: LenientReader) => Promise<T>,
 ): Promise<T> {
-  const connection = await connect(options);
+  const { connection, disconnect } = await connect(options);
   try {
     const fetchMetadata = (topics: readonly string[]) =>
       connection.send({
@@ -150,16 +169,21 @@ export async function withLenientReader<T>(
       },
     });
   } finally {
-    await connection.disconnect().catch(() => undefined);
+    await disconnect().catch(() => undefined);
   }
 }
 
-async function connect(options: LenientReaderOptions): Promise<KafkajsConnection> {
+async function connect(
+  options: LenientReaderOptions,
+): Promise<{ connection: KafkajsConnection; disconnect(): Promise<void> }> {
   silenceKafkajsTimerWarning();
+  const security = options.security ?? processKafkaSecurity();
+  const ssl = tlsOptions(security);
+  const sasl = saslOptions(security);
   const failures: string[] = [];
   for (const address of options.brokers) {
     const separator = address.lastIndexOf(':');
-    const connection = new Connection({
+    const connectionOptions = {
       host: address.slice(0, separator),
       port: Number(address.slice(separator + 1)),
       logger: silentLogger,
@@ -167,11 +191,28 @@ async function connect(options: LenientReaderOptions): Promise<KafkajsConnection
       clientId: 'payhook-topic-health',
       connectionTimeout: options.connectionTimeoutMs ?? 3_000,
       requestTimeout: options.requestTimeoutMs ?? 10_000,
-    });
+      ...(ssl === undefined ? {} : { ssl }),
+      ...(sasl === undefined ? {} : { sasl }),
+    };
     try {
-      await connection.connect();
-      return connection;
+      if (sasl === undefined) {
+        const connection = new Connection(connectionOptions);
+        await connection.connect();
+        return { connection, disconnect: () => connection.disconnect() };
+      }
+      const pool = new ConnectionPool(connectionOptions);
+      const broker = new Broker({ connectionPool: pool, logger: silentLogger, allowAutoTopicCreation: false });
+      try {
+        await broker.connect();
+        return { connection: await pool.getConnection(), disconnect: () => broker.disconnect() };
+      } catch (error) {
+        await broker.disconnect().catch(() => undefined);
+        throw error;
+      }
     } catch (error) {
+      // Settings that cannot work fail the same way on every broker.
+      const permanent = securityErrorOf(error, security, address);
+      if (permanent !== undefined) throw permanent;
       failures.push(`${address}: ${(error as Error).message}`);
     }
   }

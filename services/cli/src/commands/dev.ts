@@ -21,17 +21,28 @@ export function registerDevCommands(program: Command, ctx: CliContext): void {
       `Kafka nodes, 1 to ${MAX_KAFKA_NODES}: each a combined broker and controller, all quorum voters; ` +
         'with 3 or more, topics are replicated 3 times with min.insync.replicas=2 (overrides PAYHOOK_DEV_BROKERS)',
     )
-    .action(async (options: { brokers?: string }) => {
-      const env =
-        options.brokers === undefined
-          ? ctx.env
-          : {
-              ...ctx.env,
-              PAYHOOK_DEV_BROKERS: String(parseNodeCount(options.brokers)),
-            };
+    .option(
+      '--secure',
+      'also a SASL_SSL listener on PAYHOOK_DEV_KAFKA_SECURE_PORT (default 9192, node i on + 2i): TLS with a ' +
+        'throwaway CA made in the state folder and SCRAM users made when the storage is formatted (payhook-admin, ' +
+        'a super user, and payhook, whose settings are printed); the plaintext listener stays. A folder formatted ' +
+        'with it keeps it (overrides PAYHOOK_DEV_SECURE)',
+    )
+    .action(async (options: { brokers?: string; secure?: boolean }) => {
+      const env = {
+        ...ctx.env,
+        ...(options.brokers === undefined ? {} : { PAYHOOK_DEV_BROKERS: String(parseNodeCount(options.brokers)) }),
+        ...(options.secure === true ? { PAYHOOK_DEV_SECURE: 'true' } : {}),
+      };
       const settings = devStackSettings(env);
       const endpoints = await stackUp(settings, (line) => ctx.io.err(line));
-      ctx.io.out(`KAFKA_BROKERS=${endpoints.kafkaBrokers}`);
+      if (endpoints.secure === undefined) {
+        ctx.io.out(`KAFKA_BROKERS=${endpoints.kafkaBrokers}`);
+      } else {
+        // What a client of the secure listener sets; the password stays in its file.
+        ctx.io.err(`plaintext listener (the stack's own tooling): ${endpoints.kafkaBrokers}`);
+        for (const [name, value] of Object.entries(endpoints.secure.clientEnv())) ctx.io.out(`${name}=${value}`);
+      }
       ctx.io.out(`SCHEMA_REGISTRY_URL=${endpoints.schemaRegistryUrl}`);
       ctx.io.out(`ANVIL_RPC_URL=${endpoints.anvilRpcUrl}`);
     });
