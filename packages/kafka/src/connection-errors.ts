@@ -111,6 +111,11 @@ export async function checkBrokerTrust(
         socket.end();
         resolve('ok');
       });
+      // A plaintext listener closes the connection on a TLS hello it takes for a huge request.
+      let tcpConnected = false;
+      socket.once('connect', () => {
+        tcpConnected = true;
+      });
       socket.once('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);
         socket.destroy();
@@ -118,7 +123,8 @@ export async function checkBrokerTrust(
         if (permanent !== undefined) return resolve(permanent);
         if (
           error.code === 'ERR_SSL_WRONG_VERSION_NUMBER' ||
-          /wrong version number|packet length too long/i.test(error.message)
+          /wrong version number|packet length too long/i.test(error.message) ||
+          (tcpConnected && (error.code === 'ECONNRESET' || error.code === 'EPIPE'))
         ) {
           return resolve(
             new KafkaSecurityError(
