@@ -60,6 +60,37 @@ describe('the local Kafka layout', () => {
     }
   });
 
+  it('a secure layout adds a SASL_SSL listener beside the plaintext one; the default has none', () => {
+    const plain = stackKafkaLayout(settings({}));
+    assert.equal(plain.secure, undefined);
+    const plainProps = serverProperties(plain, plain.nodes[0] ?? assert.fail());
+    assert.match(plainProps, /^listeners=PLAINTEXT:\/\/127\.0\.0\.1:9092,CONTROLLER:\/\/127\.0\.0\.1:9093$/m);
+    assert.match(plainProps, /^listener\.security\.protocol\.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT$/m);
+    assert.doesNotMatch(plainProps, /SASL|ssl\.|authorizer/);
+
+    const secure = stackKafkaLayout(settings({ PAYHOOK_DEV_SECURE: 'true', PAYHOOK_DEV_BROKERS: '3' }));
+    assert.deepEqual(
+      secure.nodes.map((n) => n.securePort),
+      [9192, 9194, 9196],
+    );
+    const props = serverProperties(secure, secure.nodes[1] ?? assert.fail());
+    for (const line of [
+      'listeners=PLAINTEXT://127.0.0.1:9094,CONTROLLER://127.0.0.1:9095,SASL_SSL://127.0.0.1:9194',
+      'advertised.listeners=PLAINTEXT://127.0.0.1:9094,SASL_SSL://127.0.0.1:9194',
+      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL',
+      'inter.broker.listener.name=PLAINTEXT',
+      'sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512',
+      'ssl.keystore.type=PEM',
+      'super.users=User:ANONYMOUS;User:payhook-admin',
+    ]) {
+      assert.ok(props.split('\n').includes(line), line);
+    }
+    assert.throws(
+      () => stackKafkaLayout(settings({ PAYHOOK_DEV_SECURE: 'true', PAYHOOK_DEV_KAFKA_SECURE_PORT: '9093' })),
+      (error: unknown) => error instanceof ConfigError && error.issues[0]?.variable === 'PAYHOOK_DEV_KAFKA_SECURE_PORT',
+    );
+  });
+
   it('refuses ports that collide, naming the variable', () => {
     const error = (() => {
       try {
