@@ -133,6 +133,13 @@ function rows(table: string): number {
   }
 }
 
+/** Resolves once the process has exited, at once if it already has. */
+async function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return code;
+}
+
 async function records(topic: string): Promise<number> {
   return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
 }
@@ -159,7 +166,9 @@ async function expectRowsMatchTopics(): Promise<void> {
   assert.equal(rows('deliveries'), DELIVERIES);
 }
 
-it('kill -9 mid-ingest, up to three times: the rows match the topics one for one after the restart', async () => {
+it('kill -9 mid-ingest, up to three times: the rows match the topics one for one after the restart', {
+  timeout: 240_000,
+}, async () => {
   let killedMidIngest = 0;
   let previous = 0;
   // Until three kills, or until a run got to the end before its kill.
@@ -168,12 +177,13 @@ it('kill -9 mid-ingest, up to three times: the rows match the topics one for one
     // Killed once it has written more than before, and before it is done.
     const deadline = Date.now() + 60_000;
     let seen = rows('attempts');
-    while (seen <= previous && Date.now() < deadline) {
+    while (seen <= previous && Date.now() < deadline && run.child.exitCode === null) {
       await new Promise((r) => setTimeout(r, 5));
       seen = rows('attempts');
     }
+    assert.equal(run.child.exitCode, null, `the API stopped by itself: ${run.stdout()}${run.stderr()}`);
     run.child.kill('SIGKILL');
-    await once(run.child, 'exit');
+    await exited(run.child);
     previous = rows('attempts');
     if (previous < ATTEMPTS) killedMidIngest++;
   }
@@ -182,18 +192,17 @@ it('kill -9 mid-ingest, up to three times: the rows match the topics one for one
   const run = start();
   await waitForReady(run);
   run.child.kill('SIGTERM');
-  const [code] = (await once(run.child, 'exit')) as [number | null];
-  assert.equal(code, 0, run.stderr());
+  assert.equal(await exited(run.child), 0, run.stderr());
   await expectRowsMatchTopics();
 });
 
-it('a deleted file is rebuilt from the topics with the same rows', async () => {
+it('a deleted file is rebuilt from the topics with the same rows', { timeout: 120_000 }, async () => {
   rmSync(dataDir, { recursive: true, force: true });
   const run = start();
   const port = await waitForReady(run);
   const health = await fetch(`http://127.0.0.1:${port}/metrics`);
   assert.match(await health.text(), /payhook_api_read_model_records_total\{kind="attempt"[^}]*\} \d+/);
   run.child.kill('SIGTERM');
-  await once(run.child, 'exit');
+  await exited(run.child);
   await expectRowsMatchTopics();
 });
