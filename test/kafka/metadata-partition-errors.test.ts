@@ -8,6 +8,7 @@
 // retriable LEADER_NOT_AVAILABLE, and a consumer of it resumes soon after the node is back.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -131,5 +132,111 @@ describe('metadata with an offline partition (kafkajs patched)', () => {
       timeoutMs: 60_000,
       intervalMs: 200,
     });
+  });
+});
+
+// The same patch: kafkajs 2.2.4 kept a send's responses per broker, and on a retry after a leader
+// change skipped every broker that had answered before, so a partition that moved to such a
+// broker was never written and the send resolved anyway. Now each partition is retried on its
+// current leader until acknowledged. A fake cluster: partition 1 moves from broker 2 (which
+// fails) to broker 1 (which had already taken partition 0).
+describe('a send whose partition moves to a broker that already answered (kafkajs patched)', () => {
+  const require = createRequire(import.meta.url);
+  type Produce = { topicData: { topic: string; partitions: { partition: number }[] }[] };
+  const createSendMessages = require('kafkajs/src/producer/sendMessages.js') as (
+    deps: unknown,
+  ) => (options: {
+    acks: number;
+    timeout: number;
+    topicMessages: { topic: string; messages: { key: string; value: string; partition: number }[] }[];
+  }) => Promise<{ topicName: string; partition: number }[]>;
+  const createRetry = require('kafkajs/src/retry/index.js') as (options: unknown) => unknown;
+  const { KafkaJSConnectionError } = require('kafkajs/src/errors.js') as {
+    KafkaJSConnectionError: new (message: string) => Error;
+  };
+
+  it('writes every partition once, on its current leader', async () => {
+    let leaders = [1, 2];
+    const written: [number, number][] = [];
+    let failures = 0;
+    const broker = (nodeId: number) => ({
+      nodeId,
+      async produce({ topicData }: Produce) {
+        if (nodeId === 2) {
+          failures++;
+          throw new KafkaJSConnectionError('Connection error: connect ECONNREFUSED');
+        }
+        for (const { partitions } of topicData)
+          for (const { partition } of partitions) written.push([nodeId, partition]);
+        return {
+          topics: topicData.map(({ topic, partitions }) => ({
+            topicName: topic,
+            partitions: partitions.map(({ partition }) => ({ partition, errorCode: 0, baseOffset: '0' })),
+          })),
+        };
+      },
+    });
+    const brokers = new Map([1, 2].map((id) => [id, broker(id)]));
+    const cluster = {
+      targetTopics: new Set<string>(),
+      isConnected: () => true,
+      addMultipleTargetTopics: async () => undefined,
+      refreshMetadataIfNecessary: async () => undefined,
+      // The broker is gone: its partition's new leader is broker 1.
+      refreshMetadata: async () => {
+        leaders = [1, 1];
+      },
+      removeBroker: () => undefined,
+      findTopicPartitionMetadata: () => leaders.map((leader, partitionId) => ({ partitionId, leader })),
+      findLeaderForPartitions: (_topic: string, partitions: string[]) => {
+        const result: Record<number, number[]> = {};
+        for (const p of partitions.map(Number)) {
+          const leader = leaders[p] as number;
+          result[leader] = [...(result[leader] ?? []), p];
+        }
+        return result;
+      },
+      findBroker: async ({ nodeId }: { nodeId: string }) => brokers.get(Number(nodeId)),
+    };
+    const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+    const send = createSendMessages({
+      logger: quiet,
+      cluster,
+      partitioner: ({ message }: { message: { partition: number } }) => message.partition,
+      eosManager: {
+        isTransactional: () => false,
+        acquireBrokerLock: async () => undefined,
+        releaseBrokerLock: async () => undefined,
+        getSequence: () => 0,
+        updateSequence: () => undefined,
+        getProducerId: () => -1,
+        getProducerEpoch: () => 0,
+        getTransactionalId: () => undefined,
+      },
+      retrier: createRetry({ retries: 3, initialRetryTime: 1, maxRetryTime: 5 }),
+    });
+    const responses = await send({
+      acks: -1,
+      timeout: 1_000,
+      topicMessages: [
+        {
+          topic: 'moved',
+          messages: [
+            { key: 'a', value: 'a', partition: 0 },
+            { key: 'b', value: 'b', partition: 1 },
+          ],
+        },
+      ],
+    });
+    assert.equal(failures, 1);
+    assert.deepEqual(
+      written.sort(),
+      [
+        [1, 0],
+        [1, 1],
+      ],
+      'partition 1 is written on its new leader, partition 0 not again',
+    );
+    assert.deepEqual(responses.map((r) => r.partition).sort(), [0, 1]);
   });
 });
