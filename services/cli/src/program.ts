@@ -1,5 +1,6 @@
 import { PAYHOOK_VERSION } from '@payhook/runtime';
 import { Command } from 'commander';
+import { registerAclCommands } from './commands/acls.ts';
 import { registerApiKeyCommands } from './commands/api-keys.ts';
 import { registerAttemptsCommand } from './commands/attempts.ts';
 import { registerDevCommands } from './commands/dev.ts';
@@ -29,5 +30,6 @@ export function createProgram(ctx: CliContext): Command {
   registerReplayCommands(program, ctx);
   registerAttemptsCommand(program, ctx);
   registerLagCommand(program, ctx);
+  registerAclCommands(program, ctx);
   return program;
 }
