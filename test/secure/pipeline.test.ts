@@ -1,4 +1,5 @@
-// The pipeline's main paths over SASL_SSL with SCRAM, each service as its own user, the registry
+// The pipeline's main paths over SASL_SSL with SCRAM, each service as its own user with only the
+// grants of payhook acls apply, the registry
 // over https with basic auth: topics create, a payment event through the confirmation filter
 // and the dispatcher to a verified webhook, replay and lag through the CLI. No password in any
 // log, output or /metrics.
@@ -43,17 +44,25 @@ before(async () => {
   stack = await startSecureStack();
   receiver = await startReceiver();
   logDir = mkdtempSync(join(tmpdir(), 'payhook-secure-logs-'));
-  // The test's own clients (the pipeline fixture) take the process's security, as a service does.
-  useEnvironment(stack.env('payhook'));
+  // The test's own clients (the pipeline fixture) take the process's security, as a service
+  // does; they write what the scanner and the API would, so they run as the admin.
+  useEnvironment(stack.env('payhook-admin'));
   const prefix = `${uniqueName('sec')}.`;
-  const created = await runCli(['topics', 'create'], {
+  const adminEnv = {
     ...stack.env('payhook-admin'),
     PAYHOOK_TOPIC_PREFIX: prefix,
     PAYHOOK_RETRY_TIERS: '1s,2s',
     PAYHOOK_PARTITIONS: '3',
-  });
-  outputs.push(created.stdout, created.stderr);
-  assert.equal(created.code, 0, created.stderr);
+  };
+  // Provisioned as production is: the topics, then each service's grant alone.
+  for (const args of [
+    ['topics', 'create'],
+    ['acls', 'apply'],
+  ]) {
+    const result = await runCli(args, adminEnv);
+    outputs.push(result.stdout, result.stderr);
+    assert.equal(result.code, 0, result.stderr);
+  }
   pipe = await createPipelineFixture({
     prefix,
     tiers: '1s,2s',
