@@ -56,6 +56,9 @@ export function createReadModelIngester(options: ReadModelIngesterOptions): Read
   ready.promise.catch(() => undefined);
   let reachedEnd = false;
   let failed = false;
+  /** For the catch-up log line: how long reading up to the end took from the first batch. */
+  let firstBatchAt: number | undefined;
+  let recordsBeforeEnd = 0;
   let stopping = false;
 
   const stageOf = (topic: string): DeliveryStage | undefined =>
@@ -111,7 +114,8 @@ export function createReadModelIngester(options: ReadModelIngesterOptions): Read
     if (end !== undefined && next >= end) remaining.delete(key);
     if (!reachedEnd && remaining.size === 0) {
       reachedEnd = true;
-      logger.info('read model caught up');
+      const ms = firstBatchAt === undefined ? 0 : Math.round(performance.now() - firstBatchAt);
+      logger.info({ records: recordsBeforeEnd, ms }, 'read model caught up');
       ready.resolve();
     }
   }
@@ -153,11 +157,13 @@ export function createReadModelIngester(options: ReadModelIngesterOptions): Read
       eachBatch: async ({ batch }) => {
         const last = batch.messages.at(-1);
         if (last === undefined) return;
+        firstBatchAt ??= performance.now();
         const records: IngestRecord[] = [];
         for (const message of batch.messages) records.push(await decode(batch.topic, message));
         const nextOffset = BigInt(last.offset) + 1n;
         await store.apply({ topic: batch.topic, partition: batch.partition, records, nextOffset });
         for (const r of records) options.applied?.inc({ kind: r.kind });
+        if (!reachedEnd) recordsBeforeEnd += records.length;
       },
     });
     // The group is new, so nothing is committed: each partition starts where the store's rows end.
