@@ -1,6 +1,6 @@
 // The read model survives kill -9 of the API process mid-ingest: every restart resumes where the
 // rows end, so in the end the rows match the records on the topics one for one (none lost, none
-// doubled), and deleting the file rebuilds the same rows.
+// doubled), deleting the file rebuilds the same rows, and so do positions past their partitions' ends.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -204,5 +204,20 @@ it('a deleted file is rebuilt from the topics with the same rows', { timeout: 12
   assert.match(await health.text(), /payhook_api_read_model_records_total\{kind="attempt"[^}]*\} \d+/);
   run.child.kill('SIGTERM');
   await exited(run.child);
+  await expectRowsMatchTopics();
+});
+
+it('positions past the end of their partitions (a topic created again) rebuild the model', {
+  timeout: 120_000,
+}, async () => {
+  const db = new DatabaseSync(path);
+  db.prepare('UPDATE positions SET next_offset = next_offset + 1000000 WHERE topic = ?').run(pipeline.topics.attempts);
+  db.prepare('DELETE FROM attempts WHERE rowid % 2 = 0').run();
+  db.close();
+  const run = start();
+  await waitForReady(run);
+  run.child.kill('SIGTERM');
+  await exited(run.child);
+  assert.match(run.stdout(), /stored position is past the end of its partition/);
   await expectRowsMatchTopics();
 });

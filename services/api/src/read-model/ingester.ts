@@ -121,18 +121,34 @@ export function createReadModelIngester(options: ReadModelIngesterOptions): Read
   }
 
   async function run(): Promise<void> {
-    const positions = await store.positions();
+    let positions = await store.positions();
     const admin = kafka.admin();
     await admin.connect();
+    const ends: { topic: string; partition: number; high: bigint; low: bigint }[] = [];
     try {
       for (const topic of subscribed) {
-        for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) {
-          const from = positions.get(topic)?.get(partition) ?? 0n;
-          if (BigInt(high) > BigInt(low) && BigInt(high) > from) remaining.set(`${topic}:${partition}`, BigInt(high));
+        for (const p of await admin.fetchTopicOffsets(topic)) {
+          ends.push({ topic, partition: p.partition, high: BigInt(p.high), low: BigInt(p.low) });
         }
       }
     } finally {
       await admin.disconnect();
+    }
+    // A position past a partition's end belongs to a topic since deleted and created again (a
+    // reset local stack): its rows describe records that are gone, and the new records below
+    // that position would be skipped. The model is rebuilt.
+    const stale = ends.find((e) => (positions.get(e.topic)?.get(e.partition) ?? 0n) > e.high);
+    if (stale !== undefined) {
+      logger.warn(
+        { topic: stale.topic, partition: stale.partition },
+        'read model: a stored position is past the end of its partition (the topic was created again); rebuilding',
+      );
+      await store.reset();
+      positions = await store.positions();
+    }
+    for (const { topic, partition, high, low } of ends) {
+      const from = positions.get(topic)?.get(partition) ?? 0n;
+      if (high > low && high > from) remaining.set(`${topic}:${partition}`, high);
     }
     // Batches of transaction markers only never reach eachBatch, yet they end a partition.
     consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) =>

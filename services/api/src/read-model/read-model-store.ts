@@ -156,5 +156,7 @@ export interface ReadModelStore {
   deliveries(query: DeliveryQuery): Promise<DeliverySummary[]>;
   delivery(deliveryId: string): Promise<DeliveryDetail | undefined>;
   counts(): Promise<ReadModelCounts>;
+  /** Deletes every row and position: the model is rebuilt from the topics. */
+  reset(): Promise<void>;
   close(): Promise<void>;
 }

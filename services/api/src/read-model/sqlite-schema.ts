@@ -50,10 +50,13 @@ CREATE TABLE attempts (
 CREATE INDEX attempts_by_delivery ON attempts (delivery_id, attempted_at, attempt);
 `;
 
-/** Creates the tables, or empties a file of another schema version or pipeline so it is rebuilt. */
-export function prepareSchema(db: DatabaseSync, pipeline: string): void {
+/**
+ * Creates the tables, or empties a file of another schema version or pipeline so it is rebuilt;
+ * `rebuild` empties it whatever it holds.
+ */
+export function prepareSchema(db: DatabaseSync, pipeline: string, rebuild = false): void {
   const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get() !== undefined;
-  if (hasMeta) {
+  if (hasMeta && !rebuild) {
     const meta = new Map(
       (db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[]).map((r) => [
         r.key,

@@ -40,7 +40,7 @@ export function openSqliteReadModel(options: SqliteReadModelOptions): ReadModelS
   const db = new DatabaseSync(options.path);
   db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
   prepareSchema(db, options.pipeline);
-  const q = statements(db);
+  let q = statements(db);
 
   const position = (topic: string, partition: number): bigint => {
     const row = q.position.get(topic, partition) as { next_offset: number } | undefined;
@@ -274,6 +274,10 @@ export function openSqliteReadModel(options: SqliteReadModelOptions): ReadModelS
         deliveries: count('deliveries'),
         payments: count('payments'),
       };
+    },
+    async reset() {
+      prepareSchema(db, options.pipeline, true);
+      q = statements(db);
     },
     async close() {
       if (db.isOpen) db.close();
