@@ -124,7 +124,7 @@ function start(): { child: ChildProcess; stdout: () => string; stderr: () => str
 function rows(table: string): number {
   let db: DatabaseSync | undefined;
   try {
-    db = new DatabaseSync(path, { readOnly: true });
+    db = new DatabaseSync(path, { readOnly: true, timeout: 2_000 });
     return (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
   } catch {
     return 0;

@@ -38,7 +38,9 @@ export interface SqliteReadModelOptions {
 export function openSqliteReadModel(options: SqliteReadModelOptions): ReadModelStore {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   const db = new DatabaseSync(options.path);
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+  // The wait first: after a kill the file's WAL is recovered under a lock another reader may hold.
+  db.exec('PRAGMA busy_timeout = 5000');
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
   prepareSchema(db, options.pipeline);
   let q = statements(db);
 
@@ -47,7 +49,8 @@ export function openSqliteReadModel(options: SqliteReadModelOptions): ReadModelS
     return row === undefined ? 0n : BigInt(row.next_offset);
   };
 
-  const write = (topic: string, partition: number, record: IngestRecord): void => {
+  /** Writes a record's rows; returns the delivery whose status it may change. */
+  const write = (topic: string, partition: number, record: IngestRecord): string | undefined => {
     const at = [topic, partition, Number(record.offset)] as const;
     if (record.kind === 'event') {
       const e = record.event;
@@ -104,7 +107,7 @@ export function openSqliteReadModel(options: SqliteReadModelOptions): ReadModelS
         record.writtenAtMs,
         STAGE_RANK[record.stage],
       );
-      q.deriveStatus.run(d.delivery_id);
+      return d.delivery_id;
     } else if (record.kind === 'attempt') {
       const a = record.attempt;
       q.insertAttempt.run(
@@ -121,8 +124,9 @@ export function openSqliteReadModel(options: SqliteReadModelOptions): ReadModelS
         a.replayed_at,
         a.next_attempt_at,
       );
-      q.deriveStatus.run(a.delivery_id);
+      return a.delivery_id;
     }
+    return undefined;
   };
 
   const summary = (row: DeliveryRow): DeliverySummary => {
@@ -169,11 +173,15 @@ export function openSqliteReadModel(options: SqliteReadModelOptions): ReadModelS
       db.exec('BEGIN IMMEDIATE');
       try {
         const from = position(batch.topic, batch.partition);
+        // Each delivery's status is derived once per batch, after all its records.
+        const touched = new Set<string>();
         for (const record of batch.records) {
           if (record.offset < from) continue;
-          write(batch.topic, batch.partition, record);
+          const deliveryId = write(batch.topic, batch.partition, record);
+          if (deliveryId !== undefined) touched.add(deliveryId);
           if (record.kind !== 'skipped') written++;
         }
+        for (const deliveryId of touched) q.deriveStatus.run(deliveryId);
         if (batch.nextOffset > from) q.setPosition.run(batch.topic, batch.partition, Number(batch.nextOffset));
         db.exec('COMMIT');
       } catch (error) {
