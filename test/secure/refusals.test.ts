@@ -144,7 +144,7 @@ describe('security settings that do not fit together', () => {
       assert.equal(cli.code, 2, cli.stderr);
       assert.match(cli.stderr, message);
       const service = await runService('dispatcher', { KAFKA_BROKERS: stack.listener.brokers, ...env });
-      assert.notEqual(service.code, 0, service.output);
+      assert.equal(service.code, 78, service.output);
       assert.match(service.output, message);
     }
   });

@@ -79,8 +79,17 @@ export function loadConfigOrExit<S extends z.ZodObject>(
   schema: S,
   env: Environment = process.env,
 ): z.infer<S> {
+  return exitOnConfigError(service, () => parseEnv(schema, env));
+}
+
+/**
+ * Runs `build` (parsing the environment, or building clients from settings that must fit
+ * together); a `ConfigError` it throws is printed, every variable named, and the process
+ * exits with status 78 (EX_CONFIG). Other errors pass through.
+ */
+export function exitOnConfigError<T>(service: string, build: () => T): T {
   try {
-    return parseEnv(schema, env);
+    return build();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${service}: invalid configuration\n`);

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { loadConfigOrExit } from './config.ts';
+import { exitOnConfigError, loadConfigOrExit } from './config.ts';
 import { type ReadinessCheck, startHealthServer } from './health-server.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetricsRegistry, type Registry } from './metrics.ts';
@@ -45,7 +45,9 @@ export async function runService<S extends z.ZodObject>(options: RunServiceOptio
   const base = config as unknown as ServiceBaseConfig;
   const logger = createLogger({ name: service, level: base.LOG_LEVEL });
   const registry = createMetricsRegistry(options.name);
-  const app = options.create({ config, logger, registry });
+  // Settings that parse one by one but do not fit together (a password without its user) are
+  // found when the clients are built: a configuration error all the same.
+  const app = exitOnConfigError(service, () => options.create({ config, logger, registry }));
   const health = await startHealthServer({
     registry,
     checks: app.readiness,
