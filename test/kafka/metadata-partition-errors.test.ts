@@ -137,9 +137,10 @@ describe('metadata with an offline partition (kafkajs patched)', () => {
 
 // The same patch: kafkajs 2.2.4 kept a send's responses per broker, and on a retry after a leader
 // change skipped every broker that had answered before, so a partition that moved to such a
-// broker was never written and the send resolved anyway. Now each partition is retried on its
-// current leader until acknowledged. A fake cluster: partition 1 moves from broker 2 (which
-// fails) to broker 1 (which had already taken partition 0).
+// broker was never written and the send resolved anyway; and it retried while another broker's
+// request was still in flight, sending those partitions twice. Now every request settles first
+// and each partition is retried on its current leader until acknowledged. A fake cluster:
+// partition 1 moves from broker 2 (which fails at once) to broker 1 (slower, with partition 0).
 describe('a send whose partition moves to a broker that already answered (kafkajs patched)', () => {
   const require = createRequire(import.meta.url);
   type Produce = { topicData: { topic: string; partitions: { partition: number }[] }[] };
@@ -166,6 +167,8 @@ describe('a send whose partition moves to a broker that already answered (kafkaj
           failures++;
           throw new KafkaJSConnectionError('Connection error: connect ECONNREFUSED');
         }
+        // Broker 1 answers after broker 2 failed: its request is still in flight then.
+        await new Promise((resolve) => setTimeout(resolve, 50));
         for (const { partitions } of topicData)
           for (const { partition } of partitions) written.push([nodeId, partition]);
         return {
