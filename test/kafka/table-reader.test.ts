@@ -219,6 +219,28 @@ describe('table reader', () => {
     });
   });
 
+  it('catchUp() waits until everything written before the call is read', async () => {
+    const topic = await compactedTopic();
+    const reader = createTableReader<Row>({ kafka, topic, decode, logger: capturingLogger().logger });
+    await reader.start();
+    try {
+      for (let round = 0; round < 5; round++) {
+        const key = `fresh-${round}`;
+        await producer.send({ topic, acks: -1, messages: [{ key, value: row(round) }] });
+        // Read at once after the write: without catchUp the reader may not have it yet.
+        assert.equal(await reader.catchUp(10_000), true);
+        assert.deepEqual(reader.get(key), { n: round });
+        await producer.send({ topic, acks: -1, messages: [{ key, value: null }] });
+      }
+      assert.equal(await reader.catchUp(10_000), true, 'caught up past the tombstones');
+      assert.equal(reader.get('fresh-4'), undefined);
+    } finally {
+      await reader.stop();
+    }
+    await producer.send({ topic, acks: -1, messages: [{ key: 'late', value: row(9) }] });
+    assert.equal(await reader.catchUp(1_000), false, 'a stopped reader does not catch up with a new write');
+  });
+
   it('start() on an empty topic is caught up at once', async () => {
     const topic = await compactedTopic(2);
     let failures = 0;

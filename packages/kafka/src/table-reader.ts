@@ -57,6 +57,13 @@ export interface TableReader<T> {
    * function. A listener that throws is logged and does not stop the reader.
    */
   onChange(listener: TableChangeListener<T>): () => void;
+  /**
+   * Waits until the table has read everything the topic held when the call was made (its
+   * current end offsets), or `timeoutMs` passed; resolves whether it got there. For a caller
+   * that did not find a key that may just have been written. Concurrent calls share one read
+   * of the end offsets.
+   */
+  catchUp(timeoutMs: number): Promise<boolean>;
   /** Leaves the consumer group and stops reading; the table keeps its last contents. */
   stop(): Promise<void>;
 }
@@ -81,6 +88,9 @@ export function createTableReader<T>(options: TableReaderOptions<T>): TableReade
    * so a key never goes back to an older value for a moment.
    */
   const positions = new Map<number, bigint>();
+  /** Position reached per partition, transaction markers included (after every batch). */
+  const read = new Map<number, bigint>();
+  let catchingUp: Promise<boolean> | undefined;
   /** End offset per partition still to reach; caught up when empty. */
   let remaining: Map<number, bigint> | undefined;
   let reachedEnd = false;
@@ -131,6 +141,7 @@ export function createTableReader<T>(options: TableReaderOptions<T>): TableReade
   }
 
   function advance(partition: number, lastOffset: string): void {
+    read.set(partition, BigInt(lastOffset) + 1n);
     if (remaining === undefined || reachedEnd) return;
     const end = remaining.get(partition);
     if (end !== undefined && BigInt(lastOffset) + 1n >= end) remaining.delete(partition);
@@ -199,6 +210,35 @@ export function createTableReader<T>(options: TableReaderOptions<T>): TableReade
     return starting;
   }
 
+  async function waitForEnds(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    const admin = kafka.admin();
+    let ends: Awaited<ReturnType<typeof admin.fetchTopicOffsets>>;
+    try {
+      await admin.connect();
+      ends = await admin.fetchTopicOffsets(topic);
+    } catch (error) {
+      logger.warn({ err: error }, 'could not read the end offsets to catch up to');
+      return false;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    const behind = () =>
+      ends.some((p) => BigInt(p.high) > BigInt(p.low) && (read.get(p.partition) ?? 0n) < BigInt(p.high));
+    while (behind()) {
+      if (Date.now() >= deadline || failed || stopping !== undefined) return false;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    return true;
+  }
+
+  function catchUp(timeoutMs: number): Promise<boolean> {
+    catchingUp ??= waitForEnds(timeoutMs).finally(() => {
+      catchingUp = undefined;
+    });
+    return catchingUp;
+  }
+
   function stop(): Promise<void> {
     stopping ??= (async () => {
       ready.reject(stoppedError(topic));
@@ -211,6 +251,7 @@ export function createTableReader<T>(options: TableReaderOptions<T>): TableReade
   return {
     start,
     stop,
+    catchUp,
     get: (key) => table.get(key),
     values: () => table.values(),
     get size() {

@@ -83,6 +83,9 @@ export function createDispatcherApp(deps: DispatcherDeps): DispatcherApp {
   endpoints.onChange((id) => disabledLocally.delete(id));
   const directory: EndpointDirectory = {
     get: (id) => disabledLocally.get(id) ?? endpoints.get(id),
+    catchUp: async () => {
+      await endpoints.catchUp(ENDPOINT_CATCH_UP_MS);
+    },
     async disable(endpoint, reason) {
       const disabled: Endpoint = { ...endpoint, enabled: false, disabled_reason: reason, updated_at: clock.now() };
       disabledLocally.set(endpoint.endpoint_id, disabled);
@@ -183,6 +186,9 @@ export function createDispatcherApp(deps: DispatcherDeps): DispatcherApp {
     },
   };
 }
+
+/** How long a record naming an endpoint the table does not hold waits for the table to catch up. */
+const ENDPOINT_CATCH_UP_MS = 5_000;
 
 /**
  * The HTTP sender: in its own threads unless DISPATCHER_SENDER_THREADS is 0. A thread reads

@@ -227,7 +227,13 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
     if (decoded instanceof ContractError) return parkPoison(record, state, decoded);
     const delivery = decoded;
 
-    const endpoint = directory.get(delivery.endpoint_id);
+    let endpoint = directory.get(delivery.endpoint_id);
+    if (endpoint === undefined) {
+      // The delivery may have overtaken its endpoint (just created, the filter already knew it):
+      // unknown only once the table has read everything written before now.
+      await directory.catchUp();
+      endpoint = directory.get(delivery.endpoint_id);
+    }
     if (endpoint === undefined) {
       const failure = noRequest(state, now, 'ENDPOINT_UNKNOWN', 'no such endpoint');
       return parkUnsent(record, delivery, tier, state, failure, DeadLetterReason.ENDPOINT_UNKNOWN);
