@@ -30,6 +30,7 @@ import {
   waitUntil,
 } from '@payhook/testkit';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { logServices, unexpectedExits } from './supervisor.ts';
 
 const STREAM_MS = 70_000;
 const PAY_EVERY_MS = 400;
@@ -49,14 +50,6 @@ const services = new Map<string, SupervisedService>();
 const logDir = mkdtempSync(join(tmpdir(), 'payhook-faults-'));
 const kafkaDir = mkdtempSync(join(tmpdir(), 'payhook-faults-kafka-'));
 const anvilDir = mkdtempSync(join(tmpdir(), 'payhook-faults-anvil-'));
-
-function logServices(): void {
-  for (const [name, service] of services) {
-    const child = service.current?.process;
-    const state = child === undefined || (child.exitCode === null && child.signalCode === null) ? 'running' : 'exited';
-    log(`  ${name}: ${state}; exits it did not ask for: ${service.unexpectedExits.join(', ') || 'none'}`);
-  }
-}
 
 function serviceEnv(name: string, tokenlessChain: string): Record<string, string> {
   const env = pipe.serviceEnv();
@@ -223,7 +216,7 @@ it('every confirmed payment is delivered to every endpoint through crashes, outa
     timeoutMs: ACCOUNTING_LIMIT_MS,
   }).catch((error: unknown) => {
     log(`confirmed ${confirmedCount()} of ${intents.length} payments`);
-    logServices();
+    logServices(services, log);
     throw error;
   });
   const expected = new Map<string, string>();
@@ -256,7 +249,7 @@ it('every confirmed payment is delivered to every endpoint through crashes, outa
     );
     for (const id of missing.slice(0, 10))
       log(`  ${id} (${expected.get(id)}): last attempt ${lastAttempt.get(id) ?? 'none'}`);
-    logServices();
+    logServices(services, log);
     throw error;
   }
   await sleep(2_000);
@@ -283,7 +276,7 @@ it('every confirmed payment is delivered to every endpoint through crashes, outa
     );
   } catch (error) {
     log(`partitions of ${pipe.topics.dispatch} still holding uncommitted records: ${JSON.stringify(waiting)}`);
-    logServices();
+    logServices(services, log);
     throw error;
   } finally {
     await admin.disconnect();
@@ -315,7 +308,7 @@ it('every confirmed payment is delivered to every endpoint through crashes, outa
     unexpectedWebhookIds: [...perId.keys()].filter((id) => !expected.has(id)).length,
     badSignatures: merchant.received.filter((r) => !r.verified).length,
     // Exits the test did not cause (the supervisor started the service again), per service.
-    serviceRestarts: Object.fromEntries([...services].map(([name, s]) => [name, [...s.unexpectedExits]])),
+    serviceRestarts: unexpectedExits(services),
     seconds: {
       brokerRestart: Math.round(brokerRestartMs / 1000),
       untilAllConfirmed: Math.round(confirmMs / 1000),
