@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -12,6 +13,7 @@ import { eventTypeSchemas } from './event-type-schemas.ts';
 import { IdempotencyStore } from './idempotency.ts';
 import { createApiMetrics } from './metrics.ts';
 import { openApiOptions } from './openapi.ts';
+import { createPortalTokens } from './portal-tokens.ts';
 import { handleError, Problem, ProblemError, ProblemSchema, sendProblem } from './problems.ts';
 import { createReadModelIngester } from './read-model/ingester.ts';
 import type { ReadModelStore } from './read-model/read-model-store.ts';
@@ -23,6 +25,7 @@ import { registerEndpointRoutes } from './routes/endpoints.ts';
 import { registerEventTypeRoutes } from './routes/event-types.ts';
 import { registerOperationsRoutes } from './routes/operations.ts';
 import { registerPaymentRoutes } from './routes/payments.ts';
+import { registerPortalLinkRoutes } from './routes/portal-links.ts';
 import { registerRecoveryRoutes } from './routes/recovery.ts';
 import type { ApiServer } from './server.ts';
 import { type ApiStore, createApiStore } from './store.ts';
@@ -93,6 +96,8 @@ export function createApiApp(deps: ApiDeps): ApiApp {
     if (readStore === undefined) throw new ProblemError(Problem.UNAVAILABLE, 'the read model is not open yet');
     return readStore;
   };
+  const portalKey = config.PAYHOOK_PORTAL_KEY_FILE ?? config.PAYHOOK_PORTAL_KEY;
+  const portal = createPortalTokens(portalKey ?? randomBytes(32), () => clock.now());
   const resender = createResender({ kafka, codec, topics, producer });
   const jobs = createRecoveryJobs({ kafka, codec, topics, producer, logger, now: () => clock.now() });
   const readiness: ReadinessCheck[] = [
@@ -117,7 +122,7 @@ export function createApiApp(deps: ApiDeps): ApiApp {
   void server.register(async (v1: ApiServer) => {
     // Authentication first (onRequest), so the rate limit (preHandler) counts per key.
     v1.addHook('onRequest', async (request) => {
-      request.principal = authenticate(request.headers.authorization, store.apiKeys);
+      request.principal = authenticate(request.headers.authorization, store.apiKeys, portal);
     });
     await v1.register(rateLimit, {
       max: config.API_RATE_LIMIT_PER_MINUTE,
@@ -135,6 +140,7 @@ export function createApiApp(deps: ApiDeps): ApiApp {
     registerDeliveryRoutes(v1, { readModel, resender });
     registerEventTypeRoutes(v1, { eventTypes: eventTypeSchemas() });
     registerRecoveryRoutes(v1, { store, jobs, now: () => clock.now() });
+    registerPortalLinkRoutes(v1, { portal, ttlMs: config.API_PORTAL_LINK_TTL_MS, publicUrl: config.API_PUBLIC_URL });
   });
 
   let port = 0;
@@ -152,6 +158,9 @@ export function createApiApp(deps: ApiDeps): ApiApp {
     async start() {
       if (secretsKeyRingOf(config) === undefined) {
         logger.warn('PAYHOOK_SECRETS_KEY is not set: endpoints created here keep their signing secrets in plaintext');
+      }
+      if (portalKey === undefined) {
+        logger.warn('PAYHOOK_PORTAL_KEY is not set: portal links are signed with a key of this process only');
       }
       await producer.connect();
       await store.start();

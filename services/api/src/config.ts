@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { contractsEnv } from '@payhook/contracts';
 import { createDevAllowList, type DevAllowList, EMPTY_ALLOW_LIST } from '@payhook/http-delivery';
 import { kafkaEnv } from '@payhook/kafka';
 import { envField } from '@payhook/runtime';
 import { secretsKeyEnv } from '@payhook/signing';
 import { z } from 'zod';
+import { parsePortalKey } from './portal-tokens.ts';
 
 /** The API's environment. */
 export const apiEnvSchema = z.object({
@@ -47,6 +49,27 @@ export const apiEnvSchema = z.object({
    * directory; deleting it rebuilds it from the topics. `:memory:` keeps it in the process.
    */
   API_READ_MODEL_PATH: z.string().min(1).default('.local/api/read-model.sqlite'),
+  /**
+   * Signs portal tokens (HMAC-SHA256): base64 of at least 32 random bytes, the same on every API
+   * replica. Unset: a random key per process (links die with it and work on that replica only).
+   */
+  PAYHOOK_PORTAL_KEY: envField.parsed(parsePortalKey).optional(),
+  /** The same, from a file (a mounted Kubernetes Secret); it wins when both are set. */
+  PAYHOOK_PORTAL_KEY_FILE: envField
+    .parsed((path) => {
+      let text: string;
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch (error) {
+        throw new Error(`cannot read ${path} (${(error as { code?: string }).code ?? 'unreadable'})`);
+      }
+      return parsePortalKey(text);
+    })
+    .optional(),
+  /** How long a portal link works, in milliseconds (at most a day). */
+  API_PORTAL_LINK_TTL_MS: envField.positiveInt().max(86_400_000, 'must be at most 86400000 (a day)').default(900_000),
+  /** The API's public origin for portal links, e.g. https://pay.example.com; default: the request's Host. */
+  API_PUBLIC_URL: envField.httpUrl().optional(),
 });
 
 /** The parsed environment. */

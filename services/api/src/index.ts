@@ -1,3 +1,4 @@
 export { type ApiApp, type ApiDeps, createApiApp } from './app.ts';
 export { type ApiConfig, apiEnvSchema } from './config.ts';
 export { formatOpenApiDocument, generateOpenApiDocument } from './openapi.ts';
+export { createPortalTokens, PortalRole, type PortalTokens } from './portal-tokens.ts';

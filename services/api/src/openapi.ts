@@ -20,6 +20,7 @@ export function openApiOptions(version: string): SwaggerOptions {
         { name: 'payments', description: 'Payment intents' },
         { name: 'endpoints', description: "Merchants' webhook endpoints" },
         { name: 'deliveries', description: 'Deliveries of events to endpoints, with their attempts' },
+        { name: 'portal', description: 'Short-lived links into the console' },
         { name: 'event-types', description: 'What endpoints can subscribe to, with the JSON Schema of each body' },
       ],
       components: {
@@ -27,7 +28,8 @@ export function openApiOptions(version: string): SwaggerOptions {
           bearer: {
             type: 'http',
             scheme: 'bearer',
-            description: 'An API key from `payhook api-keys create`: phk_<key_id>_<secret>',
+            description:
+              'An API key from `payhook api-keys create` (phk_<key_id>_<secret>), or a portal token from a portal link (pht_…)',
           },
         },
       },

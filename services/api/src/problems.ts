@@ -17,6 +17,7 @@ export const Problem = {
   BAD_REQUEST: { status: 400, slug: 'bad-request', title: 'Bad request' },
   MALFORMED_BODY: { status: 400, slug: 'malformed-body', title: 'The request body is not valid JSON' },
   UNAUTHORIZED: { status: 401, slug: 'unauthorized', title: 'A valid API key is required' },
+  FORBIDDEN: { status: 403, slug: 'forbidden', title: 'This credential may not do that' },
   NOT_FOUND: { status: 404, slug: 'not-found', title: 'Not found' },
   METHOD_NOT_ALLOWED: { status: 405, slug: 'method-not-allowed', title: 'Method not allowed' },
   CONFLICT: { status: 409, slug: 'conflict', title: 'The object already exists' },
