@@ -48,6 +48,7 @@ describe('payhook dev up --secure', () => {
     assert.ok(existsSync(printed.KAFKA_SASL_PASSWORD_FILE ?? ''), 'the password file exists');
     assert.equal(printed.KAFKA_SASL_PASSWORD, undefined, 'the password itself is not printed');
     assert.match(up.stderr, /plaintext listener .*127\.0\.0\.1:39292/);
+    assert.match(up.stderr, /mTLS listener: KAFKA_BROKERS=127\.0\.0\.1:39297 KAFKA_SSL_CERT_FILE=\S+client\.pem/);
 
     const prefix = `devsecure${Date.now()}.`;
     const created = await runCli(['topics', 'create'], { ...printed, PAYHOOK_TOPIC_PREFIX: prefix });

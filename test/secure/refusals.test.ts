@@ -1,7 +1,9 @@
 // Settings that cannot work against a secured broker and registry fail at once with a message
 // naming the variable to fix, never a retry loop and never a password: a wrong password, a CA
 // that did not sign the broker's certificate, a registry password that is refused, and
-// variables that do not fit together.
+// variables that do not fit together. The other ways in, on the same broker: a client
+// certificate (mTLS) and SASL PLAIN work, and a missing or untrusted certificate and a wrong
+// PLAIN password are refused at once.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -13,7 +15,7 @@ import { inspect } from 'node:util';
 import { dispatcherEnvSchema } from '@payhook/dispatcher';
 import { parseEnv } from '@payhook/runtime';
 import { runCli } from '../cli/run-cli.ts';
-import { type SecureStack, startSecureStack } from './secure-fixture.ts';
+import { roundTrip, type SecureStack, startSecureStack } from './secure-fixture.ts';
 
 let stack: SecureStack;
 
@@ -103,6 +105,51 @@ describe('a secured broker refuses', () => {
     assert.match(result.stderr, /refused user registry-client \(401\).*SCHEMA_REGISTRY_PASSWORD/);
     assert.ok(!`${result.stdout}${result.stderr}`.includes(wrong));
     assert.ok(stack.refusedRegistryRequests() > 0);
+  });
+});
+
+describe('a client certificate (mTLS) and SASL PLAIN', () => {
+  it('a client with KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE writes and reads; so does the CLI', async () => {
+    const env = stack.listener.mtlsClientEnv();
+    assert.ok(env.KAFKA_SSL_CERT_FILE !== undefined && env.KAFKA_SSL_KEY_FILE !== undefined);
+    const { written, read } = await roundTrip(env);
+    assert.equal(read, written);
+    const described = await runCli(['topics', 'describe', '--json'], env);
+    assert.equal(described.code, 0, described.stderr);
+  });
+
+  it('no client certificate: fails within seconds naming KAFKA_SSL_CERT_FILE', async () => {
+    const { KAFKA_SSL_CERT_FILE: _, KAFKA_SSL_KEY_FILE: __, ...env } = stack.listener.mtlsClientEnv();
+    const result = await timedCli(['lag'], env);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /requires a client certificate .*set KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE/);
+    assert.ok(result.ms < 10_000, `payhook lag took ${result.ms} ms`);
+  });
+
+  it('a client certificate no trusted CA signed: the CLI and a service stop within seconds naming it', async () => {
+    const { cert, key } = stack.untrustedClientCertificate();
+    const env = { ...stack.listener.mtlsClientEnv(), KAFKA_SSL_CERT_FILE: cert, KAFKA_SSL_KEY_FILE: key };
+    const result = await timedCli(['lag'], env);
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /refused the client certificate of KAFKA_SSL_CERT_FILE/);
+    assert.ok(result.stderr.includes(cert), 'the file is named');
+    assert.ok(result.ms < 10_000, `payhook lag took ${result.ms} ms`);
+    const service = await runService('dispatcher', env);
+    assert.equal(service.code, 1, service.output);
+    assert.match(service.output, /refused the client certificate of KAFKA_SSL_CERT_FILE/);
+    assert.ok(service.ms < 15_000, `the dispatcher took ${service.ms} ms to stop`);
+  });
+
+  it('KAFKA_SASL_MECHANISM=plain writes and reads; a wrong password fails within seconds, never shown', async () => {
+    const env = { ...stack.listener.clientEnv('payhook-cli'), KAFKA_SASL_MECHANISM: 'plain' };
+    const { written, read } = await roundTrip(env);
+    assert.equal(read, written);
+    const wrong = 'not-the-plain-password-5';
+    const result = await timedCli(['lag'], { ...env, KAFKA_SASL_PASSWORD_FILE: '', KAFKA_SASL_PASSWORD: wrong });
+    assert.equal(result.code, 1, result.stderr);
+    assert.match(result.stderr, /refused user payhook-cli \(PLAIN\).*KAFKA_SASL_PASSWORD/);
+    assert.ok(result.ms < 10_000, `payhook lag took ${result.ms} ms`);
+    assert.ok(!`${result.stdout}${result.stderr}`.includes(wrong), 'the password is not shown');
   });
 });
 

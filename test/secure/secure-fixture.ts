@@ -10,7 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type KafkaBroker, type SecureKafkaListener, startKafkaBroker } from '@payhook/devstack';
-import { testEnvironment } from '@payhook/testkit';
+import { createKafkaClient, kafkaSecurityFromEnv } from '@payhook/kafka';
+import { createLogger } from '@payhook/runtime';
+import { testEnvironment, uniqueName, waitUntil } from '@payhook/testkit';
 
 /** A secured broker and registry for one test file. */
 export interface SecureStack {
@@ -30,6 +32,8 @@ export interface SecureStack {
   env(user?: string): Record<string, string>;
   /** A CA of its own that signed nothing the broker presents. */
   otherCaFile(): string;
+  /** A client certificate and key (CN `payhook`) signed by no CA the broker trusts. */
+  untrustedClientCertificate(): { cert: string; key: string };
   close(): Promise<void>;
 }
 
@@ -93,29 +97,10 @@ export async function startSecureStack(): Promise<SecureStack> {
       SCHEMA_REGISTRY_PASSWORD_FILE: passwordFile,
       SCHEMA_REGISTRY_CA_FILE: listener.caFile,
     }),
-    otherCaFile() {
-      const key = join(home, 'other-ca.key');
-      const cert = join(home, 'other-ca.pem');
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-keyout',
-          key,
-          '-out',
-          cert,
-          '-days',
-          '1',
-          '-subj',
-          '/CN=a CA nobody uses',
-        ],
-        { stdio: 'ignore' },
-      );
-      return cert;
+    otherCaFile: () => selfSigned(home, 'other-ca', '/CN=a CA nobody uses'),
+    untrustedClientCertificate() {
+      const cert = selfSigned(home, 'stranger', '/CN=payhook');
+      return { cert, key: join(home, 'stranger.key') };
     },
     async close() {
       server.closeAllConnections();
@@ -124,6 +109,57 @@ export async function startSecureStack(): Promise<SecureStack> {
       rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/** A self-signed certificate `<name>.pem` (its key `<name>.key`) in `dir`; the certificate's path. */
+function selfSigned(dir: string, name: string, subject: string): string {
+  const key = join(dir, `${name}.key`);
+  const cert = join(dir, `${name}.pem`);
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', subject],
+    { stdio: 'ignore' },
+  );
+  return cert;
+}
+
+/**
+ * A client with `env`'s settings (`KAFKA_BROKERS`, `KAFKA_SSL*`, `KAFKA_SASL*`) creates a topic,
+ * writes one record to it and reads it back; resolves with the value written and the value read.
+ */
+export async function roundTrip(env: Record<string, string>): Promise<{ written: string; read: string | undefined }> {
+  const kafka = createKafkaClient({
+    brokers: (env.KAFKA_BROKERS ?? '').split(','),
+    clientId: uniqueName('round-trip'),
+    logger: createLogger({ name: 'round-trip', level: 'fatal', destination: process.stderr }),
+    retries: 3,
+    security: kafkaSecurityFromEnv(env),
+  });
+  const topic = uniqueName('round-trip');
+  const value = randomBytes(8).toString('hex');
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  await admin.disconnect();
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  await producer.send({ topic, acks: -1, messages: [{ value }] });
+  await producer.disconnect();
+  const consumer = kafka.consumer({ groupId: uniqueName('round-trip'), maxWaitTimeInMs: 100 });
+  let read: string | undefined;
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        read = message.value?.toString();
+      },
+    });
+    await waitUntil(() => read !== undefined, { what: `the record of ${topic}`, timeoutMs: 30_000 });
+  } finally {
+    await consumer.disconnect();
+  }
+  return { written: value, read };
 }
 
 /** Sets the process's variables, for the clients that take the process's security by default. */

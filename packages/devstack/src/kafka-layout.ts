@@ -18,6 +18,8 @@ export interface KafkaNodeSpec {
   readonly controllerPort: number;
   /** `SASL_SSL` port, when the layout is {@link KafkaLayout.secure}. */
   readonly securePort?: number | undefined;
+  /** `SSL` port that requires a client certificate (mTLS), when the layout is secure. */
+  readonly mtlsPort?: number | undefined;
 }
 
 /** Where a local Kafka keeps its nodes, and how its JVMs are sized. */
@@ -136,7 +138,12 @@ export function nodePidFiles(dir: string): string[] {
 /** Nodes on explicit ports. */
 export function nodesOnPorts(
   host: string,
-  ports: readonly { port: number; controllerPort: number; securePort?: number | undefined }[],
+  ports: readonly {
+    port: number;
+    controllerPort: number;
+    securePort?: number | undefined;
+    mtlsPort?: number | undefined;
+  }[],
 ): KafkaNodeSpec[] {
   return ports.map((p, index) => ({
     index,
@@ -145,12 +152,14 @@ export function nodesOnPorts(
     port: p.port,
     controllerPort: p.controllerPort,
     ...(p.securePort === undefined ? {} : { securePort: p.securePort }),
+    ...(p.mtlsPort === undefined ? {} : { mtlsPort: p.mtlsPort }),
   }));
 }
 
 /**
  * The stack's Kafka as its settings describe it: `kafkaNodes` nodes (else as many as the folder
- * holds, else one), node `i` on `kafkaPort + 2i` and `controllerPort + 2i`.
+ * holds, else one), node `i` on `kafkaPort + 2i` and `controllerPort + 2i`; a secure node also on
+ * `kafkaSecurePort + 2i` (SASL_SSL) and `kafkaSecurePort + 2i + 1` (mTLS).
  * @throws ConfigError when two ports of the stack would be the same.
  */
 export function stackKafkaLayout(settings: DevStackSettings, count?: number): KafkaLayout {
@@ -162,7 +171,9 @@ export function stackKafkaLayout(settings: DevStackSettings, count?: number): Ka
     Array.from({ length: n }, (_, i) => ({
       port: settings.kafkaPort + 2 * i,
       controllerPort: settings.controllerPort + 2 * i,
-      ...(secure ? { securePort: settings.kafkaSecurePort + 2 * i } : {}),
+      ...(secure
+        ? { securePort: settings.kafkaSecurePort + 2 * i, mtlsPort: settings.kafkaSecurePort + 2 * i + 1 }
+        : {}),
     })),
   );
   // Port 0 means "any free port": it cannot collide.
@@ -179,6 +190,7 @@ export function stackKafkaLayout(settings: DevStackSettings, count?: number): Ka
       [node.port, 'PAYHOOK_DEV_KAFKA_PORT'],
       [node.controllerPort, 'PAYHOOK_DEV_CONTROLLER_PORT'],
       [node.securePort, 'PAYHOOK_DEV_KAFKA_SECURE_PORT'],
+      [node.mtlsPort, 'PAYHOOK_DEV_KAFKA_SECURE_PORT'],
     ] as const) {
       if (port === 0 || port === undefined) continue;
       const other = taken.get(port);
@@ -215,6 +227,12 @@ export function secureBootstrapServers(layout: Pick<KafkaLayout, 'nodes' | 'secu
   return layout.nodes.map((n) => `${n.host}:${n.securePort ?? 0}`).join(',');
 }
 
+/** `host:port` of every node's mTLS (`SSL`) listener, comma-separated; undefined when the layout has none. */
+export function mtlsBootstrapServers(layout: Pick<KafkaLayout, 'nodes' | 'secure'>): string | undefined {
+  if (layout.secure === undefined) return undefined;
+  return layout.nodes.map((n) => `${n.host}:${n.mtlsPort ?? 0}`).join(',');
+}
+
 /**
  * A node's `server.properties`. Replication follows the cluster's size: with three nodes or
  * more, everything is replicated three times and a write needs two in-sync replicas (as in
@@ -225,7 +243,8 @@ export function serverProperties(layout: KafkaLayout, node: KafkaNodeSpec): stri
   const minIsr = Math.min(2, replicas);
   const voters = layout.nodes.map((n) => `${n.nodeId}@${n.host}:${n.controllerPort}`).join(',');
   const secure = layout.secure !== undefined && node.securePort !== undefined;
-  const secureListener = secure ? `,SASL_SSL://${node.host}:${node.securePort}` : '';
+  const mtls = secure && node.mtlsPort !== undefined;
+  const secureListener = `${secure ? `,SASL_SSL://${node.host}:${node.securePort}` : ''}${mtls ? `,SSL://${node.host}:${node.mtlsPort}` : ''}`;
   return [
     'process.roles=broker,controller',
     `node.id=${node.nodeId}`,
@@ -233,7 +252,7 @@ export function serverProperties(layout: KafkaLayout, node: KafkaNodeSpec): stri
     `listeners=PLAINTEXT://${node.host}:${node.port},CONTROLLER://${node.host}:${node.controllerPort}${secureListener}`,
     `advertised.listeners=PLAINTEXT://${node.host}:${node.port}${secureListener}`,
     'controller.listener.names=CONTROLLER',
-    `listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${secure ? ',SASL_SSL:SASL_SSL' : ''}`,
+    `listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${secure ? ',SASL_SSL:SASL_SSL' : ''}${mtls ? ',SSL:SSL' : ''}`,
     'inter.broker.listener.name=PLAINTEXT',
     `log.dirs=${nodePaths(layout, node).data}`,
     'num.partitions=3',

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PLAINTEXT, withLenientReader } from '@payhook/kafka';
 import { freePort } from './anvil-node.ts';
@@ -12,6 +12,7 @@ import {
   type KafkaNodeSpec,
   kafkaDir,
   log4jProperties,
+  mtlsBootstrapServers,
   nodePaths,
   nodePidFiles,
   nodesOnPorts,
@@ -24,6 +25,7 @@ import {
 import { killPid, livePid, run, runAsync, startDetached, stopPid, waitFor } from './processes.ts';
 import {
   ensureSecureMaterial,
+  mtlsClientEnv,
   SECURE_USERS,
   type SecureListener,
   scramFormatArgs,
@@ -107,7 +109,9 @@ async function prepareNodes(layout: KafkaLayout, cp: string, progress: (line: st
   for (const node of layout.nodes) {
     const p = nodePaths(layout, node);
     mkdirSync(p.dir, { recursive: true });
-    writeFileSync(p.config, serverProperties(layout, node));
+    // A secure node's properties hold the PLAIN users' passwords.
+    writeFileSync(p.config, serverProperties(layout, node), { mode: 0o600 });
+    chmodSync(p.config, 0o600);
     writeFileSync(p.log4j, log4jProperties(p.log));
     if (!existsSync(join(p.data, 'meta.properties'))) unformatted.push(node);
   }
@@ -307,11 +311,11 @@ export interface StandaloneKafkaOptions {
   /** Progress lines (the first run resolves the broker from Maven). @defaultValue none */
   readonly progress?: (line: string) => void;
   /**
-   * A `SASL_SSL` listener beside the plaintext one (a throwaway CA, SCRAM users), on this port
-   * or, with `true`, one the OS reports free.
+   * A `SASL_SSL` listener beside the plaintext one (a throwaway CA, SCRAM and PLAIN users) and an
+   * mTLS listener, on these ports or, with `true` (or no `mtlsPort`), ones the OS reports free.
    * @defaultValue none
    */
-  readonly secure?: boolean | { readonly port: number };
+  readonly secure?: boolean | { readonly port: number; readonly mtlsPort?: number };
 }
 
 /** The secure listener of a {@link KafkaBroker}. */
@@ -324,6 +328,10 @@ export interface SecureKafkaListener extends SecureListener {
   password(user: string): string;
   /** The variables a client sets to connect as `user` (default: the client user `payhook`). */
   clientEnv(user?: string): Record<string, string>;
+  /** `host:port` of the `SSL` listener that requires a client certificate (mTLS). */
+  readonly mtlsBrokers: string;
+  /** The variables a client of the mTLS listener sets (its certificate names the user `payhook`). */
+  mtlsClientEnv(): Record<string, string>;
 }
 
 /** A broker of its own for one test file, apart from the dev stack's. */
@@ -366,15 +374,16 @@ export async function startKafkaBroker(options: StandaloneKafkaOptions): Promise
   const port = options.port ?? free1;
   const controllerPort = options.controllerPort ?? free2;
   const dir = join(options.stateDir, 'kafka');
-  const securePort =
-    options.secure === undefined || options.secure === false
-      ? undefined
-      : options.secure === true
-        ? (await freePorts(host, 1, [port, controllerPort]))[0]
-        : options.secure.port;
+  const wanted = options.secure === undefined || options.secure === false ? undefined : options.secure;
+  const [securePort, mtlsPort] =
+    wanted === undefined
+      ? [undefined, undefined]
+      : wanted === true
+        ? await freePorts(host, 2, [port, controllerPort])
+        : [wanted.port, wanted.mtlsPort ?? (await freePorts(host, 1, [port, controllerPort, wanted.port]))[0]];
   const layout: KafkaLayout = {
     dir,
-    nodes: nodesOnPorts(host, [{ port, controllerPort, securePort }]),
+    nodes: nodesOnPorts(host, [{ port, controllerPort, securePort, mtlsPort }]),
     heap: stack.kafkaHeap ?? '768m',
     ...(securePort === undefined ? {} : { secure: { dir: secureDir(dir) } }),
   };
@@ -396,11 +405,14 @@ export async function startKafkaBroker(options: StandaloneKafkaOptions): Promise
 export function secureListenerHandle(layout: KafkaLayout, listener: SecureListener): SecureKafkaListener {
   const brokers = secureBootstrapServers(layout) ?? '';
   const env = (user: string = SECURE_USERS.client) => secureClientEnv(listener, brokers, user);
+  const mtlsBrokers = mtlsBootstrapServers(layout) ?? '';
   return {
     ...listener,
     brokers,
     caFile: env().KAFKA_SSL_CA_FILE ?? '',
     password: (user) => readFileSync(env(user).KAFKA_SASL_PASSWORD_FILE ?? '', 'utf8'),
     clientEnv: env,
+    mtlsBrokers,
+    mtlsClientEnv: () => mtlsClientEnv(listener, mtlsBrokers),
   };
 }

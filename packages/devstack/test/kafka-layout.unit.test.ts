@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError } from '@payhook/runtime';
 import { bootstrapServers, serverProperties, stackKafkaLayout } from '../src/kafka-layout.ts';
 import { parseQuorumStatus } from '../src/metadata-quorum.ts';
+import { SCRAM_USERS } from '../src/secure-listener.ts';
 import { devStackSettings } from '../src/settings.ts';
 
 const settings = (env: Record<string, string>) =>
@@ -60,7 +64,7 @@ describe('the local Kafka layout', () => {
     }
   });
 
-  it('a secure layout adds a SASL_SSL listener beside the plaintext one; the default has none', () => {
+  it('a secure layout adds SASL_SSL and mTLS listeners beside the plaintext one; the default has none', (t) => {
     const plain = stackKafkaLayout(settings({}));
     assert.equal(plain.secure, undefined);
     const plainProps = serverProperties(plain, plain.nodes[0] ?? assert.fail());
@@ -68,19 +72,33 @@ describe('the local Kafka layout', () => {
     assert.match(plainProps, /^listener\.security\.protocol\.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT$/m);
     assert.doesNotMatch(plainProps, /SASL|ssl\.|authorizer/);
 
-    const secure = stackKafkaLayout(settings({ PAYHOOK_DEV_SECURE: 'true', PAYHOOK_DEV_BROKERS: '3' }));
+    // PLAIN's users are written into the properties with their passwords: a folder that has them.
+    const home = mkdtempSync(join(tmpdir(), 'payhook-layout-'));
+    t.after(() => rmSync(home, { recursive: true, force: true }));
+    const users = join(home, 'dev', 'kafka', 'tls', 'users');
+    mkdirSync(users, { recursive: true });
+    for (const user of SCRAM_USERS) writeFileSync(join(users, `${user}.password`), `pw-of-${user}`);
+    const secure = stackKafkaLayout(
+      settings({ PAYHOOK_DEV_HOME: home, PAYHOOK_DEV_SECURE: 'true', PAYHOOK_DEV_BROKERS: '3' }),
+    );
     assert.deepEqual(
       secure.nodes.map((n) => n.securePort),
       [9192, 9194, 9196],
     );
+    assert.deepEqual(
+      secure.nodes.map((n) => n.mtlsPort),
+      [9193, 9195, 9197],
+    );
     const props = serverProperties(secure, secure.nodes[1] ?? assert.fail());
     for (const line of [
-      'listeners=PLAINTEXT://127.0.0.1:9094,CONTROLLER://127.0.0.1:9095,SASL_SSL://127.0.0.1:9194',
-      'advertised.listeners=PLAINTEXT://127.0.0.1:9094,SASL_SSL://127.0.0.1:9194',
-      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL',
+      'listeners=PLAINTEXT://127.0.0.1:9094,CONTROLLER://127.0.0.1:9095,SASL_SSL://127.0.0.1:9194,SSL://127.0.0.1:9195',
+      'advertised.listeners=PLAINTEXT://127.0.0.1:9094,SASL_SSL://127.0.0.1:9194,SSL://127.0.0.1:9195',
+      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL',
       'inter.broker.listener.name=PLAINTEXT',
-      'sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512',
+      'sasl.enabled.mechanisms=SCRAM-SHA-256,SCRAM-SHA-512,PLAIN',
       'ssl.keystore.type=PEM',
+      'ssl.client.auth=none',
+      'listener.name.ssl.ssl.client.auth=required',
       'super.users=User:ANONYMOUS;User:payhook-admin',
     ]) {
       assert.ok(props.split('\n').includes(line), line);

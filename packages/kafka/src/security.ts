@@ -15,6 +15,8 @@ export interface KafkaSecurity {
         readonly caFile?: string | undefined;
         /** PEM client certificate and key (mTLS). */
         readonly cert?: string | undefined;
+        /** Where `cert` was read from, for messages. */
+        readonly certFile?: string | undefined;
         readonly key?: string | undefined;
       }
     | undefined;
@@ -85,6 +87,7 @@ export function kafkaSecurityOf(env: KafkaSecurityEnv): KafkaSecurity {
             ca: env.KAFKA_SSL_CA_FILE?.text,
             caFile: env.KAFKA_SSL_CA_FILE?.path,
             cert: env.KAFKA_SSL_CERT_FILE?.text,
+            certFile: env.KAFKA_SSL_CERT_FILE?.path,
             key: env.KAFKA_SSL_KEY_FILE?.text,
           },
         }

@@ -41,6 +41,11 @@ export function registerDevCommands(program: Command, ctx: CliContext): void {
       } else {
         // What a client of the secure listener sets; the password stays in its file.
         ctx.io.err(`plaintext listener (the stack's own tooling): ${endpoints.kafkaBrokers}`);
+        const mtls = endpoints.secure.mtlsClientEnv();
+        ctx.io.err(
+          `mTLS listener: KAFKA_BROKERS=${mtls.KAFKA_BROKERS} KAFKA_SSL_CERT_FILE=${mtls.KAFKA_SSL_CERT_FILE} ` +
+            `KAFKA_SSL_KEY_FILE=${mtls.KAFKA_SSL_KEY_FILE}; SASL PLAIN also works on the SASL_SSL listener`,
+        );
         for (const [name, value] of Object.entries(endpoints.secure.clientEnv())) ctx.io.out(`${name}=${value}`);
       }
       ctx.io.out(`SCHEMA_REGISTRY_URL=${endpoints.schemaRegistryUrl}`);
