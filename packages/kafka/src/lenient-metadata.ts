@@ -4,12 +4,13 @@ import { silenceKafkajsTimerWarning } from './client.ts';
 import { securityErrorOf } from './connection-errors.ts';
 import { type KafkaSecurity, processKafkaSecurity, saslOptions, tlsOptions } from './security.ts';
 
-// kafkajs 2.2.4 fails a whole Metadata response when one partition in it has an error
-// (LEADER_NOT_AVAILABLE for a partition without a live replica), and its admin client asks for
-// every topic of the cluster before most calls. So while any partition of the cluster is
-// offline, its admin cannot describe topics or configs: exactly when an operator needs to see
-// which partitions are offline. This reader sends the same requests through kafkajs's own
-// connection and protocol modules but keeps partition errors as data, as the Java client does.
+// One connection to one broker, and nothing else: kafkajs's admin client connects to the whole
+// cluster behind its seed, refreshes metadata of every topic, and retries for up to a minute, so
+// it cannot say whether one given node answers (the readiness probe of a local node) or read
+// topic health quickly while brokers are down (`topics describe`, the lag exporter's gauges).
+// This reader sends Metadata and DescribeConfigs through kafkajs's own connection and protocol
+// modules on the first broker that answers and keeps partition errors as data, as the Java
+// client does (the patched kafkajs does too; unpatched 2.2.4 rejected the whole response).
 // kafkajs is pinned (and patched) at 2.2.4; the modules used here are part of that version.
 const require = createRequire(import.meta.url);
 

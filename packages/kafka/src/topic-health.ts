@@ -56,8 +56,8 @@ export interface TopicState extends TopicHealth {
 /**
  * The health of existing topics: replication factor, `min.insync.replicas`, and the
  * partitions that are under-replicated, below their minimum ISR or offline, with each topic's
- * configs. Topics missing from the cluster are left out. Works while partitions are offline
- * (see `lenient-metadata.ts`: kafkajs's admin client fails then).
+ * configs. Topics missing from the cluster are left out. Reads one broker directly (see
+ * `lenient-metadata.ts`), so it answers at once while partitions are offline.
  */
 export async function describeTopicHealth(
   options: LenientReaderOptions,
