@@ -1,0 +1,111 @@
+import { href, type Route } from '../router.ts';
+import { Loading, Page, Pager, Status, Table, useClient, useLoad, When } from '../ui.tsx';
+
+const STATUSES = ['delivered', 'retrying', 'failed'] as const;
+type DeliveryStatus = (typeof STATUSES)[number];
+const isStatus = (s: string | null): s is DeliveryStatus => STATUSES.includes(s as DeliveryStatus);
+
+/** The deliveries log: filtered by endpoint, payment and status, newest first, a page at a time. */
+export function DeliveriesPage(props: { route: Route }) {
+  const client = useClient();
+  const q = props.route.query;
+  const filters = {
+    endpoint_id: q.get('endpoint_id') ?? undefined,
+    payment_id: q.get('payment_id') ?? undefined,
+    status: isStatus(q.get('status')) ? (q.get('status') as DeliveryStatus) : undefined,
+  };
+  const cursor = q.get('cursor') ?? undefined;
+  const endpoints = useLoad(() => client.GET('/v1/endpoints', { params: { query: { limit: '250' } } }), 'endpoints');
+  const page = useLoad(
+    () => client.GET('/v1/deliveries', { params: { query: { ...filters, cursor, limit: '25' } } }),
+    q.toString(),
+    cursor === undefined ? 5_000 : undefined,
+  );
+  const apply = (event: Event) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    const value = (name: string) => String(form.get(name) ?? '').trim() || undefined;
+    window.location.hash = href('deliveries', {
+      endpoint_id: value('endpoint_id'),
+      payment_id: value('payment_id'),
+      status: value('status'),
+    });
+  };
+  return (
+    <Page title="Deliveries">
+      <form class="filters" onSubmit={apply} aria-label="Filter deliveries">
+        <div class="field">
+          <label for="filter-endpoint">Endpoint</label>
+          <select id="filter-endpoint" name="endpoint_id" value={filters.endpoint_id ?? ''}>
+            <option value="">All endpoints</option>
+            {(endpoints.data?.data ?? []).map((e) => (
+              <option key={e.endpoint_id} value={e.endpoint_id}>
+                {e.url} ({e.endpoint_id})
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="filter-payment">Payment id</label>
+          <input id="filter-payment" name="payment_id" value={filters.payment_id ?? ''} />
+        </div>
+        <div class="field">
+          <label for="filter-status">Status</label>
+          <select id="filter-status" name="status" value={filters.status ?? ''}>
+            <option value="">Any status</option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="actions">
+          <button type="submit">Filter</button>
+        </div>
+      </form>
+      <Loading loaded={page}>
+        {(list) =>
+          list.data.length === 0 ? (
+            <p>No deliveries{cursor === undefined ? '' : ' on this page'}.</p>
+          ) : (
+            <>
+              <Table
+                caption="Deliveries, newest first"
+                columns={['Delivery', 'Status', 'Event', 'Attempts', 'Created']}
+              >
+                {list.data.map((d) => (
+                  <tr key={d.delivery_id}>
+                    <td data-label="Delivery">
+                      <a href={href(`deliveries/${encodeURIComponent(d.delivery_id)}`)}>{d.delivery_id}</a>
+                      <div class="muted">{d.endpoint_id}</div>
+                    </td>
+                    <td data-label="Status">
+                      <Status value={d.status} />
+                    </td>
+                    <td data-label="Event">
+                      {d.event_type}
+                      <div class="muted">
+                        <a href={href(`payments/${encodeURIComponent(d.payment_id)}`)}>{d.payment_id}</a>
+                      </div>
+                    </td>
+                    <td data-label="Attempts">{d.attempt_count}</td>
+                    <td data-label="Created">
+                      <When at={d.created_at} />
+                    </td>
+                  </tr>
+                ))}
+              </Table>
+              <Pager
+                newest={cursor === undefined ? undefined : href('deliveries', filters)}
+                older={
+                  list.next_cursor === null ? undefined : href('deliveries', { ...filters, cursor: list.next_cursor })
+                }
+              />
+            </>
+          )
+        }
+      </Loading>
+    </Page>
+  );
+}
