@@ -1,15 +1,20 @@
 // payhook acls apply on a secured broker: each service's user gets exactly its grants, applying
-// again changes nothing, and a user cannot read or write outside its grant.
+// again changes nothing, and a user cannot read or write outside its grant. The lag exporter,
+// the scanner (on an anvil chain of its own) and the API run as their own users with their
+// grants alone and do their main paths.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseRetryTiers, pipelineTopics } from '@payhook/contracts';
+import { type AnvilNode, startAnvil } from '@payhook/devstack';
 import { createKafkaClient, kafkaSecurityFromEnv } from '@payhook/kafka';
 import { createLogger } from '@payhook/runtime';
-import { type RunningService, startService, stopServices, uniqueName, waitUntil } from '@payhook/testkit';
+import { type RunningService, startService, stopServices, testChain, uniqueName, waitUntil } from '@payhook/testkit';
 import type { Kafka } from 'kafkajs';
+import { parseEther } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { runCli } from '../cli/run-cli.ts';
 import { type SecureStack, startSecureStack } from './secure-fixture.ts';
 
@@ -20,6 +25,33 @@ const topics = pipelineTopics(parseRetryTiers('1s,2s'), prefix);
 const pipelineEnv = { PAYHOOK_TOPIC_PREFIX: prefix, PAYHOOK_RETRY_TIERS: '1s,2s', PAYHOOK_PARTITIONS: '1' };
 const logger = createLogger({ name: 'acls-test', level: 'fatal', destination: process.stderr });
 const services: RunningService[] = [];
+let anvil: AnvilNode | undefined;
+
+/** Starts a service as `user` with this pipeline's settings; resolves with the port of its HTTP server. */
+async function runAs(name: string, user: string, env: Record<string, string> = {}): Promise<number> {
+  const service = startService(
+    name,
+    { ...stack.env(user), ...pipelineEnv, PAYHOOK_HTTP_PORT: '0', PAYHOOK_HTTP_HOST: '127.0.0.1', ...env },
+    logDir,
+  );
+  services.push(service);
+  let port: number | undefined;
+  await waitUntil(
+    () => {
+      const line = readFileSync(service.logFile, 'utf8')
+        .split('\n')
+        .find((l) => l.includes('"msg":"started"'));
+      port = line === undefined ? undefined : (JSON.parse(line) as { port: number }).port;
+      return port !== undefined || service.process.exitCode !== null;
+    },
+    { what: `the ${name} to start`, timeoutMs: 60_000 },
+  );
+  assert.ok(port !== undefined, `the ${name} stopped: ${readFileSync(service.logFile, 'utf8')}`);
+  return port;
+}
+
+/** A service's log, which names every refusal the broker sent it. */
+const logOf = (name: string): string => readFileSync(join(logDir, `${name}.log`), 'utf8');
 
 const kafkaAs = (user: string): Kafka =>
   createKafkaClient({
@@ -76,13 +108,19 @@ async function canRead(user: string, topic: string): Promise<boolean> {
 before(async () => {
   stack = await startSecureStack();
   logDir = mkdtempSync(join(tmpdir(), 'payhook-acls-'));
-  const created = await runCli(['topics', 'create'], { ...stack.env('payhook-admin'), ...pipelineEnv });
-  assert.equal(created.code, 0, created.stderr);
+  for (const args of [
+    ['topics', 'create'],
+    ['schemas', 'register'],
+  ]) {
+    const done = await runCli(args, { ...stack.env('payhook-admin'), ...pipelineEnv });
+    assert.equal(done.code, 0, done.stderr);
+  }
   // One record in each topic a test reads.
   for (const topic of [topics.endpoints, topics.events]) assert.ok(await canWrite('payhook-admin', topic));
 });
 after(async () => {
   await stopServices(services);
+  await anvil?.stop();
   await stack?.close();
   if (logDir !== undefined) rmSync(logDir, { recursive: true, force: true });
 });
@@ -109,22 +147,81 @@ describe('payhook acls apply', () => {
   });
 
   it('the lag exporter runs as its own user with its grant alone', async () => {
-    const exporter = startService(
-      'lag-exporter',
-      { ...stack.env('payhook-lag-exporter'), ...pipelineEnv, PAYHOOK_HTTP_PORT: '0', PAYHOOK_HTTP_HOST: '127.0.0.1' },
-      logDir,
-    );
-    services.push(exporter);
-    await waitUntil(() => readFileSync(exporter.logFile, 'utf8').includes('"msg":"started"'), {
-      what: 'the lag exporter to start',
-      timeoutMs: 30_000,
-    });
-    const line = readFileSync(exporter.logFile, 'utf8')
-      .split('\n')
-      .find((l) => l.includes('"msg":"started"'));
-    const port = (JSON.parse(line ?? '{}') as { port: number }).port;
+    const port = await runAs('lag-exporter', 'payhook-lag-exporter');
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     assert.match(metrics, /payhook_kafka_offline_partitions|payhook_kafka_.*partitions/);
-    assert.doesNotMatch(readFileSync(exporter.logFile, 'utf8'), /authoriz/i);
+    assert.doesNotMatch(logOf('lag-exporter'), /authoriz/i);
+  });
+
+  it('the API and the scanner run as their own users: a payment created over HTTP, paid on chain, confirmed', async () => {
+    const chainDir = join(logDir, 'anvil');
+    mkdirSync(chainDir);
+    anvil = await startAnvil({ stateDir: chainDir });
+    const chain = testChain(anvil.url);
+    const apiPort = await runAs('api', 'payhook-api', { API_READ_MODEL_PATH: join(logDir, 'read-model.sqlite') });
+    await runAs('scanner', 'payhook-scanner', {
+      SCANNER_CHAINS: JSON.stringify([{ chainId: 31337, rpcUrl: anvil.url, pollIntervalMs: 100, rpcTimeoutMs: 2_000 }]),
+    });
+    const api = `http://127.0.0.1:${apiPort}`;
+    await waitUntil(async () => (await fetch(`${api}/readyz`)).status === 200, { what: 'the API ready' });
+
+    const keyed = await runCli(['api-keys', 'create', '--merchant', 'mer_acl', '--json'], {
+      ...stack.env('payhook-cli'),
+      ...pipelineEnv,
+    });
+    assert.equal(keyed.code, 0, keyed.stderr);
+    const headers = {
+      authorization: `Bearer ${(JSON.parse(keyed.stdout) as { key: string }).key}`,
+      'content-type': 'application/json',
+    };
+    await waitUntil(async () => (await fetch(`${api}/v1/payments`, { headers })).status === 200, {
+      what: 'the API to read its key',
+    });
+    const deposit = privateKeyToAccount(generatePrivateKey()).address;
+    const created = await fetch(`${api}/v1/payments`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        chain_id: 31337,
+        deposit_address: deposit,
+        amount_expected: parseEther('0.5').toString(),
+        required_confirmations: 2,
+      }),
+    });
+    assert.equal(created.status, 201, await created.clone().text());
+    const { payment_id: paymentId } = (await created.json()) as { payment_id: string };
+    const read = (await (await fetch(`${api}/v1/payments/${paymentId}`, { headers })).json()) as {
+      deposit_address: string;
+      status: string;
+      history: { status: string }[];
+    };
+    assert.equal(read.deposit_address, deposit);
+
+    await chain.sendNative(deposit, parseEther('0.5'));
+    await chain.mine(1);
+    // The scanner wrote the events (its transactions, its grant) and the API's read model read them.
+    let state = read;
+    await waitUntil(
+      async () => {
+        state = (await (await fetch(`${api}/v1/payments/${paymentId}`, { headers })).json()) as typeof read;
+        return state.status === 'confirmed';
+      },
+      { what: 'the payment confirmed in the API', timeoutMs: 45_000 },
+    );
+    assert.deepEqual(
+      state.history.map((h) => h.status),
+      ['detected', 'confirmed'],
+    );
+    for (const name of ['api', 'scanner']) assert.doesNotMatch(logOf(name), /authoriz/i, name);
+  });
+
+  it('the API and the scanner are refused outside their grants', async () => {
+    assert.equal(await canWrite('payhook-api', topics.events), false, 'the API writes no payment events');
+    assert.equal(await canWrite('payhook-api', topics.dlq), false, 'the API writes no DLQ records');
+    assert.equal(await canWrite('payhook-api', topics.attempts), false, 'the API writes no attempts');
+    assert.equal(await canRead('payhook-api', topics.checkpoints), false, 'the API reads no scanner checkpoints');
+    assert.equal(await canWrite('payhook-scanner', topics.dispatch), false, 'the scanner writes no deliveries');
+    assert.equal(await canWrite('payhook-scanner', topics.intents), false, 'the scanner writes no intents');
+    assert.equal(await canRead('payhook-scanner', topics.apiKeys), false, 'the scanner reads no API keys');
   });
 });

@@ -71,9 +71,10 @@ export function pipelineGrants(topics: PipelineTopics): Grant[] {
   ];
 
   const { scanner, filter, dispatcher, lagExporter, api, cli } = SERVICE_USERS;
-  // Scanner: intents in, events and checkpoints out in one transaction.
+  // Scanner: intents in, events and checkpoints out in one transaction; at start it reads each
+  // payment's latest event and each chain's checkpoint back.
   topic(scanner, [topics.intents], 'READ', 'DESCRIBE');
-  topic(scanner, [topics.events], 'WRITE', 'DESCRIBE');
+  topic(scanner, [topics.events], 'READ', 'WRITE', 'DESCRIBE');
   topic(scanner, [topics.checkpoints], 'READ', 'WRITE', 'DESCRIBE');
   group(scanner, TABLE_GROUPS, 'READ');
   group(scanner, `${p}payhook-scanner`, 'READ');
@@ -95,8 +96,15 @@ export function pipelineGrants(topics: PipelineTopics): Grant[] {
   group(lagExporter, `${p}payhook-dispatcher`, 'DESCRIBE');
   group(lagExporter, `${p}payhook-confirmation-filter`, 'DESCRIBE');
   group(lagExporter, `${p}payhook-cli.lag`, 'READ');
-  // API: the read model reads every stream; it writes intents, endpoints, keys and resends.
-  topic(api, all, 'READ', 'DESCRIBE');
+  // API: intents, endpoints and keys as tables, the read model's streams (every stage of a
+  // delivery) and the DLQ it recovers from; not the scanner's checkpoints. It writes intents,
+  // endpoints and keys, and resent or recovered deliveries to the dispatch topic.
+  topic(
+    api,
+    all.filter((t) => t !== topics.checkpoints),
+    'READ',
+    'DESCRIBE',
+  );
   topic(api, [topics.intents, topics.endpoints, topics.apiKeys, topics.dispatch], 'WRITE');
   group(api, `${p}payhook-api`, 'READ');
   group(api, 'payhook-api', 'READ');
