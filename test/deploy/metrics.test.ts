@@ -1,5 +1,5 @@
 // Every metric a Grafana panel or an alert rule names must be one a service really exports:
-// the three services run here in-process on a private pipeline (the scanner on a chain of
+// the services and the API run here in-process on a private pipeline (the scanner on a chain of
 // its own) and their /metrics is scraped over HTTP. A renamed metric then fails here instead
 // of leaving an empty panel or an alert that can never fire.
 import assert from 'node:assert/strict';
@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { apiEnvSchema, createApiApp } from '@payhook/api';
 import { createFilterApp, filterEnvSchema } from '@payhook/confirmation-filter';
 import { type AnvilNode, startAnvil } from '@payhook/devstack';
 import { createDispatcherApp, dispatcherEnvSchema } from '@payhook/dispatcher';
@@ -250,6 +251,21 @@ describe('dashboards and alert rules name only metrics the services export', () 
         }),
       ),
     ]);
+    // The API serves /metrics on its own port; its request series appear once requests are answered.
+    const api = createApiApp({
+      config: parseEnv(apiEnvSchema, { ...env, API_READ_MODEL_PATH: join(stateDir, 'api-read-model.sqlite') }),
+      logger,
+      registry: createMetricsRegistry('api'),
+      clock: systemClock,
+    });
+    stops.push(() => api.stop());
+    await api.start();
+    await api.readModelCaughtUp;
+    const apiBase = `http://127.0.0.1:${api.port}`;
+    assert.equal((await fetch(`${apiBase}/healthz`)).status, 200);
+    const response = await fetch(`${apiBase}/metrics`);
+    assert.equal(response.status, 200);
+    scrapes.set('api', await response.text());
   });
 
   after(async () => {
@@ -266,6 +282,7 @@ describe('dashboards and alert rules name only metrics the services export', () 
     assert.ok(exportsOf('dispatcher').has('payhook_dispatcher_deliveries_total'));
     assert.ok(exportsOf('confirmation-filter').has('payhook_filter_events_in_total'));
     assert.ok(exportsOf('scanner').has('payhook_scanner_blocks_behind'));
+    assert.ok(exportsOf('api').has('payhook_api_requests_total'));
     for (const service of scrapes.keys()) {
       assert.ok(exportsOf(service).has('payhook_process_start_time_seconds'), service);
       assert.match(scrapes.get(service) ?? '', new RegExp(`service="${service}"`), `${service} labels its series`);
@@ -300,7 +317,9 @@ describe('dashboards and alert rules name only metrics the services export', () 
 
   it('every metric of the services themselves is on a dashboard', () => {
     const shown = new Set(dashboardUses().map((u) => u.name.replace(/_(bucket|sum|count)$/, '')));
-    const own = [...allExports().keys()].filter((name) => /^payhook_(dispatcher|scanner|filter|consumer)_/.test(name));
+    const own = [...allExports().keys()].filter((name) =>
+      /^payhook_(dispatcher|scanner|filter|consumer|api)_/.test(name),
+    );
     assert.ok(own.length >= 20, `only ${own.length} service metrics exported`);
     assert.deepEqual(
       own.filter((name) => !shown.has(name)),

@@ -109,6 +109,24 @@ describe('Grafana dashboards', () => {
       assert.ok(!re.test('payhook-confirmation-filter'), matcher);
     }
   });
+
+  it("show the API's requests by route template and status class, its latency percentiles, errors and 429s", () => {
+    const api = dashboards.find((d) => d.dashboard.uid === 'payhook-api');
+    assert.ok(api, 'a payhook-api dashboard');
+    const exprs = flatPanels(api.dashboard.panels).flatMap((p) => (p.targets ?? []).map((t) => t.expr ?? ''));
+    const requests = exprs.filter((e) => e.includes('payhook_api_request'));
+    assert.ok(requests.some((e) => /by \([^)]*route[^)]*class/.test(e) && e.includes('label_replace')));
+    for (const q of ['0.5', '0.95', '0.99'])
+      assert.ok(
+        requests.some((e) => e.startsWith(`histogram_quantile(${q}, sum by (le, method, route)`)),
+        `p${q}`,
+      );
+    assert.ok(requests.some((e) => e.includes('status=~"5.."')));
+    assert.ok(requests.some((e) => e.includes('status=~"4.."')));
+    assert.ok(requests.some((e) => e.includes('status="429"')));
+    // Route templates only: a label holding a raw path would be one series per id.
+    for (const e of requests) assert.doesNotMatch(e, /\b(url|path)\b/, e);
+  });
 });
 
 describe('alert rules', () => {
@@ -135,6 +153,8 @@ describe('alert rules', () => {
       'payhook_dispatcher_breaker_transitions_total{to="open"}',
       'payhook_scanner_deep_reorgs_total',
       'payhook_scanner_rpc_errors_total',
+      'payhook_api_requests_total',
+      'payhook_api_request_duration_seconds_bucket',
     ])
       assert.ok(uses(metric).length > 0, `no alert on ${metric}`);
   });
