@@ -19,10 +19,9 @@ import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { deliveryId } from '@payhook/confirmation-filter';
 import { measureLag } from '@payhook/consumer-lag';
-import type { ContractKey, ContractTypes, Endpoint, PaymentEvent, PaymentIntent } from '@payhook/contracts';
+import type { ContractKey, ContractTypes, PaymentEvent, PaymentIntent } from '@payhook/contracts';
 import { type AnvilNode, type KafkaCluster, startAnvil, startKafkaCluster } from '@payhook/devstack';
 import { describeTopicHealth, pipelineTopicSpecs, withLenientReader } from '@payhook/kafka';
-import { generateSecret } from '@payhook/signing';
 import {
   createPipelineFixture,
   type PipelineFixture,
@@ -34,6 +33,7 @@ import {
 } from '@payhook/testkit';
 import type { Consumer } from 'kafkajs';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { faultSuiteEndpoints } from './endpoints.ts';
 import { type Receiver, startReceiver } from './receiver.ts';
 import { type Fleet, logServices, superviseInstance, unexpectedExits } from './supervisor.ts';
 
@@ -160,23 +160,7 @@ it('every payment on two chains is accounted for through broker, controller and 
   const topics = p.topics;
   const topicNames = pipelineTopicSpecs(topics).map((s) => s.name);
 
-  const endpoints: Endpoint[] = ['/shop', '/audit'].map((path) => {
-    const secret = generateSecret();
-    r.endpoint(path, secret);
-    return {
-      endpoint_id: `ep_cluster${path.replace('/', '_')}`,
-      merchant_id: 'mer_cluster',
-      url: `${r.baseUrl}${path}`,
-      secrets: [{ secret, active_from: Date.now() - 60_000, expires_at: null }],
-      event_types: ['payment.confirmed'],
-      rate_limit_per_second: null,
-      timeout_ms: 3_000,
-      enabled: true,
-      disabled_reason: null,
-      deleted_at: null,
-      updated_at: Date.now(),
-    };
-  });
+  const endpoints = faultSuiteEndpoints(r, 'cluster');
   await p.produce(
     topics.endpoints,
     'ENDPOINT',

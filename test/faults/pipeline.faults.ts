@@ -14,9 +14,8 @@ import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { deliveryId } from '@payhook/confirmation-filter';
 import { measureLag } from '@payhook/consumer-lag';
-import type { Endpoint, PaymentIntent } from '@payhook/contracts';
+import type { PaymentIntent } from '@payhook/contracts';
 import { type AnvilNode, type KafkaBroker, startAnvil, startKafkaBroker } from '@payhook/devstack';
-import { generateSecret } from '@payhook/signing';
 import {
   createPipelineFixture,
   type Merchant,
@@ -30,6 +29,7 @@ import {
   waitUntil,
 } from '@payhook/testkit';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { faultSuiteEndpoints } from './endpoints.ts';
 import { logServices, unexpectedExits } from './supervisor.ts';
 
 const STREAM_MS = 70_000;
@@ -85,23 +85,7 @@ after(async () => {
 });
 
 it('every confirmed payment is delivered to every endpoint through crashes, outages and a broker restart', async () => {
-  const endpoints: Endpoint[] = ['/shop', '/audit'].map((path) => {
-    const secret = generateSecret();
-    merchant.endpoint(path, secret);
-    return {
-      endpoint_id: `ep_faults${path.replace('/', '_')}`,
-      merchant_id: 'mer_faults',
-      url: `${merchant.baseUrl}${path}`,
-      secrets: [{ secret, active_from: Date.now() - 60_000, expires_at: null }],
-      event_types: ['payment.confirmed'],
-      rate_limit_per_second: null,
-      timeout_ms: 3_000,
-      enabled: true,
-      disabled_reason: null,
-      deleted_at: null,
-      updated_at: Date.now(),
-    };
-  });
+  const endpoints = faultSuiteEndpoints(merchant, 'faults');
   await pipe.produce(
     pipe.topics.endpoints,
     'ENDPOINT',
