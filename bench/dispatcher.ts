@@ -7,9 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createKafkaClient } from '@payhook/kafka';
 import { createLogger } from '@payhook/runtime';
-import { testEnvironment } from '@payhook/testkit';
-import { type BenchOptions, HELP, parseOptions, UsageError } from './lib/options.ts';
-import { pidListeningOn } from './lib/proc.ts';
+import { exitOnInterrupt, localStack, log, optionsOrExit, stackProcesses } from './lib/bench-cli.ts';
+import { type BenchOptions, HELP, parseOptions } from './lib/options.ts';
 import { startReceiver } from './lib/receiver.ts';
 import { type BenchReport, evaluate, machineInfo, renderMarkdown } from './lib/report.ts';
 import {
@@ -23,31 +22,9 @@ import type { Closable } from './lib/session.ts';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 
-let parsed: BenchOptions | undefined;
-try {
-  parsed = parseOptions(process.argv.slice(2), BENCH_DIR);
-} catch (error) {
-  if (!(error instanceof UsageError)) throw error;
-  process.stderr.write(`${error.message}\n\n${HELP}`);
-  process.exit(2);
-}
-if (parsed === undefined) {
-  process.stdout.write(HELP);
-  process.exit(0);
-}
-const opts: BenchOptions = parsed;
+const opts: BenchOptions = optionsOrExit(() => parseOptions(process.argv.slice(2), BENCH_DIR), HELP);
+const { brokers, registryUrl } = localStack();
 
-const brokers = testEnvironment.kafkaBrokers;
-const registryUrl = testEnvironment.schemaRegistryUrl;
-// Everything this benchmark talks to must be on this machine.
-const loopback = (host: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(host);
-const portOf = (hostPort: string) => Number(hostPort.slice(hostPort.lastIndexOf(':') + 1));
-if (brokers.some((b) => !loopback(b.slice(0, b.lastIndexOf(':')))) || !loopback(new URL(registryUrl).hostname)) {
-  process.stderr.write('KAFKA_BROKERS and SCHEMA_REGISTRY_URL must point at 127.0.0.1: the benchmark stays local\n');
-  process.exit(2);
-}
-
-const log = (message: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`);
 const startedAt = new Date();
 const kafka = createKafkaClient({
   brokers,
@@ -98,20 +75,9 @@ const report: BenchReport = {
 };
 
 // Stop by ourselves on Ctrl-C too: the dispatcher children go, the private topics are deleted.
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    interrupted = true;
-    log(`${signal}: cleaning up`);
-    const timer = setTimeout(() => process.exit(130), 20_000);
-    void Promise.allSettled([...open].map((closable) => closable.close()))
-      .then(() => receiver.close())
-      .finally(() => {
-        clearTimeout(timer);
-        process.exit(130);
-      });
-  });
-}
+const interrupted = exitOnInterrupt(() =>
+  Promise.allSettled([...open].map((closable) => closable.close())).then(() => receiver.close()),
+);
 
 const ctx: BenchContext = {
   opts,
@@ -121,14 +87,11 @@ const ctx: BenchContext = {
   brokers,
   registryUrl,
   // On a small machine these compete with the dispatcher: their CPU use is reported with its.
-  watch: {
-    broker: pidListeningOn(portOf(brokers[0] ?? '')),
-    registry: pidListeningOn(Number(new URL(registryUrl).port || 80)),
-  },
+  watch: stackProcesses(brokers, registryUrl),
   open,
   report,
   log,
-  interrupted: () => interrupted,
+  interrupted,
 };
 
 try {
@@ -157,4 +120,4 @@ for (const t of finished.targets) {
   const verdict = t.met === null ? 'not measured' : t.met ? 'met' : 'NOT met';
   log(`target: ${t.name}: ${t.value ?? '–'} ${t.unit} (${t.target}) ${verdict}`);
 }
-process.exit(interrupted ? 130 : 0);
+process.exit(interrupted() ? 130 : 0);

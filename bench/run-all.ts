@@ -4,11 +4,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['dispatcher', 'scanner', 'session-timeout', 'read-model'] as const;
+const BENCHES = ['dispatcher', 'pipeline', 'scanner', 'session-timeout', 'read-model'] as const;
 const extra = process.argv.slice(2);
 if (extra.includes('--help') || extra.includes('-h')) {
   process.stdout.write(
-    'npm run bench [-- --quick]\nRuns bench/dispatcher.ts, bench/scanner.ts, bench/session-timeout.ts and bench/read-model.ts (options are passed on), then\nwrites bench/results/summary.md. Needs the local stack: npm run payhook -- dev up.\n',
+    'npm run bench [-- --quick]\nRuns bench/dispatcher.ts, bench/pipeline.ts, bench/scanner.ts, bench/session-timeout.ts and bench/read-model.ts (options are passed on), then\nwrites bench/results/summary.md. Needs the local stack: npm run payhook -- dev up.\n',
   );
   process.exit(0);
 }

@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import { createKafkaClient } from '@payhook/kafka';
 import { createLogger } from '@payhook/runtime';
 import { generateSecret } from '@payhook/signing';
-import { testEnvironment } from '@payhook/testkit';
+import { localStack, log } from './lib/bench-cli.ts';
 import { type BenchEndpoint, endpointId } from './lib/deliveries.ts';
 import { startDispatcher } from './lib/dispatcher-process.ts';
 import {
@@ -100,15 +100,7 @@ const SLOW_RATE = 1;
 const WARMUP_MS = 5_000;
 const POLL_MS = 250;
 
-const brokers = testEnvironment.kafkaBrokers;
-const registryUrl = testEnvironment.schemaRegistryUrl;
-// Everything this benchmark talks to must be on this machine.
-const loopback = (host: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(host);
-if (brokers.some((b) => !loopback(b.slice(0, b.lastIndexOf(':')))) || !loopback(new URL(registryUrl).hostname)) {
-  process.stderr.write('KAFKA_BROKERS and SCHEMA_REGISTRY_URL must point at 127.0.0.1: the benchmark stays local\n');
-  process.exit(2);
-}
-const log = (message: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`);
+const { brokers, registryUrl } = localStack();
 
 const kafka = createKafkaClient({
   brokers,

@@ -6,11 +6,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { memoryOf } from './proc.ts';
 
-/** The dispatcher's composition root, found through its package rather than a relative path. */
-const DISPATCHER_MAIN = fileURLToPath(new URL('./main.ts', import.meta.resolve('@payhook/dispatcher')));
+/** The services a benchmark starts, each by its composition root (found through its package). */
+const SERVICE_MAIN = {
+  dispatcher: fileURLToPath(new URL('./main.ts', import.meta.resolve('@payhook/dispatcher'))),
+  'confirmation-filter': fileURLToPath(new URL('./main.ts', import.meta.resolve('@payhook/confirmation-filter'))),
+} as const;
+export type BenchService = keyof typeof SERVICE_MAIN;
 
-/** A dispatcher running as a child process, exactly as it runs in production. */
-export interface DispatcherProcess {
+/** A service running as a child process, exactly as it runs in production. */
+export interface ServiceProcess {
   readonly pid: number;
   /** Port of its `/metrics`, `/healthz`, `/readyz` server. */
   readonly healthPort: number;
@@ -22,9 +26,12 @@ export interface DispatcherProcess {
   stop(graceMs?: number): Promise<number | null>;
 }
 
-/** Options of {@link startDispatcher}. */
-export interface StartDispatcherOptions {
-  /** The dispatcher's whole environment on top of this process's. */
+/** The dispatcher as a child process. */
+export type DispatcherProcess = ServiceProcess;
+
+/** Options of {@link startService}. */
+export interface StartServiceOptions {
+  /** The service's whole environment on top of this process's. */
   readonly env: Record<string, string>;
   /** Node flags before the script (heap sizes, say). @defaultValue none */
   readonly nodeFlags?: readonly string[];
@@ -46,21 +53,29 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** Options of {@link startDispatcher}. */
+export type StartDispatcherOptions = StartServiceOptions;
+
 /** Spawns the dispatcher and waits until its `/readyz` answers 200. */
-export async function startDispatcher(options: StartDispatcherOptions): Promise<DispatcherProcess> {
+export function startDispatcher(options: StartDispatcherOptions): Promise<DispatcherProcess> {
+  return startService('dispatcher', options);
+}
+
+/** Spawns a service and waits until its `/readyz` answers 200. */
+export async function startService(service: BenchService, options: StartServiceOptions): Promise<ServiceProcess> {
   const execArgv = [
     ...(options.nodeFlags ?? []),
     ...(options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`]),
   ];
   // Chosen here rather than read from its logs: the health port is all the benchmark needs.
   const healthPort = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [...execArgv, DISPATCHER_MAIN], {
+  const child: ChildProcess = spawn(process.execPath, [...execArgv, SERVICE_MAIN[service]], {
     env: { ...process.env, ...options.env, PAYHOOK_HTTP_HOST: '127.0.0.1', PAYHOOK_HTTP_PORT: String(healthPort) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const errors: string[] = [];
   const stderrTail: string[] = [];
-  // If this process dies first (an uncaught error, say), the dispatcher must not outlive it.
+  // If this process dies first (an uncaught error, say), the service must not outlive it.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   let exitCode: number | null | undefined;
@@ -98,13 +113,13 @@ export async function startDispatcher(options: StartDispatcherOptions): Promise<
   const deadline = Date.now() + (options.readyTimeoutMs ?? 90_000);
   try {
     for (;;) {
-      if (exitCode !== undefined) throw new Error(`the dispatcher exited with ${exitCode} before it was ready`);
+      if (exitCode !== undefined) throw new Error(`the ${service} exited with ${exitCode} before it was ready`);
       const ready = await fetch(`http://127.0.0.1:${healthPort}/readyz`).then(
         (r) => r.status === 200,
         () => false,
       );
       if (ready) break;
-      if (Date.now() > deadline) throw new Error('the dispatcher did not become ready in time');
+      if (Date.now() > deadline) throw new Error(`the ${service} did not become ready in time`);
       await sleep(100);
     }
   } catch (error) {
@@ -114,7 +129,7 @@ export async function startDispatcher(options: StartDispatcherOptions): Promise<
     throw new Error(`${error instanceof Error ? error.message : String(error)}${errorLines}${tail}`);
   }
   const pid = child.pid as number;
-  if (memoryOf(pid) === undefined) throw new Error('cannot read /proc for the dispatcher process');
+  if (memoryOf(pid) === undefined) throw new Error(`cannot read /proc for the ${service} process`);
 
   return {
     pid,

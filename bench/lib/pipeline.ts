@@ -59,6 +59,8 @@ export interface BenchPipelineOptions {
   readonly admin: Admin;
   readonly registryUrl: string;
   readonly partitions: number;
+  /** Partitions of `payments.events` when they differ from `partitions`. @defaultValue `partitions` */
+  readonly eventsPartitions?: number;
   /**
    * One long tier: a failed delivery is parked there and never comes back during a run, so
    * retries do not blur the figures.
@@ -73,7 +75,12 @@ export async function createBenchPipeline(options: BenchPipelineOptions): Promis
   const prefix = `bench-${randomBytes(4).toString('hex')}.`;
   const tiers = options.tiers ?? '30m';
   const topics = pipelineTopics(parseRetryTiers(tiers), prefix);
-  const specs: TopicSpec[] = pipelineTopicSpecs(topics, { partitions: options.partitions, tablePartitions: 3 });
+  const specs: TopicSpec[] = pipelineTopicSpecs(topics, { partitions: options.partitions, tablePartitions: 3 }).map(
+    (spec) =>
+      spec.name === topics.events && options.eventsPartitions !== undefined
+        ? { ...spec, partitions: options.eventsPartitions }
+        : spec,
+  );
   const subjects: string[] = [];
   const registry = createRegistryClient(options.registryUrl);
   const producer: Producer = createIdempotentProducer(kafka);

@@ -26,11 +26,11 @@ export interface BenchContext {
 }
 
 /** An error for the results: its message, with any file path in it (a stack line, say) left out. */
-const errorText = (error: unknown) =>
+export const errorText = (error: unknown) =>
   (error instanceof Error ? error.message : String(error)).replace(/(?:file:\/\/)?\/[\w.@+-]+(?:\/[\w.@+-]+)+/g, '…');
 
 /** The run whose deliveries/s is the median of the repetitions, with every repetition's rate. */
-function median<T>(runs: readonly T[], rate: (run: T) => number): Repeated<T> {
+export function median<T>(runs: readonly T[], rate: (run: T) => number): Repeated<T> {
   const sorted = [...runs].sort((a, b) => rate(a) - rate(b));
   const middle = sorted[Math.floor((sorted.length - 1) / 2)] as T;
   return { ...middle, repeatRates: runs.map(rate) };

@@ -109,21 +109,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     const now = Date.now();
     await pipeline.addEndpoints(options.endpoints.map((e) => toEndpoint(e, now)));
     dispatcher = await startDispatcher({
-      env: {
-        KAFKA_BROKERS: options.brokers,
-        SCHEMA_REGISTRY_URL: options.registryUrl,
-        PAYHOOK_RETRY_TIERS: pipeline.tiers,
-        PAYHOOK_TOPIC_PREFIX: pipeline.prefix,
-        // Info, as in production.
-        LOG_LEVEL: 'info',
-        DISPATCHER_DEV_ALLOW_LIST: '127.0.0.1',
-        DISPATCHER_RETRY_JITTER: '0',
-        DISPATCHER_SHUTDOWN_DEADLINE_MS: '2000',
-        DISPATCHER_SESSION_TIMEOUT_MS: '6000',
-        // The per-endpoint token bucket would otherwise cap every endpoint at 50/s.
-        DISPATCHER_DEFAULT_RATE_PER_SECOND: '1000000',
-        ...options.env,
-      },
+      env: { ...dispatcherEnv(options.brokers, options.registryUrl, pipeline), ...options.env },
       ...(options.nodeFlags === undefined ? {} : { nodeFlags: options.nodeFlags }),
       cpuProfileDir: options.cpuProfileDir,
     });
@@ -231,6 +217,27 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   return session;
 }
 
+/**
+ * The dispatcher's environment on a bench pipeline: as the project's dispatcher tests configure
+ * it, tuned for throughput.
+ */
+export function dispatcherEnv(brokers: string, registryUrl: string, pipeline: BenchPipeline): Record<string, string> {
+  return {
+    KAFKA_BROKERS: brokers,
+    SCHEMA_REGISTRY_URL: registryUrl,
+    PAYHOOK_RETRY_TIERS: pipeline.tiers,
+    PAYHOOK_TOPIC_PREFIX: pipeline.prefix,
+    // Info, as in production.
+    LOG_LEVEL: 'info',
+    DISPATCHER_DEV_ALLOW_LIST: '127.0.0.1',
+    DISPATCHER_RETRY_JITTER: '0',
+    DISPATCHER_SHUTDOWN_DEADLINE_MS: '2000',
+    DISPATCHER_SESSION_TIMEOUT_MS: '6000',
+    // The per-endpoint token bucket would otherwise cap every endpoint at 50/s.
+    DISPATCHER_DEFAULT_RATE_PER_SECOND: '1000000',
+  };
+}
+
 const PACE_TICK_MS = 5;
 const mib = (bytes: number) => (bytes > 0 ? Math.round((bytes / 1024 / 1024) * 10) / 10 : undefined);
 const ms = (seconds: number) => (seconds > 0 ? Math.round(seconds * 10_000) / 10 : undefined);
@@ -287,10 +294,11 @@ function runtimeSampler(dispatcher: DispatcherProcess) {
   };
 }
 
-function toEndpoint(e: BenchEndpoint, now: number): Endpoint {
+/** The endpoints-topic record of a bench endpoint, subscribed to `payment.confirmed`. */
+export function toEndpoint(e: BenchEndpoint, now: number, merchantId = merchantOf(e)): Endpoint {
   return {
     endpoint_id: e.id,
-    merchant_id: `mer_${String(e.index % 1_000).padStart(4, '0')}`,
+    merchant_id: merchantId,
     url: e.url,
     secrets: [{ secret: e.secret, active_from: now - 60_000, expires_at: null }],
     event_types: ['payment.confirmed'],
@@ -302,3 +310,5 @@ function toEndpoint(e: BenchEndpoint, now: number): Endpoint {
     updated_at: now,
   };
 }
+
+const merchantOf = (e: BenchEndpoint) => `mer_${String(e.index % 1_000).padStart(4, '0')}`;

@@ -72,16 +72,8 @@ export class RunTracker {
   }
 
   /** Resolves true once every expected delivery arrived, false after `timeoutMs`. */
-  async wait(timeoutMs: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    try {
-      return await Promise.race([this.#done.promise.then(() => true as const), timedOut]);
-    } finally {
-      clearTimeout(timer);
-    }
+  wait(timeoutMs: number): Promise<boolean> {
+    return settlesWithin(this.#done.promise, timeoutMs);
   }
 
   summary(): RunArrivals {
@@ -103,5 +95,18 @@ export class RunTracker {
       firstArrivalAt: this.#first,
       lastArrivalAt: this.#last,
     };
+  }
+}
+
+/** Resolves true once `done` resolves, false after `timeoutMs`. */
+export async function settlesWithin(done: Promise<void>, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    return await Promise.race([done.then(() => true as const), timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }
