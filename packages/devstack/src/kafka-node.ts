@@ -61,8 +61,8 @@ export function kafkaClasspath(settings: ClasspathSettings, progress: (line: str
 /**
  * Whether a node answers metadata requests on its own port and is itself among the live
  * brokers it reports (a node is listed once the controller quorum has unfenced it), and, with
- * `expectedBrokers`, whether it reports that many. Read leniently: kafkajs's own client fails
- * while any partition of the cluster is offline, which says nothing about the node.
+ * `expectedBrokers`, whether it reports that many. Asked over one connection to that node
+ * alone: a kafkajs client would move on to the node's peers and answer for them.
  */
 export async function nodeAnswers(node: KafkaNodeSpec, expectedBrokers?: number): Promise<boolean> {
   try {
