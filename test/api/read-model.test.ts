@@ -432,6 +432,7 @@ describe('event types', () => {
         'payment.overpaid',
         'payment.expired',
         'payment.reorged',
+        'webhook.test',
       ],
     );
     assert.deepEqual(

@@ -42,6 +42,15 @@ export function eventTypeOf(status: PaymentStatus): EventType | null {
   return EVENT_TYPE_BY_STATUS[status];
 }
 
+/**
+ * The event of a test delivery that an endpoint's owner asks for: sent to that one endpoint,
+ * whatever it subscribes to, through the same dispatch path as payment events. Not a
+ * subscription: no payment state announces it. A delivery record carries it with an empty
+ * `payment_id`.
+ */
+export const TEST_EVENT_TYPE = 'webhook.test';
+export type TestEventType = typeof TEST_EVENT_TYPE;
+
 const KNOWN: ReadonlySet<string> = new Set(EVENT_TYPES);
 
 /** Whether a string is a known event type. */

@@ -18,6 +18,8 @@ export {
   EventType,
   eventTypeOf,
   isEventType,
+  TEST_EVENT_TYPE,
+  type TestEventType,
 } from './event-types.ts';
 export type * from './generated/contract-types.ts';
 export { createRegistryClient, type RegistryClient, SUBJECT_COMPATIBILITY } from './registry.ts';

@@ -13,6 +13,15 @@ export {
   type EndpointInput,
   type NewEndpoint,
 } from './endpoint.ts';
+export {
+  DELETED_REASON,
+  deleteEndpoint,
+  type EndpointChanges,
+  type EndpointUpdate,
+  rotateEndpointSecret,
+  type SecretRotation,
+  updateEndpoint,
+} from './endpoint-changes.ts';
 export { InputError, InputErrorCode } from './errors.ts';
 export {
   buildPaymentIntent,

@@ -8,14 +8,17 @@ import {
   loadSchemas,
   type PaymentEvent,
   type PaymentStatus,
+  TEST_EVENT_TYPE,
+  type TestEventType,
 } from '@payhook/contracts';
+import { testEventSchema } from './test-event.ts';
 
 /** A JSON Schema document (2020-12). */
 export type JsonSchema = Record<string, unknown>;
 
 /** One event type with the JSON Schema of the body its webhooks carry. */
 export interface EventTypeSchema {
-  readonly name: EventType;
+  readonly name: EventType | TestEventType;
   readonly description: string;
   readonly defaultSubscription: boolean;
   readonly schema: JsonSchema;
@@ -41,7 +44,7 @@ export function eventTypeSchemas(schemas: Record<string, AvroSchema> = loadSchem
   for (const [status, type] of Object.entries(EVENT_TYPE_BY_STATUS)) {
     if (type !== null) statusByType.set(type, status as PaymentStatus);
   }
-  return EVENT_TYPES.map((name) => {
+  const payments = EVENT_TYPES.map((name): EventTypeSchema => {
     const status = statusByType.get(name) as PaymentStatus;
     const sample = JSON.parse(webhookBody(sampleEvent(status), name)) as Record<string, unknown> & {
       data: Record<string, unknown>;
@@ -76,6 +79,16 @@ export function eventTypeSchemas(schemas: Record<string, AvroSchema> = loadSchem
       },
     };
   });
+  return [
+    ...payments,
+    {
+      name: TEST_EVENT_TYPE,
+      description:
+        'Sent to one endpoint when its owner asks for a test (POST /v1/endpoints/{endpoint_id}/test); not a subscription',
+      defaultSubscription: false,
+      schema: testEventSchema(),
+    },
+  ];
 }
 
 interface AvroField {

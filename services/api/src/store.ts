@@ -1,4 +1,11 @@
-import type { ApiKey, ContractCodec, Endpoint, PaymentIntent, PipelineTopics } from '@payhook/contracts';
+import type {
+  ApiKey,
+  ContractCodec,
+  Endpoint,
+  PaymentIntent,
+  PipelineTopics,
+  WebhookDelivery,
+} from '@payhook/contracts';
 import { createTableReader, type TableReader } from '@payhook/kafka';
 import type { Logger, PayhookError } from '@payhook/runtime';
 import { type SecretsKeyRing, sealSecrets } from '@payhook/signing';
@@ -25,6 +32,8 @@ export interface ApiStore {
    */
   writeIntent(intent: PaymentIntent): Promise<void>;
   writeEndpoint(endpoint: Endpoint): Promise<void>;
+  /** Writes a delivery record to `webhooks.dispatch` (keyed by its endpoint), acknowledged by every in-sync replica. */
+  writeDelivery(delivery: WebhookDelivery): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -101,6 +110,10 @@ export function createApiStore(options: ApiStoreOptions): ApiStore {
         recentEndpoints.forget(endpoint.endpoint_id);
         throw error;
       }
+    },
+    async writeDelivery(delivery) {
+      const value = await codec.encode(topics.dispatch, 'WEBHOOK_DELIVERY', delivery);
+      await producer.send({ topic: topics.dispatch, acks: -1, messages: [{ key: delivery.endpoint_id, value }] });
     },
     async start() {
       await Promise.all(readers.map((r) => r.start()));

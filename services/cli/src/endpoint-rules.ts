@@ -12,7 +12,7 @@ export const ENDPOINT_TABLE_ENV: readonly HelpVariable[] = [
 ];
 
 /** The `disabled_reason` of a deleted endpoint. */
-export const DELETED_REASON = 'deleted';
+export { DELETED_REASON } from '@payhook/inputs';
 
 /** What `--url` accepts, for the help of the commands that take one. */
 export const URL_RULES_HELP: readonly string[] = [

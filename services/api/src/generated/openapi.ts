@@ -45,6 +45,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/endpoints/{endpoint_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an endpoint
+         * @description Never its signing secret. Another merchant's endpoint, or a deleted one, is a 404.
+         */
+        get: operations["getEndpoint"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an endpoint
+         * @description What `payhook endpoints delete` does: the endpoint is disabled for good, its secrets are removed and it leaves the listings (a 404 from now on); the dispatcher parks its records still in flight in the DLQ as endpoint_disabled. Its id is never reused.
+         */
+        delete: operations["deleteEndpoint"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an endpoint
+         * @description What `payhook endpoints update` does: a new URL is checked as at creation, and the next delivery (a retry too) goes to it. The id, and so the webhook-ids, and the secrets stay. Nothing is written when no value changes.
+         */
+        patch: operations["updateEndpoint"];
+        trace?: never;
+    };
+    "/v1/endpoints/{endpoint_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give an endpoint a new signing secret, with an overlap
+         * @description What `payhook endpoints rotate-secret` does: a new secret signs from now on, and the older ones keep signing for the overlap (every delivery then carries one signature per secret), so a receiver can switch without losing a webhook. The new secret is in this response only.
+         */
+        post: operations["rotateEndpointSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/endpoints/{endpoint_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a signed webhook.test event to an endpoint
+         * @description Writes a delivery of a new webhook.test event to webhooks.dispatch: the dispatcher signs and sends it like a payment event (retry tiers, DLQ and attempts included), whatever the endpoint subscribes to. Follow it with GET /v1/deliveries/{delivery_id}.
+         */
+        post: operations["testEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/endpoints": {
         parameters: {
             query?: never;
@@ -63,26 +131,6 @@ export interface paths {
          * @description Validated as `payhook endpoints add` validates it (the URL with the delivery policy). The response holds the signing secret: it is never shown again.
          */
         post: operations["createEndpoint"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/endpoints/{endpoint_id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Get an endpoint
-         * @description Never its signing secret. Another merchant's endpoint, or a deleted one, is a 404.
-         */
-        get: operations["getEndpoint"];
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -158,7 +206,7 @@ export interface paths {
         };
         /**
          * List event types with the JSON Schema of their bodies
-         * @description Every type an endpoint can subscribe to, with the JSON Schema (2020-12) of the webhook body, generated from the PaymentEvent contract and the body the dispatcher sends.
+         * @description Every type an endpoint can subscribe to, with the JSON Schema (2020-12) of the webhook body, generated from the PaymentEvent contract and the body the dispatcher sends; and webhook.test, which no endpoint subscribes to: POST /v1/endpoints/{endpoint_id}/test sends it.
          */
         get: operations["listEventTypes"];
         put?: never;
@@ -609,6 +657,374 @@ export interface operations {
             };
         };
     };
+    getEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        endpoint_id: string;
+                        merchant_id: string;
+                        url: string;
+                        event_types: string[];
+                        enabled: boolean;
+                        disabled_reason: string | null;
+                        rate_limit_per_second: number | null;
+                        timeout_ms: number | null;
+                        /**
+                         * Format: date-time
+                         * @description When this version of the endpoint was written
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description No API key, or one that is malformed, unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such endpoint for this key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this API key: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No API key, or one that is malformed, unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such endpoint for this key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this API key: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description The fields to change; the others keep their values. At least one. */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description https (http only for hosts on the development allow-list); checked as at creation */
+                    url?: string;
+                    /** @description Replaces the subscribed event types */
+                    event_types?: string[];
+                    /** @description Above 0, at most 10000; null: the dispatcher's default */
+                    rate_limit_per_second?: number | null;
+                    /** @description 100 to 300000; null: the dispatcher's default */
+                    timeout_ms?: number | null;
+                    /** @description false stops deliveries (they are parked as endpoint_disabled); true resumes them */
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description The endpoint as changed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        endpoint_id: string;
+                        merchant_id: string;
+                        url: string;
+                        event_types: string[];
+                        enabled: boolean;
+                        disabled_reason: string | null;
+                        rate_limit_per_second: number | null;
+                        timeout_ms: number | null;
+                        /**
+                         * Format: date-time
+                         * @description When this version of the endpoint was written
+                         */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description No API key, or one that is malformed, unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such endpoint for this key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not acceptable (named in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this API key: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateEndpointSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description How long the older secrets keep signing, 0s to 30d, e.g. 1h; default 24h
+                     * @example 24h
+                     */
+                    overlap?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The new secret (shown only here) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        endpoint_id: string;
+                        /** @description The new signing secret (whsec_…): shown in this response only */
+                        secret: string;
+                        /**
+                         * Format: date-time
+                         * @description Until then every delivery is signed with the older secrets too
+                         */
+                        previous_secrets_expire_at: string;
+                    };
+                };
+            };
+            /** @description No API key, or one that is malformed, unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such endpoint for this key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A field is not acceptable (named in `errors`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this API key: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    testEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The test delivery, written */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Sent as webhook-id; follow it with GET /v1/deliveries/{delivery_id} */
+                        delivery_id: string;
+                        /** @description The test event (evt_test_…): the body `id` */
+                        event_id: string;
+                        /** @enum {string} */
+                        event_type: "webhook.test";
+                        endpoint_id: string;
+                    };
+                };
+            };
+            /** @description No API key, or one that is malformed, unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such endpoint for this key */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this API key: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listEndpoints: {
         parameters: {
             query?: {
@@ -777,69 +1193,6 @@ export interface operations {
             };
             /** @description A field is not acceptable (named in `errors`), or the Idempotency-Key was reused */
             422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too many requests for this API key: wait for Retry-After seconds */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    getEndpoint: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                endpoint_id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The endpoint */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        endpoint_id: string;
-                        merchant_id: string;
-                        url: string;
-                        event_types: string[];
-                        enabled: boolean;
-                        disabled_reason: string | null;
-                        rate_limit_per_second: number | null;
-                        timeout_ms: number | null;
-                        /**
-                         * Format: date-time
-                         * @description When this version of the endpoint was written
-                         */
-                        updated_at: string;
-                    };
-                };
-            };
-            /** @description No API key, or one that is malformed, unknown or revoked */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No such endpoint for this key */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,8 +1,9 @@
 import type { Endpoint as EndpointRecord } from '@payhook/contracts';
 import type { DevAllowList } from '@payhook/http-delivery';
-import { buildEndpoint, type EndpointFieldNames, InputError } from '@payhook/inputs';
+import { buildEndpoint, type EndpointFieldNames } from '@payhook/inputs';
 import { canSee, merchantFor, type Principal, principalOf } from '../auth.ts';
 import type { IdempotencyStore } from '../idempotency.ts';
+import { asField } from '../input-problems.ts';
 import { invalidField, Problem, ProblemError } from '../problems.ts';
 import {
   commonProblems,
@@ -17,6 +18,7 @@ import {
 } from '../schemas.ts';
 import type { ApiServer } from '../server.ts';
 import type { ApiStore } from '../store.ts';
+import { registerEndpointChangeRoutes } from './endpoint-changes.ts';
 
 /** The body's names for the shared builder's fields, so its errors name what the client sent. */
 const FIELDS: EndpointFieldNames = {
@@ -38,8 +40,12 @@ export interface EndpointRouteDeps {
   readonly now: () => number;
 }
 
-/** `GET /v1/endpoints`, `GET /v1/endpoints/{endpoint_id}`, `POST /v1/endpoints`. */
+/**
+ * `GET /v1/endpoints`, `GET /v1/endpoints/{endpoint_id}`, `POST /v1/endpoints`, and the changes
+ * of an endpoint (`registerEndpointChangeRoutes`).
+ */
 export function registerEndpointRoutes(app: ApiServer, deps: EndpointRouteDeps): void {
+  registerEndpointChangeRoutes(app, deps);
   app.get(
     '/v1/endpoints',
     {
@@ -95,15 +101,7 @@ export function registerEndpointRoutes(app: ApiServer, deps: EndpointRouteDeps):
       },
     },
     async (request) => {
-      const principal = principalOf(request);
-      const endpoint = deps.store.endpoints.get(request.params.endpoint_id);
-      if (endpoint === undefined || endpoint.deleted_at !== null || !canSee(principal, endpoint.merchant_id)) {
-        throw new ProblemError(
-          Problem.NOT_FOUND,
-          `endpoint ${JSON.stringify(request.params.endpoint_id)} does not exist`,
-        );
-      }
-      return endpointView(endpoint);
+      return endpointView(visibleEndpoint(deps.store, principalOf(request), request.params.endpoint_id));
     },
   );
 
@@ -148,9 +146,8 @@ async function createEndpoint(
   body: EndpointCreate,
 ): Promise<EndpointCreated> {
   const merchant = merchantFor(principal, body.merchant_id);
-  let created: ReturnType<typeof buildEndpoint>;
-  try {
-    created = buildEndpoint(
+  const created = asField(() =>
+    buildEndpoint(
       {
         merchant,
         url: body.url,
@@ -162,11 +159,8 @@ async function createEndpoint(
       deps.allowList,
       deps.now(),
       FIELDS,
-    );
-  } catch (error) {
-    if (error instanceof InputError) throw invalidField(error.field, error.problem);
-    throw error;
-  }
+    ),
+  );
   // A random id cannot be taken; a chosen one may be (deleted ones too: ids are never reused).
   if (deps.store.endpoints.get(created.endpoint.endpoint_id) !== undefined) {
     throw new ProblemError(
@@ -177,6 +171,18 @@ async function createEndpoint(
   }
   await deps.store.writeEndpoint(created.endpoint);
   return { ...endpointView(created.endpoint), secret: created.secret };
+}
+
+/**
+ * The endpoint with this id, when the principal may see it and it is not deleted.
+ * @throws ProblemError 404 otherwise: another merchant's endpoint is not found, never forbidden.
+ */
+export function visibleEndpoint(store: ApiStore, principal: Principal, endpointId: string): EndpointRecord {
+  const endpoint = store.endpoints.get(endpointId);
+  if (endpoint === undefined || endpoint.deleted_at !== null || !canSee(principal, endpoint.merchant_id)) {
+    throw new ProblemError(Problem.NOT_FOUND, `endpoint ${JSON.stringify(endpointId)} does not exist`);
+  }
+  return endpoint;
 }
 
 /** An endpoint as the API shows it: never its secrets. */

@@ -24,7 +24,7 @@ export function registerEventTypeRoutes(
         tags: ['event-types'],
         summary: 'List event types with the JSON Schema of their bodies',
         description:
-          'Every type an endpoint can subscribe to, with the JSON Schema (2020-12) of the webhook body, generated from the PaymentEvent contract and the body the dispatcher sends.',
+          'Every type an endpoint can subscribe to, with the JSON Schema (2020-12) of the webhook body, generated from the PaymentEvent contract and the body the dispatcher sends; and webhook.test, which no endpoint subscribes to: POST /v1/endpoints/{endpoint_id}/test sends it.',
         security: [{ bearer: [] }],
         querystring: Type.Object({}, { additionalProperties: false }),
         response: {

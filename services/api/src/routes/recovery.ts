@@ -4,6 +4,7 @@ import type { RecoverJob, RecoveryJobs } from '../recovery.ts';
 import { commonProblems, EndpointParams, Job, JobParams, problemResponse, RecoverBody } from '../schemas.ts';
 import type { ApiServer } from '../server.ts';
 import type { ApiStore } from '../store.ts';
+import { visibleEndpoint } from './endpoints.ts';
 
 /** What the recovery routes need. */
 export interface RecoveryRouteDeps {
@@ -38,13 +39,7 @@ export function registerRecoveryRoutes(app: ApiServer, deps: RecoveryRouteDeps):
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      const endpoint = deps.store.endpoints.get(request.params.endpoint_id);
-      if (endpoint === undefined || endpoint.deleted_at !== null || !canSee(principal, endpoint.merchant_id)) {
-        throw new ProblemError(
-          Problem.NOT_FOUND,
-          `endpoint ${JSON.stringify(request.params.endpoint_id)} does not exist`,
-        );
-      }
+      const endpoint = visibleEndpoint(deps.store, principal, request.params.endpoint_id);
       const now = deps.now();
       const sinceMs = Date.parse(request.body.since);
       const untilMs = request.body.until === undefined ? undefined : Date.parse(request.body.until);

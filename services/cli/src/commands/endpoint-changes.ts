@@ -1,4 +1,5 @@
 import type { Endpoint } from '@payhook/contracts';
+import { deleteEndpoint, updateEndpoint } from '@payhook/inputs';
 import type { Command } from 'commander';
 import { CliUsageError } from '../cli-error.ts';
 import { type CliContext, pipelineEnv } from '../context.ts';
@@ -78,13 +79,10 @@ export function registerEndpointChangeCommands(endpoints: Command, ctx: CliConte
       const env = pipelineEnv(ctx.env);
       const { endpoint, changed } = await withTables(env, async (tables) => {
         const current = await changeableEndpoint(tables, endpointId, 'updated');
-        const changed = CHANGEABLE.filter(
-          ([field]) => field in changes && JSON.stringify(changes[field]) !== JSON.stringify(current[field]),
-        ).map(([, option]) => option);
-        if (changed.length === 0) return { endpoint: current, changed };
-        const next: Endpoint = { ...current, ...changes, updated_at: Date.now() };
-        await tables.write(Table.ENDPOINTS, endpointId, next);
-        return { endpoint: next, changed };
+        const update = updateEndpoint(current, changes, Date.now());
+        const changed = CHANGEABLE.filter(([field]) => update.changed.includes(field)).map(([, option]) => option);
+        if (changed.length > 0) await tables.write(Table.ENDPOINTS, endpointId, update.endpoint);
+        return { endpoint: update.endpoint, changed };
       });
       if (options.json === true) {
         ctx.io.out(JSON.stringify(publicView(endpoint, Date.now()), null, 2));
@@ -111,17 +109,9 @@ export function registerEndpointChangeCommands(endpoints: Command, ctx: CliConte
       const env = pipelineEnv(ctx.env);
       const changed = await withTables(env, async (tables) => {
         const endpoint = await existingEndpoint(tables, endpointId);
-        if (endpoint.deleted_at !== null) return false;
-        const now = Date.now();
-        await tables.write(Table.ENDPOINTS, endpointId, {
-          ...endpoint,
-          enabled: false,
-          disabled_reason: DELETED_REASON,
-          deleted_at: now,
-          // Nothing signs for a deleted endpoint again: the topic need not hold its keys.
-          secrets: [],
-          updated_at: now,
-        });
+        const deleted = deleteEndpoint(endpoint, Date.now());
+        if (deleted === undefined) return false;
+        await tables.write(Table.ENDPOINTS, endpointId, deleted);
         return true;
       });
       ctx.io.out(`${changed ? 'deleted' : 'already deleted'} ${endpointId}`);

@@ -1,6 +1,5 @@
 import { DEFAULT_EVENT_TYPES } from '@payhook/contracts';
-import { buildEndpoint, ENDPOINT_OPTIONS } from '@payhook/inputs';
-import { generateSecret } from '@payhook/signing';
+import { buildEndpoint, ENDPOINT_OPTIONS, rotateEndpointSecret } from '@payhook/inputs';
 import type { Command } from 'commander';
 import { CliUsageError } from '../cli-error.ts';
 import { type CliContext, pipelineEnv } from '../context.ts';
@@ -136,21 +135,11 @@ export function registerEndpointCommands(program: Command, ctx: CliContext): voi
       const endpointId = parseId('<id>', id);
       const overlapMs = parseDuration('--overlap', options.overlap, { minMs: 0, maxMs: MAX_OVERLAP_MS });
       const env = pipelineEnv(ctx.env);
-      const secret = generateSecret();
-      const { until } = await withTables(env, async (tables) => {
+      const { secret, until } = await withTables(env, async (tables) => {
         const endpoint = await changeableEndpoint(tables, endpointId, 'given a new secret');
-        const now = Date.now();
-        const until = now + overlapMs;
-        // Older secrets end with the overlap (or earlier, if already set to); ended ones are dropped.
-        const older = endpoint.secrets
-          .map((s) => ({ ...s, expires_at: s.expires_at === null ? until : Math.min(s.expires_at, until) }))
-          .filter((s) => s.expires_at > now);
-        await tables.write(Table.ENDPOINTS, endpointId, {
-          ...endpoint,
-          secrets: [...older, { secret, active_from: now, expires_at: null }],
-          updated_at: now,
-        });
-        return { until };
+        const rotation = rotateEndpointSecret(endpoint, overlapMs, Date.now());
+        await tables.write(Table.ENDPOINTS, endpointId, rotation.endpoint);
+        return { secret: rotation.secret, until: rotation.previousExpireAt };
       });
       if (options.json === true) {
         ctx.io.out(JSON.stringify({ endpoint_id: endpointId, secret, previous_secrets_expire_at: until }));
