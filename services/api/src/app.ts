@@ -20,6 +20,7 @@ import type { ReadModelStore } from './read-model/read-model-store.ts';
 import { openSqliteReadModel } from './read-model/sqlite-store.ts';
 import { createRecoveryJobs } from './recovery.ts';
 import { createResender } from './resender.ts';
+import { registerConsoleRoutes } from './routes/console.ts';
 import { registerDeliveryRoutes } from './routes/deliveries.ts';
 import { registerEndpointRoutes } from './routes/endpoints.ts';
 import { registerEventTypeRoutes } from './routes/event-types.ts';
@@ -119,6 +120,7 @@ export function createApiApp(deps: ApiDeps): ApiApp {
     metrics.duration.observe(labels, reply.elapsedTime / 1_000);
   });
   registerOperationsRoutes(server, { registry: deps.registry, readiness });
+  registerConsoleRoutes(server, { dir: config.API_CONSOLE_DIR });
   void server.register(async (v1: ApiServer) => {
     // Authentication first (onRequest), so the rate limit (preHandler) counts per key.
     v1.addHook('onRequest', async (request) => {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { contractsEnv } from '@payhook/contracts';
 import { createDevAllowList, type DevAllowList, EMPTY_ALLOW_LIST } from '@payhook/http-delivery';
 import { kafkaEnv } from '@payhook/kafka';
@@ -70,6 +71,11 @@ export const apiEnvSchema = z.object({
   API_PORTAL_LINK_TTL_MS: envField.positiveInt().max(86_400_000, 'must be at most 86400000 (a day)').default(900_000),
   /** The API's public origin for portal links, e.g. https://pay.example.com; default: the request's Host. */
   API_PUBLIC_URL: envField.httpUrl().optional(),
+  /** The console's static build, served under /console/ (`npm run build` makes it). */
+  API_CONSOLE_DIR: z
+    .string()
+    .min(1)
+    .default(fileURLToPath(new URL('../../console/dist/web', import.meta.url))),
 });
 
 /** The parsed environment. */
