@@ -4,7 +4,8 @@
 #     tests (`promtool test rules`);
 #   - deploy/k8s: every manifest of kustomization.yaml against the Kubernetes OpenAPI schemas
 #     (strict: unknown fields fail) of the oldest and newest Kubernetes versions we support, and
-#     the KEDA ScaledObject against deploy/k8s/schemas (KEDA's CRD is not among them).
+#     the KEDA ScaledObject and TriggerAuthentication against deploy/k8s/schemas (KEDA's CRDs
+#     are not among them).
 #
 # Installs what is missing into .tools/ (ignored by git), once:
 #   - promtool: extracted from Debian's `prometheus` package (`apt-get download`, then
@@ -143,8 +144,11 @@ report(
     f"missing: {missing}, not listed: {unlisted}" if missing or unlisted else "",
 )
 
-keda_schema = json.loads((folder / "schemas" / "keda-scaledobject-v1alpha1.json").read_text())
-keda = jsonschema.Draft202012Validator(keda_schema)
+# KEDA's kinds, each against its schema in deploy/k8s/schemas.
+keda_kinds = {
+    kind: jsonschema.Draft202012Validator(json.loads((folder / "schemas" / f"keda-{kind.lower()}-v1alpha1.json").read_text()))
+    for kind in ("ScaledObject", "TriggerAuthentication")
+}
 
 for name in listed:
     path = folder / name
@@ -154,6 +158,10 @@ for name in listed:
         kind, meta = doc.get("kind", "?"), doc.get("metadata") or {}
         label = f"{kind.lower()}/{meta.get('name', '?')} ({path})"
         if doc.get("apiVersion") == "keda.sh/v1alpha1":
+            keda = keda_kinds.get(kind)
+            if keda is None:
+                report(False, f"KEDA schema {label}", f"no schema for KEDA's {kind} in deploy/k8s/schemas")
+                continue
             errors = sorted(keda.iter_errors(doc), key=lambda e: list(e.absolute_path))
             report(not errors, f"KEDA schema {label}", "; ".join(f"{where(e)}: {e.message}" for e in errors))
             behavior = ((doc.get("spec") or {}).get("advanced") or {}).get("horizontalPodAutoscalerConfig", {}).get("behavior")

@@ -2,8 +2,11 @@
 // code: the variables each service reads, its port, its shutdown budget, the topic, group and
 // partition count KEDA scales on. Their schema validity is scripts/check-deploy.sh's job.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { describe, it } from 'node:test';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
+import { after, describe, it } from 'node:test';
 import { apiEnvSchema } from '@payhook/api';
 import { filterEnvSchema } from '@payhook/confirmation-filter';
 import { contractsEnv, pipelineTopics } from '@payhook/contracts';
@@ -36,6 +39,13 @@ interface Container {
   readinessProbe?: Probe;
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   securityContext?: { runAsNonRoot?: boolean; runAsUser?: number; allowPrivilegeEscalation?: boolean };
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
+}
+interface Volume {
+  name: string;
+  secret?: { secretName: string; optional?: boolean; items?: { key: string; path: string }[] };
+  configMap?: { name: string };
+  emptyDir?: Record<string, unknown>;
 }
 interface Manifest {
   apiVersion: string;
@@ -55,6 +65,7 @@ interface WorkloadSpec {
       terminationGracePeriodSeconds?: number;
       securityContext?: { runAsNonRoot?: boolean; runAsUser?: number };
       containers: Container[];
+      volumes?: Volume[];
     };
   };
 }
@@ -62,7 +73,7 @@ interface ScaledObjectSpec {
   scaleTargetRef: { name: string };
   minReplicaCount?: number;
   maxReplicaCount?: number;
-  triggers: { type: string; metadata: Record<string, string> }[];
+  triggers: { type: string; metadata: Record<string, string>; authenticationRef?: { name: string } }[];
 }
 
 const kustomization = parseAllDocuments(readFileSync(new URL('kustomization.yaml', K8S), 'utf8'))[0]?.toJS() as {
@@ -99,6 +110,22 @@ const CLUSTER_VALUES: Readonly<Record<string, string>> = {
   FILTER_INSTANCE_ID: 'payhook-confirmation-filter-0',
 };
 
+/**
+ * Stand-ins for the files the cluster mounts (`*_FILE` variables name them), so that the
+ * programs' schemas, which read their files, can parse the rest: a key ring for the secrets key,
+ * any text for the others.
+ */
+const standIns = mkdtempSync(join(tmpdir(), 'payhook-manifests-'));
+after(() => rmSync(standIns, { recursive: true, force: true }));
+function standInFile(variable: string): string {
+  const file = join(standIns, variable);
+  writeFileSync(
+    file,
+    variable === 'PAYHOOK_SECRETS_KEY_FILE' ? `k1:${randomBytes(32).toString('base64')}` : `stand-in of ${variable}`,
+  );
+  return file;
+}
+
 /** The payhook program a container runs, from its command. */
 function serviceOf(container: Container): ServiceName | undefined {
   const names = [...(container.command ?? []).join(' ').matchAll(/services\/([\w-]+)\/src\/main\.ts/g)].map(
@@ -116,19 +143,40 @@ function configMap(name: string): Record<string, string> {
   return map.data ?? {};
 }
 
-/** The environment a container gets: ConfigMaps it imports, then its own variables. */
-function environmentOf(container: Container): Record<string, string> {
+/** The variables a container gets as written: ConfigMaps it imports, then its own variables. */
+function declaredEnvironmentOf(container: Container): Record<string, string> {
   const env: Record<string, string> = {};
   for (const from of container.envFrom ?? []) {
     assert.equal(from.secretRef, undefined, `${container.name}: import single Secret keys, not whole Secrets`);
     if (from.configMapRef !== undefined) Object.assign(env, configMap(from.configMapRef.name));
   }
   for (const variable of container.env ?? []) {
-    const value = variable.value ?? CLUSTER_VALUES[variable.name];
+    const value = variable.value ?? CLUSTER_VALUES[variable.name] ?? secretStandIn(variable);
     assert.ok(value !== undefined, `${container.name}: no stand-in value for ${variable.name}`);
     env[variable.name] = value;
   }
   return env;
+}
+
+/** A value for a variable taken from a Secret's key (the Secret lives in the cluster). */
+function secretStandIn(variable: EnvVar): string | undefined {
+  const ref = variable.valueFrom?.secretKeyRef;
+  return ref === undefined ? undefined : `${ref.name}-${ref.key}`;
+}
+
+/** The environment a container's program sees, with stand-ins for the files the cluster mounts. */
+function environmentOf(container: Container): Record<string, string> {
+  const env = declaredEnvironmentOf(container);
+  for (const variable of Object.keys(env)) if (variable.endsWith('_FILE')) env[variable] = standInFile(variable);
+  return env;
+}
+
+/** The volume a container mounts where `path` lies, or undefined. */
+function volumeHolding(workload: Manifest, container: Container, path: string): Volume | undefined {
+  const mount = (container.volumeMounts ?? []).find(
+    (m) => posix.relative(m.mountPath, path) !== '' && !posix.relative(m.mountPath, path).startsWith('..'),
+  );
+  return specOf(workload).template.spec.volumes?.find((v) => v.name === mount?.name);
 }
 
 const allContainers = workloads.flatMap((workload) =>
@@ -346,11 +394,87 @@ describe('deploy/k8s agrees with the code', () => {
     }
   });
 
+  it("takes each program's Kafka password, the registry's credentials and the CA from mounted Secrets", () => {
+    // The users of payhook acls apply; the provisioning Job creates the topics and the grants.
+    const users: Record<ServiceName, string> = {
+      scanner: 'payhook-scanner',
+      'confirmation-filter': 'payhook-confirmation-filter',
+      dispatcher: 'payhook-dispatcher',
+      'lag-exporter': 'payhook-lag-exporter',
+      api: 'payhook-api',
+      cli: 'payhook-admin',
+    };
+    for (const { workload, container, service } of allContainers) {
+      const env = declaredEnvironmentOf(container);
+      const config = parseEnv(SCHEMAS[service], environmentOf(container));
+      assert.equal(config.KAFKA_SSL, true, `${container.name}: TLS to the brokers`);
+      assert.equal(config.KAFKA_SASL_MECHANISM, 'scram-sha-512', container.name);
+      assert.equal(env.KAFKA_SASL_USERNAME, users[service], `${container.name}: its own Kafka user`);
+      assert.equal(env.KAFKA_SASL_PASSWORD, undefined, `${container.name}: the password only from a file`);
+      const password = volumeHolding(workload, container, env.KAFKA_SASL_PASSWORD_FILE ?? '');
+      assert.equal(
+        password?.secret?.secretName,
+        `payhook-kafka-${users[service].replace(/^payhook-/, '')}`,
+        `${container.name}: KAFKA_SASL_PASSWORD_FILE in its user's Secret`,
+      );
+      const ca = volumeHolding(workload, container, env.KAFKA_SSL_CA_FILE ?? '');
+      assert.equal(ca?.secret?.secretName, 'payhook-kafka-ca', `${container.name}: KAFKA_SSL_CA_FILE from a Secret`);
+      const registry = volumeHolding(workload, container, env.SCHEMA_REGISTRY_PASSWORD_FILE ?? '');
+      assert.equal(registry?.secret?.secretName, 'payhook-schema-registry', `${container.name}: registry password`);
+      const registryUser = (container.env ?? []).find((v) => v.name === 'SCHEMA_REGISTRY_USERNAME');
+      assert.equal(registryUser?.valueFrom?.secretKeyRef?.name, 'payhook-schema-registry', container.name);
+      for (const mount of container.volumeMounts ?? [])
+        if (mount.mountPath.startsWith('/etc/payhook'))
+          assert.equal(mount.readOnly, true, `${container.name}: ${mount.name}`);
+    }
+  });
+
+  it('mounts the signing secrets key in the dispatcher and the API only', () => {
+    const holders = allContainers.filter(({ workload, container }) =>
+      (container.volumeMounts ?? []).some(
+        (m) =>
+          specOf(workload).template.spec.volumes?.find((v) => v.name === m.name)?.secret?.secretName ===
+          'payhook-secrets-key',
+      ),
+    );
+    assert.deepEqual(holders.map((h) => h.service).sort(), ['api', 'dispatcher']);
+    for (const { workload, container } of allContainers) {
+      const file = declaredEnvironmentOf(container).PAYHOOK_SECRETS_KEY_FILE;
+      const holds = holders.some((h) => h.container === container);
+      assert.equal(file !== undefined, holds, `${container.name}: PAYHOOK_SECRETS_KEY_FILE where the key is mounted`);
+      if (file !== undefined)
+        assert.equal(volumeHolding(workload, container, file)?.secret?.secretName, 'payhook-secrets-key');
+    }
+  });
+
+  it("authenticates KEDA's lag reads as the lag exporter's user, over the same TLS and SASL", () => {
+    const [scaled] = ofKind('ScaledObject');
+    assert.ok(scaled !== undefined);
+    const trigger = (scaled.spec as unknown as ScaledObjectSpec).triggers[0];
+    const config = dispatcherConfig();
+    // KEDA's names of the mechanisms.
+    const keda = { 'scram-sha-256': 'scram_sha256', 'scram-sha-512': 'scram_sha512', plain: 'plaintext' } as const;
+    assert.ok(config.KAFKA_SASL_MECHANISM !== undefined);
+    assert.equal(trigger?.metadata.sasl, keda[config.KAFKA_SASL_MECHANISM]);
+    assert.equal(trigger?.metadata.tls, config.KAFKA_SSL ? 'enable' : 'disable');
+    const auth = ofKind('TriggerAuthentication').find((a) => a.metadata.name === trigger?.authenticationRef?.name);
+    assert.ok(auth !== undefined, 'the TriggerAuthentication the trigger names');
+    const refs = (auth.spec as { secretTargetRef: { parameter: string; name: string; key: string }[] }).secretTargetRef;
+    const ref = (parameter: string) => refs.find((r) => r.parameter === parameter);
+    assert.equal(ref('username')?.name, 'payhook-kafka-lag-exporter');
+    assert.equal(ref('password')?.name, 'payhook-kafka-lag-exporter');
+    assert.equal(ref('ca')?.name, 'payhook-kafka-ca');
+  });
+
   it('commits no secret values: Secrets are referenced by name only', () => {
     assert.deepEqual(ofKind('Secret'), [], 'no Secret manifests (create them in the cluster)');
     for (const { container } of allContainers) {
       for (const variable of container.env ?? []) {
-        if (/SECRET|PASSWORD|TOKEN|CREDENTIAL|API_?KEY|SCANNER_CHAINS/i.test(variable.name))
+        // A *_FILE variable names a file of a mounted Secret (checked above), not a value.
+        if (
+          /SECRET|PASSWORD|TOKEN|CREDENTIAL|API_?KEY|SCANNER_CHAINS/i.test(variable.name) &&
+          !variable.name.endsWith('_FILE')
+        )
           assert.equal(variable.value, undefined, `${container.name}: ${variable.name} must come from a Secret`);
         if (variable.valueFrom?.secretKeyRef !== undefined)
           assert.ok(variable.valueFrom.secretKeyRef.name && variable.valueFrom.secretKeyRef.key);
