@@ -1,10 +1,13 @@
 // docker-compose.yml and the Dockerfile cannot run here (no Docker engine), so they are
 // checked against the code: the ports clients and Prometheus use, the variables each service
 // reads (its zod schema) and the values it accepts, the topics they expect, and what the image
-// holds.
+// holds. docker-compose.secure.yml, laid over it, is checked the same way, with its secret
+// wiring: every program its own Kafka user, every password and key a compose secret.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { describe, it } from 'node:test';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import { apiEnvSchema } from '@payhook/api';
 import { filterEnvSchema } from '@payhook/confirmation-filter';
 import { contractsEnv } from '@payhook/contracts';
@@ -14,8 +17,10 @@ import { kafkaEnv } from '@payhook/kafka';
 import { lagExporterEnvSchema } from '@payhook/lag-exporter';
 import { parseEnv } from '@payhook/runtime';
 import { scannerEnvSchema } from '@payhook/scanner';
+import { secretsKeyEnv } from '@payhook/signing';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { DEPLOYED_KAFKA_USERS, standInContent } from './deploy/deployed-users.ts';
 
 interface ComposeService {
   image?: string;
@@ -28,6 +33,7 @@ interface ComposeService {
   healthcheck?: { test?: string[] };
   volumes?: string[];
   extra_hosts?: string[];
+  secrets?: (string | { source: string; target?: string })[];
 }
 const root = new URL('../', import.meta.url);
 const readRepo = (path: string) => readFileSync(new URL(path, root), 'utf8');
@@ -37,14 +43,14 @@ const compose = parse(readRepo('docker-compose.yml'), { merge: true }) as {
 const services = compose.services;
 const ownServices = Object.entries(services).filter(([, s]) => s.build !== undefined);
 
-/** The schema of each program the image runs; the CLI reads the pipeline's variables only. */
+/** The schema of each program the image runs; the CLI reads the pipeline's variables and the secrets key. */
 const SCHEMAS = {
   scanner: scannerEnvSchema,
   'confirmation-filter': filterEnvSchema,
   dispatcher: dispatcherEnvSchema,
   'lag-exporter': lagExporterEnvSchema,
   api: apiEnvSchema,
-  cli: z.object({ ...kafkaEnv, ...contractsEnv }),
+  cli: z.object({ ...kafkaEnv, ...contractsEnv, ...secretsKeyEnv }),
 } as const satisfies Record<string, z.ZodObject>;
 type Program = keyof typeof SCHEMAS;
 const LONG_RUNNING = ['scanner', 'confirmation-filter', 'dispatcher', 'lag-exporter', 'api'] as const;
@@ -195,6 +201,122 @@ describe('docker-compose.yml agrees with the code', () => {
     const url = new URL(datasources.datasources[0]?.url ?? '');
     assert.ok(services[url.hostname] !== undefined, `${url.hostname} is a compose service`);
     assert.ok(services[url.hostname]?.ports?.some((p) => p.endsWith(`:${url.port}`)));
+  });
+});
+
+describe('docker-compose.secure.yml over docker-compose.yml', () => {
+  const override = parse(readRepo('docker-compose.secure.yml'), { merge: true }) as {
+    services: Record<string, ComposeService>;
+    secrets?: Record<string, { file?: string }>;
+  };
+  /** What `docker compose` would run: the override's keys over the base's, environments merged. */
+  const merged = Object.fromEntries(
+    Object.entries(override.services).map(([name, over]) => {
+      const base = services[name] ?? {};
+      return [name, { ...base, ...over, environment: { ...envOf(base), ...envOf(over) } }];
+    }),
+  ) as Record<string, ComposeService>;
+  /** Values for the variables compose takes from the shell (`${NAME:?…}`); `${NAME:-x}` is x. */
+  const SHELL: Readonly<Record<string, string>> = {
+    KAFKA_BROKERS: 'broker-1.example.com:9093,broker-2.example.com:9093',
+    SCHEMA_REGISTRY_URL: 'https://registry.example.com/apis/ccompat/v7',
+    SCHEMA_REGISTRY_USERNAME: 'registry-user',
+  };
+  const interpolate = (value: string) =>
+    value.replace(/\$\{(\w+)(?::([?-])([^}]*))?\}/g, (_, name: string, kind?: string, rest?: string) => {
+      const shell = SHELL[name] ?? (kind === '-' ? rest : undefined);
+      assert.ok(shell !== undefined, `no value for \${${name}}`);
+      return shell;
+    });
+  const standIns = mkdtempSync(join(tmpdir(), 'payhook-compose-'));
+  after(() => rmSync(standIns, { recursive: true, force: true }));
+  /** Where each of a service's secrets is mounted (`/run/secrets/<target>`), by source. */
+  const mountsOf = (service: ComposeService) =>
+    new Map(
+      (service.secrets ?? []).map((s) =>
+        typeof s === 'string' ? [s, `/run/secrets/${s}`] : [s.source, `/run/secrets/${s.target ?? s.source}`],
+      ),
+    );
+  /** The environment a program sees: shell values filled in, mounted secrets as stand-in files. */
+  function environmentOf(name: string, service: ComposeService): Record<string, string> {
+    const mounted = new Set(mountsOf(service).values());
+    const env: Record<string, string> = {};
+    for (const [variable, raw] of Object.entries(envOf(service))) {
+      const value = interpolate(String(raw));
+      if (!variable.endsWith('_FILE')) {
+        env[variable] = value;
+        continue;
+      }
+      assert.ok(mounted.has(value), `${name}: ${variable} (${value}) is not one of its secrets`);
+      const file = join(standIns, `${name}-${variable}`);
+      writeFileSync(file, standInContent(variable));
+      env[variable] = file;
+    }
+    return env;
+  }
+  const own = Object.entries(merged).filter(([, s]) => s.build !== undefined);
+  const users = DEPLOYED_KAFKA_USERS;
+
+  it('keeps docker-compose.yml on its own the plaintext demo', () => {
+    for (const [name, service] of ownServices) {
+      const env = envOf(service);
+      for (const variable of Object.keys(env))
+        assert.doesNotMatch(
+          variable,
+          /^KAFKA_S(SL|ASL)|_PASSWORD|_FILE$/,
+          `${name}: ${variable} in the plaintext demo`,
+        );
+      assert.equal(service.secrets, undefined, name);
+    }
+  });
+
+  it('secures every payhook container, each as its own Kafka user, with values its program accepts', () => {
+    assert.deepEqual(own.map(([name]) => name).sort(), ownServices.map(([name]) => name).sort());
+    for (const [name, service] of own) {
+      const [program, ...others] = programsOf(service);
+      assert.ok(program !== undefined && others.length === 0, name);
+      const config = parseEnv(SCHEMAS[program], environmentOf(name, service));
+      assert.equal(config.KAFKA_SSL, true, name);
+      assert.equal(config.KAFKA_SASL_USERNAME, users[program], `${name}: its own user`);
+      assert.ok(config.KAFKA_SSL_CA_FILE !== undefined && config.KAFKA_SASL_PASSWORD_FILE !== undefined, name);
+      assert.ok(config.SCHEMA_REGISTRY_PASSWORD_FILE !== undefined && config.SCHEMA_REGISTRY_USERNAME !== undefined);
+      const env = envOf(service);
+      assert.equal(env.KAFKA_SASL_PASSWORD, undefined, `${name}: passwords only as secrets`);
+      assert.equal(env.SCHEMA_REGISTRY_PASSWORD, undefined, `${name}: passwords only as secrets`);
+      const mounts = mountsOf(service);
+      const own = `kafka-${users[program].replace(/^payhook-/, '')}-password`;
+      assert.equal(mounts.get(own), env.KAFKA_SASL_PASSWORD_FILE, `${name}: its user's password, ${own}`);
+      assert.equal(mounts.get('kafka-ca'), env.KAFKA_SSL_CA_FILE, `${name}: the CA`);
+      assert.equal(mounts.get('schema-registry-password'), env.SCHEMA_REGISTRY_PASSWORD_FILE, name);
+      const passwords = [...mounts.keys()].filter((source) => /^kafka-.*-password$/.test(source));
+      assert.deepEqual(passwords, [own], `${name}: no other user's password`);
+    }
+    assert.match((merged.provision?.command ?? []).join(' '), /topics create.*schemas register.*acls apply/s);
+  });
+
+  it('gives the secrets key to the dispatcher, the API and the CLI only', () => {
+    const holders = own.filter(([, s]) => mountsOf(s).has('payhook-secrets-key')).map(([, s]) => programsOf(s)[0]);
+    assert.deepEqual(holders.sort(), ['api', 'cli', 'dispatcher']);
+    for (const [name, service] of own)
+      assert.equal(
+        envOf(service).PAYHOOK_SECRETS_KEY_FILE,
+        mountsOf(service).get('payhook-secrets-key'),
+        `${name}: PAYHOOK_SECRETS_KEY_FILE where the key is mounted`,
+      );
+  });
+
+  it('reads every secret from a file under .local/, which neither git nor the image build takes', () => {
+    const used = new Set(own.flatMap(([, s]) => [...mountsOf(s).keys()]));
+    assert.deepEqual(Object.keys(override.secrets ?? {}).sort(), [...used].sort());
+    for (const [name, secret] of Object.entries(override.secrets ?? {}))
+      assert.match(secret.file ?? '', /^\.\/\.local\/secrets\//, name);
+    for (const ignore of ['.gitignore', '.dockerignore'])
+      assert.ok(
+        readRepo(ignore)
+          .split('\n')
+          .some((line) => /^\/?\.local\/?$/.test(line.trim())),
+        `${ignore} leaves .local out`,
+      );
   });
 });
 

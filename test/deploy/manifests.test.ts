@@ -2,7 +2,6 @@
 // code: the variables each service reads, its port, its shutdown budget, the topic, group and
 // partition count KEDA scales on. Their schema validity is scripts/check-deploy.sh's job.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
@@ -17,6 +16,7 @@ import { parseEnv } from '@payhook/runtime';
 import { scannerEnvSchema } from '@payhook/scanner';
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
+import { DEPLOYED_KAFKA_USERS, standInContent } from './deployed-users.ts';
 
 const K8S = new URL('../../deploy/k8s/', import.meta.url);
 
@@ -119,10 +119,7 @@ const standIns = mkdtempSync(join(tmpdir(), 'payhook-manifests-'));
 after(() => rmSync(standIns, { recursive: true, force: true }));
 function standInFile(variable: string): string {
   const file = join(standIns, variable);
-  writeFileSync(
-    file,
-    variable === 'PAYHOOK_SECRETS_KEY_FILE' ? `k1:${randomBytes(32).toString('base64')}` : `stand-in of ${variable}`,
-  );
+  writeFileSync(file, standInContent(variable));
   return file;
 }
 
@@ -395,15 +392,7 @@ describe('deploy/k8s agrees with the code', () => {
   });
 
   it("takes each program's Kafka password, the registry's credentials and the CA from mounted Secrets", () => {
-    // The users of payhook acls apply; the provisioning Job creates the topics and the grants.
-    const users: Record<ServiceName, string> = {
-      scanner: 'payhook-scanner',
-      'confirmation-filter': 'payhook-confirmation-filter',
-      dispatcher: 'payhook-dispatcher',
-      'lag-exporter': 'payhook-lag-exporter',
-      api: 'payhook-api',
-      cli: 'payhook-admin',
-    };
+    const users = DEPLOYED_KAFKA_USERS;
     for (const { workload, container, service } of allContainers) {
       const env = declaredEnvironmentOf(container);
       const config = parseEnv(SCHEMAS[service], environmentOf(container));

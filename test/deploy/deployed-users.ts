@@ -1,0 +1,23 @@
+// What the deployments (deploy/k8s, docker-compose.secure.yml) share about credentials, for the
+// tests that check them.
+import { randomBytes } from 'node:crypto';
+
+/**
+ * The Kafka user each program runs as: the users of `payhook acls apply`; the CLI's container
+ * provisions (topics, schemas, grants), so it runs as the admin.
+ */
+export const DEPLOYED_KAFKA_USERS = {
+  scanner: 'payhook-scanner',
+  'confirmation-filter': 'payhook-confirmation-filter',
+  dispatcher: 'payhook-dispatcher',
+  'lag-exporter': 'payhook-lag-exporter',
+  api: 'payhook-api',
+  cli: 'payhook-admin',
+} as const;
+
+/** What a stand-in for a mounted file holds: a key ring for the secrets key, any text for the others. */
+export function standInContent(variable: string): string {
+  return variable === 'PAYHOOK_SECRETS_KEY_FILE'
+    ? `k1:${randomBytes(32).toString('base64')}`
+    : `stand-in of ${variable}`;
+}
