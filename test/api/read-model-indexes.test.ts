@@ -1,6 +1,7 @@
-// The status filter's indexes: a file written before they existed gains them when the store
-// opens it, keeping its rows and positions (no rebuild from the topics), and the list's status
-// queries are then answered from them rather than by reading rows until a page is full.
+// How the delivery list finds its rows. The status filter's indexes: a file written before they
+// existed gains them when the store opens it, keeping its rows and positions (no rebuild from the
+// topics), and the list's status queries are answered from them rather than by reading rows until
+// a page is full. A cursor: pages follow on from it to the end, rows of the same time included.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 const PIPELINE = '{"prefix":"t.","tiers":["5s"]}';
 
-const delivery = (i: number, merchant: string, endpoint: string): WebhookDelivery => ({
+const delivery = (i: number, merchant: string, endpoint: string, createdAt: number): WebhookDelivery => ({
   delivery_id: `msg_${i}`,
   event_id: `evt_${i}`,
   event_type: 'payment.confirmed',
@@ -23,14 +24,14 @@ const delivery = (i: number, merchant: string, endpoint: string): WebhookDeliver
   merchant_id: merchant,
   payment_id: `pay_${i}`,
   body: '{}',
-  created_at: 1_000 + i,
+  created_at: createdAt,
 });
 
 /** A dispatch record of delivery `i`, and for every third one a DLQ record after it. */
-function records(count: number): IngestRecord[] {
+function records(count: number, createdAt = (i: number) => 1_000 + i): IngestRecord[] {
   const out: IngestRecord[] = [];
   for (let i = 0; i < count; i++) {
-    const d = delivery(i, i % 2 === 0 ? 'mer_a' : 'mer_b', `ep_${i % 4}`);
+    const d = delivery(i, i % 2 === 0 ? 'mer_a' : 'mer_b', `ep_${i % 4}`, createdAt(i));
     const base = { kind: 'delivery', delivery: d, tier: null, dueAtMs: null, replayedAtMs: null } as const;
     out.push({ ...base, offset: BigInt(out.length), stage: 'dispatch', writtenAtMs: d.created_at, dlqReason: null });
     if (i % 3 === 0) {
@@ -81,6 +82,41 @@ describe('read model status indexes', () => {
       Object.keys(ADDED_INDEXES).sort(),
     );
     check.close();
+  });
+
+  it('page from a cursor to the end, rows of the same time included, seeking to the cursor in the index', async () => {
+    const path = join(dir, 'pages.sqlite');
+    const store = openSqliteReadModel({ path, pipeline: PIPELINE });
+    // Deliveries 0–29, three at each creation time.
+    const batch = records(30, (i) => 1_000 + Math.floor(i / 3));
+    await store.apply({ topic: 't.webhooks.dispatch', partition: 0, records: batch, nextOffset: BigInt(batch.length) });
+    const all = (await store.deliveries({ merchantId: null, limit: 100 })).map((d) => d.deliveryId);
+    assert.equal(all.length, 30);
+    const paged: string[] = [];
+    let after: { createdAtMs: number; deliveryId: string } | undefined;
+    for (;;) {
+      const page = await store.deliveries({ merchantId: null, after, limit: 4 });
+      paged.push(...page.map((d) => d.deliveryId));
+      const last = page.at(-1);
+      if (last === undefined) break;
+      after = { createdAtMs: last.createdAtMs, deliveryId: last.deliveryId };
+    }
+    assert.deepEqual(paged, all);
+    await store.close();
+
+    const db = new DatabaseSync(path);
+    const detail = (
+      db
+        .prepare(
+          'EXPLAIN QUERY PLAN SELECT * FROM deliveries WHERE merchant_id = ? AND (created_at, delivery_id) < (?, ?) ORDER BY created_at DESC, delivery_id DESC LIMIT ?',
+        )
+        .all('mer_a', 1_005, 'msg_9', 51) as { detail: string }[]
+    )
+      .map((r) => r.detail)
+      .join('; ');
+    // The shape of the store's query: the cursor bounds the index search, no sort.
+    assert.match(detail, /deliveries_by_merchant \(merchant_id=\? AND \(created_at,delivery_id\)<\(\?,\?\)\)/, detail);
+    db.close();
   });
 
   it('answer the list filtered by status, by merchant, endpoint or neither, in the list order', () => {
