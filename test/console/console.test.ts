@@ -1,6 +1,8 @@
 // The console in a real browser (Debian's Chromium) over the real pipeline: a merchant opens a
 // portal link, adds an endpoint pointing at a local receiver, sees it listed; a payment paid on
-// anvil is delivered, and its delivery appears in the log with its attempts; a second
+// anvil shows up confirmed with its webhook on the open payment page, the delivery in the log
+// with its attempts, and a resend arrives with the same webhook-id; a test event sent from the
+// endpoint's page is watched until delivered; settings, rotation, disable/enable work; a second
 // merchant's link shows none of it; expired and altered links show a clear page. axe-core runs
 // on every page, and every page is photographed under test/results/console/.
 import assert from 'node:assert/strict';
@@ -12,6 +14,7 @@ import type { Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import type { Arrival } from '../dispatcher/receiver.ts';
 import { type Browser, launchBrowser, screenshot, seriousViolations } from './browser.ts';
 import { type ConsolePipeline, startConsolePipeline } from './console-pipeline.ts';
 
@@ -33,6 +36,22 @@ after(async () => {
   await browser?.close();
   await pipeline?.close();
 });
+
+async function endpointNow(endpointId: string) {
+  const { data } = await pipeline.api
+    .client(operator)
+    .GET('/v1/endpoints/{endpoint_id}', { params: { path: { endpoint_id: endpointId } } });
+  return data;
+}
+
+/** Checks a webhook's signature with the public standardwebhooks library; returns its body. */
+function verify(secret: string, arrival: Arrival): unknown {
+  return new Webhook(secret).verify(arrival.body, {
+    'webhook-id': String(arrival.headers['webhook-id']),
+    'webhook-timestamp': String(arrival.headers['webhook-timestamp']),
+    'webhook-signature': String(arrival.headers['webhook-signature']),
+  });
+}
 
 async function portalLink(merchant: string): Promise<{ url: string; token: string }> {
   const { data, response } = await pipeline.api.client(operator).POST('/v1/merchants/{merchant_id}/portal-links', {
@@ -105,7 +124,7 @@ describe("a merchant's portal", () => {
     assert.match(endpointId, /^ep_/);
   });
 
-  it('shows a delivery in the log, with its attempts, once a payment is paid on chain', async () => {
+  it('shows a payment paid on chain, its timeline and webhook without a reload, in the log with its attempts', async () => {
     const client = pipeline.api.client(link.token);
     const created = await client.POST('/v1/payments', {
       body: {
@@ -117,6 +136,10 @@ describe("a merchant's portal", () => {
     });
     assert.equal(created.response.status, 201, JSON.stringify(created.error));
     paymentId = created.data?.payment_id ?? '';
+    // The payment's page is open before the payment is made: what follows arrives without a reload.
+    await page.evaluate(`location.hash = '#/payments/${paymentId}'`);
+    await checkPage(page, `Payment ${paymentId}`, 'payment-pending');
+    await page.getByText('Pending: nothing seen on chain yet.').waitFor();
     // The scanner and the dispatcher read the intent and the endpoint from their topics.
     await new Promise((r) => setTimeout(r, 1_500));
     await pipeline.chain.sendNative(created.data?.deposit_address as `0x${string}`, parseEther('0.25'));
@@ -125,24 +148,18 @@ describe("a merchant's portal", () => {
       what: 'the webhook',
       timeoutMs: 30_000,
     });
-    const arrival = pipeline.receiver.arrivalsAt('/shop')[0];
-    assert.ok(arrival !== undefined);
+    const arrival = pipeline.receiver.arrivalsAt('/shop')[0] as Arrival;
     deliveryId = String(arrival.headers['webhook-id']);
     // The secret the console showed is the one the webhook is signed with.
-    new Webhook(secret).verify(arrival.body, {
-      'webhook-id': deliveryId,
-      'webhook-timestamp': String(arrival.headers['webhook-timestamp']),
-      'webhook-signature': String(arrival.headers['webhook-signature']),
-    });
+    verify(secret, arrival);
+    const confirmed = page.locator('ol.timeline > li').filter({ hasText: 'confirmed' });
+    await confirmed.getByRole('link', { name: deliveryId }).waitFor({ timeout: 30_000 });
+    await confirmed.getByText('delivered').waitFor({ timeout: 30_000 });
+    await checkPage(page, `Payment ${paymentId}`, 'payment');
 
     await page.getByRole('link', { name: 'Deliveries' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Deliveries' }).waitFor();
-    // The log polls: the delivery appears without a reload.
-    const row = page.getByRole('row').filter({ hasText: deliveryId });
-    await row.waitFor({ timeout: 30_000 });
-    await row.getByText('delivered').waitFor({ timeout: 30_000 });
+    await page.getByRole('row').filter({ hasText: deliveryId }).getByText('delivered').waitFor();
     await checkPage(page, 'Deliveries', 'deliveries');
-
     await page.getByLabel('Status').selectOption('failed');
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.getByText('No deliveries').waitFor();
@@ -157,19 +174,62 @@ describe("a merchant's portal", () => {
     await attempts.filter({ hasText: 'delivered' }).filter({ hasText: '200' }).waitFor();
     assert.equal(await attempts.count(), 2, 'a header row and one attempt');
     await page.getByText('none scheduled').waitFor();
+
+    await page.getByRole('button', { name: 'Resend' }).click();
+    await page.getByText('Sent again').waitFor();
+    await waitUntil(() => pipeline.receiver.arrivalsAt('/shop').length >= 2, { what: 'the resent webhook' });
+    assert.equal(pipeline.receiver.arrivalsAt('/shop')[1]?.headers['webhook-id'], deliveryId);
   });
 
-  it("shows the payment's timeline and the webhook it caused", async () => {
-    await page.getByRole('link', { name: paymentId }).click();
-    await checkPage(page, `Payment ${paymentId}`, 'payment');
-    const timeline = page.locator('ol.timeline > li');
-    await timeline
-      .filter({ hasText: 'confirmed' })
-      .getByRole('link', { name: deliveryId })
-      .waitFor({ timeout: 15_000 });
+  it('lists the payment and links its timeline', async () => {
     await page.getByRole('link', { name: 'Payments' }).click();
     await checkPage(page, 'Payments', 'payments');
-    await page.getByRole('row').filter({ hasText: paymentId }).waitFor();
+    await page.getByRole('row').filter({ hasText: paymentId }).getByText('confirmed').waitFor();
+    await page.getByRole('link', { name: paymentId }).click();
+    await page.getByRole('heading', { level: 1, name: `Payment ${paymentId}` }).waitFor();
+  });
+
+  it('sends a test event and watches it arrive, changes settings, rotates the secret, disables and enables', async () => {
+    await page.getByRole('link', { name: 'Endpoints' }).click();
+    await page.getByRole('link', { name: `${pipeline.receiver.url}/shop` }).click();
+    await checkPage(page, `Endpoint ${endpointId}`, 'endpoint');
+
+    const before = pipeline.receiver.arrivalsAt('/shop').length;
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    await page.locator('.test-watch').getByText('delivered').waitFor({ timeout: 30_000 });
+    const test = pipeline.receiver.arrivalsAt('/shop')[before] as Arrival;
+    assert.equal((verify(secret, test) as { type: string }).type, 'webhook.test');
+    await screenshot(page, 'endpoint-test-delivered');
+
+    await page.getByLabel('Timeout (ms)').fill('5');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('#timeout_ms-problem').waitFor();
+    await checkPage(page, `Endpoint ${endpointId}`, 'endpoint-settings-problem');
+    await page.getByLabel('Timeout (ms)').fill('5000');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Saved.').waitFor();
+    await waitUntil(async () => (await endpointNow(endpointId))?.timeout_ms === 5000, { what: 'the timeout saved' });
+
+    await page.getByLabel('Overlap').fill('1h');
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    await page.getByRole('button', { name: 'Copy secret' }).waitFor();
+    const rotated = (await page.locator('#secret').textContent()) ?? '';
+    assert.match(rotated, /^whsec_/);
+    assert.notEqual(rotated, secret);
+    await checkPage(page, `Endpoint ${endpointId}`, 'endpoint-rotated');
+
+    await page.getByRole('button', { name: 'Disable' }).click();
+    await page.getByRole('button', { name: 'Enable' }).waitFor();
+    assert.equal((await endpointNow(endpointId))?.enabled, false);
+    await page.getByRole('button', { name: 'Enable' }).click();
+    await page.getByRole('button', { name: 'Disable' }).waitFor();
+    assert.equal((await endpointNow(endpointId))?.enabled, true);
+
+    // After the rotation, a test event verifies with the new secret.
+    const count = pipeline.receiver.arrivalsAt('/shop').length;
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    await waitUntil(() => pipeline.receiver.arrivalsAt('/shop').length > count, { what: 'the second test event' });
+    verify(rotated, pipeline.receiver.arrivalsAt('/shop')[count] as Arrival);
   });
 
   it('fits a phone-width screen', async () => {

@@ -1,6 +1,7 @@
 import type { ApiClient } from '@payhook/api/client';
 import { DeliveriesPage } from './pages/deliveries.tsx';
 import { DeliveryPage } from './pages/delivery.tsx';
+import { EndpointPage } from './pages/endpoint.tsx';
 import { EndpointNewPage } from './pages/endpoint-new.tsx';
 import { EndpointsPage } from './pages/endpoints.tsx';
 import { PaymentPage } from './pages/payment.tsx';
@@ -48,7 +49,10 @@ export function App(props: { client: ApiClient | undefined; refused: Problem | u
 
 function PageOf(props: { route: Route }) {
   const [section = 'endpoints', id] = props.route.segments;
-  if (section === 'endpoints') return id === 'new' ? <EndpointNewPage /> : <EndpointsPage />;
+  if (section === 'endpoints') {
+    if (id === undefined) return <EndpointsPage />;
+    return id === 'new' ? <EndpointNewPage /> : <EndpointPage endpointId={id} />;
+  }
   if (section === 'deliveries')
     return id === undefined ? <DeliveriesPage route={props.route} /> : <DeliveryPage deliveryId={id} />;
   if (section === 'payments')

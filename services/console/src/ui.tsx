@@ -158,6 +158,15 @@ export function fieldProblems(problem: Problem | undefined): Record<string, stri
   return byField;
 }
 
+/**
+ * The problem to show apart from the fields: undefined when every field it names is one of
+ * `shown` (those are shown next to their inputs).
+ */
+export function unshownProblem(problem: Problem | undefined, shown: readonly string[]): Problem | undefined {
+  const errors = problem?.errors ?? [];
+  return errors.length > 0 && errors.every((e) => shown.includes(e.field)) ? undefined : problem;
+}
+
 /** A button that copies `text` and says so. */
 export function CopyButton(props: { text: string; label: string }) {
   const [done, setDone] = useState(false);
@@ -217,6 +226,8 @@ export function TextField(props: {
   hint?: string;
   problem: string | undefined;
   inputMode?: 'decimal' | 'numeric' | 'url';
+  /** The value the input starts with. */
+  value?: string;
 }) {
   return (
     <Field id={props.name} label={props.label} hint={props.hint} problem={props.problem}>
@@ -225,6 +236,7 @@ export function TextField(props: {
           id={props.name}
           name={props.name}
           inputMode={props.inputMode}
+          defaultValue={props.value}
           aria-invalid={props.problem !== undefined}
           aria-describedby={describedBy}
         />

@@ -77,7 +77,7 @@ export function EndpointsPage() {
                   return (
                     <tr key={e.endpoint_id}>
                       <td data-label="URL">
-                        <a href={href('deliveries', { endpoint_id: e.endpoint_id })} class="url">
+                        <a href={href(`endpoints/${encodeURIComponent(e.endpoint_id)}`)} class="url">
                           {e.url}
                         </a>
                         <div class="muted">{e.endpoint_id}</div>
