@@ -16,6 +16,10 @@ export const Topic = {
   SCANNER_CHECKPOINTS: 'scanner.checkpoints',
   /** API keys of the HTTP API (hashes only), compacted, keyed by key id. */
   API_KEYS: 'api-keys',
+  /** Idempotency-Key records of the HTTP API, compacted, keyed by API key and idempotency key. */
+  API_IDEMPOTENCY: 'api.idempotency',
+  /** Background jobs of the HTTP API with their progress, compacted, keyed by job id. */
+  API_JOBS: 'api.jobs',
 } as const;
 export type TopicName = (typeof Topic)[keyof typeof Topic];
 
@@ -54,6 +58,10 @@ export interface PipelineTopics {
   readonly checkpoints: string;
   /** API keys of the HTTP API, compacted. */
   readonly apiKeys: string;
+  /** The HTTP API's Idempotency-Key records (JSON), compacted. */
+  readonly apiIdempotency: string;
+  /** The HTTP API's jobs (JSON), compacted. */
+  readonly apiJobs: string;
   /** The retry tiers in order, each with its topic. */
   readonly retry: readonly RetryTierTopic[];
 }
@@ -70,6 +78,8 @@ export function pipelineTopics(tiers: readonly { label: string; delayMs: number 
     attempts: `${prefix}${Topic.WEBHOOK_ATTEMPTS}`,
     checkpoints: `${prefix}${Topic.SCANNER_CHECKPOINTS}`,
     apiKeys: `${prefix}${Topic.API_KEYS}`,
+    apiIdempotency: `${prefix}${Topic.API_IDEMPOTENCY}`,
+    apiJobs: `${prefix}${Topic.API_JOBS}`,
     retry: tiers.map((t) => ({ label: t.label, delayMs: t.delayMs, topic: `${prefix}${retryTopic(t.label)}` })),
   };
 }

@@ -23,6 +23,8 @@ export interface PipelineTopicOptions {
 const DAY_MS = 86_400_000;
 
 const compacted = { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': String(60_000) } as const;
+/** Compacted, and dropped once older than `ms` (state that means nothing after a while). */
+const compactedFor = (ms: number) => ({ ...compacted, 'cleanup.policy': 'compact,delete', 'retention.ms': String(ms) });
 const retained = (ms: number) => ({ 'cleanup.policy': 'delete', 'retention.ms': String(ms) });
 
 /** Every topic of the pipeline with its partitions and configs. */
@@ -36,6 +38,9 @@ export function pipelineTopicSpecs(topics: PipelineTopics, options: PipelineTopi
     { name: topics.intents, partitions: tablePartitions, config: compacted },
     { name: topics.endpoints, partitions: tablePartitions, config: compacted },
     { name: topics.apiKeys, partitions: tablePartitions, config: compacted },
+    // The API's Idempotency-Key records (kept 24 h by default) and jobs: a week is plenty.
+    { name: topics.apiIdempotency, partitions: tablePartitions, config: compactedFor(7 * DAY_MS) },
+    { name: topics.apiJobs, partitions: tablePartitions, config: compactedFor(7 * DAY_MS) },
     // One partition: the scanner writes its checkpoints in the same transaction as its events.
     { name: topics.checkpoints, partitions: 1, config: compacted },
     { name: topics.events, partitions, config: retained(7 * DAY_MS) },

@@ -7,10 +7,10 @@ import { createIdempotentProducer, createKafkaClient } from '@payhook/kafka';
 import { type Clock, type Logger, PAYHOOK_VERSION, type ReadinessCheck, type Registry } from '@payhook/runtime';
 import { secretsKeyRingOf } from '@payhook/signing';
 import Fastify, { LogController } from 'fastify';
+import { createApiState } from './api-state.ts';
 import { authenticate } from './auth.ts';
 import type { ApiConfig } from './config.ts';
 import { eventTypeSchemas } from './event-type-schemas.ts';
-import { IdempotencyStore } from './idempotency.ts';
 import { createApiMetrics } from './metrics.ts';
 import { openApiOptions } from './openapi.ts';
 import { createPortalTokens } from './portal-tokens.ts';
@@ -83,7 +83,18 @@ export function createApiApp(deps: ApiDeps): ApiApp {
     onFailed: (error) => deps.onFatal?.(error),
     secretsKey: secretsKeyRingOf(config),
   });
-  const idempotency = new IdempotencyStore({ ttlMs: config.API_IDEMPOTENCY_TTL_MS, now: () => clock.now() });
+  // Idempotency-Key records and jobs, shared by the replicas through their topics.
+  const state = createApiState({
+    kafka,
+    producer,
+    topics,
+    logger,
+    onFailed: (error) => deps.onFatal?.(error),
+    secretsKey: secretsKeyRingOf(config),
+    idempotencyTtlMs: config.API_IDEMPOTENCY_TTL_MS,
+    now: () => clock.now(),
+  });
+  const { idempotency } = state;
   // The pipeline a read model file was built from: another prefix or tier list rebuilds it.
   const pipeline = JSON.stringify({ prefix: topics.prefix, tiers: topics.retry.map((t) => t.label) });
   const openReadModel =
@@ -100,9 +111,18 @@ export function createApiApp(deps: ApiDeps): ApiApp {
   const portalKey = config.PAYHOOK_PORTAL_KEY_FILE ?? config.PAYHOOK_PORTAL_KEY;
   const portal = createPortalTokens(portalKey ?? randomBytes(32), () => clock.now());
   const resender = createResender({ kafka, codec, topics, producer });
-  const jobs = createRecoveryJobs({ kafka, codec, topics, producer, logger, now: () => clock.now() });
+  const jobs = createRecoveryJobs({
+    kafka,
+    codec,
+    topics,
+    producer,
+    logger,
+    now: () => clock.now(),
+    table: state.jobs,
+  });
   const readiness: ReadinessCheck[] = [
     { name: 'tables', check: () => store.caughtUp || 'the payments, endpoints and API keys tables are not caught up' },
+    { name: 'api-state', check: () => state.caughtUp || 'the idempotency and jobs tables are not caught up' },
     {
       name: 'read-model',
       check: () => ingester?.caughtUp === true || 'the read model has not caught up with the pipeline topics',
@@ -165,7 +185,7 @@ export function createApiApp(deps: ApiDeps): ApiApp {
         logger.warn('PAYHOOK_PORTAL_KEY is not set: portal links are signed with a key of this process only');
       }
       await producer.connect();
-      await store.start();
+      await Promise.all([store.start(), state.start()]);
       readStore = openReadModel(config, pipeline);
       ingester = createReadModelIngester({
         kafka,
@@ -191,6 +211,7 @@ export function createApiApp(deps: ApiDeps): ApiApp {
       await resender.stop();
       // Jobs still running finish their scan; what they sent is acknowledged before the producer goes.
       await jobs.stop();
+      await state.stop();
       await store.stop();
       await producer.disconnect();
     },

@@ -1,40 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { ContractCodec, PipelineTopics } from '@payhook/contracts';
 import type { ScanRange } from '@payhook/kafka';
-import {
-  createProgress,
-  createPublisher,
-  deliveryCandidates,
-  offsetRanges,
-  requireTopics,
-  runReplay,
-  type ScanCounts,
-  type SkipCounts,
-} from '@payhook/replay';
+import { createPublisher, deliveryCandidates, offsetRanges, requireTopics, runReplay } from '@payhook/replay';
 import type { Logger } from '@payhook/runtime';
 import type { Admin, Kafka, Producer } from 'kafkajs';
+import { type JobRecord, JobStatus, jobFromRecord, jobRecord, type RecoverJob } from './job-records.ts';
+import type { JsonTable } from './json-table.ts';
 
-/** Where a job stands. */
-export const JobStatus = { RUNNING: 'running', SUCCEEDED: 'succeeded', FAILED: 'failed' } as const;
-export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
-
-/** A recovery of one endpoint's dead-lettered deliveries, as it runs. */
-export interface RecoverJob {
-  readonly id: string;
-  readonly merchantId: string;
-  readonly endpointId: string;
-  readonly dryRun: boolean;
-  readonly sinceMs: number;
-  readonly untilMs: number | null;
-  readonly createdAtMs: number;
-  status: JobStatus;
-  /** DLQ records in the window's offsets, known once the scan starts. */
-  toScan: number | null;
-  readonly counts: ScanCounts;
-  readonly skipped: SkipCounts;
-  finishedAtMs: number | null;
-  error: string | null;
-}
+export { JobStatus, type RecoverJob } from './job-records.ts';
 
 /** What a recovery is asked for. */
 export interface RecoverRequest {
@@ -46,16 +19,26 @@ export interface RecoverRequest {
   readonly reason: string;
 }
 
-/** Runs recoveries in the background and keeps their jobs (in this process). */
+/**
+ * Runs recoveries in the background and keeps their jobs in the `api.jobs` topic, so every
+ * replica (and this one after a restart) shows them with their progress.
+ */
 export interface RecoveryJobs {
-  start(request: RecoverRequest): RecoverJob;
-  get(id: string): RecoverJob | undefined;
+  /** Starts the job; resolves once its first record is written (visible on every replica). */
+  start(request: RecoverRequest): Promise<RecoverJob>;
+  /**
+   * A job of this process as it runs, or as the topic last recorded it (a job not found waits
+   * for the topic to be read up to its end, as another replica may have just started it).
+   */
+  get(id: string): Promise<RecoverJob | undefined>;
   /** Waits for the jobs still running. */
   stop(): Promise<void>;
 }
 
-/** Jobs kept, newest; older finished ones are forgotten. */
-const KEPT_JOBS = 1_000;
+/** How often a running job's progress is written. */
+const PROGRESS_INTERVAL_MS = 1_000;
+/** How long a job not found waits for the jobs table to read what other replicas wrote. */
+const CATCH_UP_MS = 5_000;
 
 /**
  * `payhook replay --from dlq --endpoint <id> --since … --until …` over HTTP: the same scan
@@ -70,12 +53,46 @@ export function createRecoveryJobs(deps: {
   readonly producer: Producer;
   readonly logger: Logger;
   readonly now: () => number;
+  readonly table: JsonTable<JobRecord>;
 }): RecoveryJobs {
-  const { topics } = deps;
+  const { topics, table } = deps;
+  /** The jobs running here, as they run (fresher than their records). */
   const jobs = new Map<string, RecoverJob>();
   const running = new Set<Promise<void>>();
 
+  /** Writes the job's state; a failed write is logged (the next one carries the counts again). */
+  async function record(job: RecoverJob): Promise<void> {
+    try {
+      await table.write(job.id, jobRecord(job, deps.now()));
+    } catch (error) {
+      deps.logger.warn({ job: job.id, err: { type: (error as Error).name } }, 'job record not written');
+    }
+  }
+
   async function run(job: RecoverJob, reason: string): Promise<void> {
+    // Progress written at most once per interval, one write at a time.
+    let lastWrite = 0;
+    let writing: Promise<void> | undefined;
+    const written = {
+      update() {
+        if (writing !== undefined || deps.now() - lastWrite < PROGRESS_INTERVAL_MS) return;
+        lastWrite = deps.now();
+        writing = record(job).finally(() => {
+          writing = undefined;
+        });
+      },
+      settled: () => writing ?? Promise.resolve(),
+    };
+    const heartbeat = setInterval(() => written.update(), PROGRESS_INTERVAL_MS);
+    try {
+      await scan(job, reason, written);
+    } finally {
+      clearInterval(heartbeat);
+      await written.settled();
+    }
+  }
+
+  async function scan(job: RecoverJob, reason: string, written: { update(): void }): Promise<void> {
     const admin: Admin = deps.kafka.admin();
     await admin.connect();
     try {
@@ -102,7 +119,7 @@ export function createRecoveryJobs(deps: {
               mark: { id: job.id, reason },
             }),
         counts: job.counts,
-        progress: createProgress({ enabled: false, write: () => undefined }),
+        progress: { update: () => written.update(), done: () => undefined },
       });
       job.status = JobStatus.SUCCEEDED;
     } finally {
@@ -111,7 +128,7 @@ export function createRecoveryJobs(deps: {
   }
 
   return {
-    start(request) {
+    async start(request) {
       const job: RecoverJob = {
         id: `job_${randomBytes(10).toString('hex')}`,
         merchantId: request.merchantId,
@@ -127,11 +144,8 @@ export function createRecoveryJobs(deps: {
         finishedAtMs: null,
         error: null,
       };
+      await table.write(job.id, jobRecord(job, deps.now()));
       jobs.set(job.id, job);
-      for (const [id, old] of jobs) {
-        if (jobs.size <= KEPT_JOBS) break;
-        if (old.status !== JobStatus.RUNNING) jobs.delete(id);
-      }
       const done = run(job, request.reason)
         .catch((error: unknown) => {
           job.status = JobStatus.FAILED;
@@ -139,14 +153,22 @@ export function createRecoveryJobs(deps: {
           job.error = (error as { code?: string }).code ?? (error as Error).name ?? 'Error';
           deps.logger.error({ job: job.id, err: error }, 'recovery job failed');
         })
-        .finally(() => {
+        .finally(async () => {
           job.finishedAtMs = deps.now();
+          await record(job);
+          jobs.delete(job.id);
           running.delete(done);
         });
       running.add(done);
       return job;
     },
-    get: (id) => jobs.get(id),
+    async get(id) {
+      const local = jobs.get(id);
+      if (local !== undefined) return local;
+      if (table.get(id) === undefined) await table.catchUp(CATCH_UP_MS);
+      const stored = table.get(id);
+      return stored === undefined ? undefined : jobFromRecord(stored, deps.now());
+    },
     async stop() {
       await Promise.allSettled([...running]);
     },

@@ -25,7 +25,7 @@ export const IdempotencyHeaders = Type.Object({
       minLength: 1,
       maxLength: 255,
       description:
-        'Makes a create safe to retry: the same key with the same body returns the first response (with Idempotent-Replayed: true); with another body, 422. Remembered for 24 h by the API process that answered',
+        'Makes a create safe to retry: the same key with the same body returns the first response (with Idempotent-Replayed: true); with another body, 422. Remembered for 24 h (API_IDEMPOTENCY_TTL_MS) by every API replica',
     }),
   ),
 });
@@ -359,7 +359,7 @@ export const Job = Type.Object(
     created_at: Timestamp('When the job was started'),
     finished_at: Nullable(Timestamp('When it ended')),
   },
-  { additionalProperties: false, description: 'A background job of this API process' },
+  { additionalProperties: false, description: 'A background job of the API, shown by every replica' },
 );
 export type Job = Static<typeof Job>;
 

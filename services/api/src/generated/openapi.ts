@@ -228,7 +228,7 @@ export interface paths {
         put?: never;
         /**
          * Replay an endpoint's dead-lettered deliveries
-         * @description What `payhook replay --from dlq --endpoint <id> --since … --until …` does, as a background job: every delivery of the endpoint dead-lettered in the window is re-published to webhooks.dispatch with its webhook-id. Follow it with GET /v1/jobs/{job_id} (jobs live in the API process that started them).
+         * @description What `payhook replay --from dlq --endpoint <id> --since … --until …` does, as a background job: every delivery of the endpoint dead-lettered in the window is re-published to webhooks.dispatch with its webhook-id. Follow it with GET /v1/jobs/{job_id} on any API replica (jobs are kept in the api.jobs topic).
          */
         post: operations["recoverEndpoint"];
         delete?: never;
@@ -246,7 +246,7 @@ export interface paths {
         };
         /**
          * Get a job with its progress and counts
-         * @description Jobs are kept by the API process that started them (the Kubernetes Service keeps a client on one pod). Another merchant's job is a 404.
+         * @description Every replica shows every job (they are kept in the api.jobs topic), its progress written about every second while it runs; a running job whose process stopped is shown failed with error ABANDONED. Another merchant's job is a 404.
          */
         get: operations["getJob"];
         put?: never;
@@ -422,7 +422,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a create safe to retry: the same key with the same body returns the first response (with Idempotent-Replayed: true); with another body, 422. Remembered for 24 h by the API process that answered */
+                /** @description Makes a create safe to retry: the same key with the same body returns the first response (with Idempotent-Replayed: true); with another body, 422. Remembered for 24 h (API_IDEMPOTENCY_TTL_MS) by every API replica */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -1099,7 +1099,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a create safe to retry: the same key with the same body returns the first response (with Idempotent-Replayed: true); with another body, 422. Remembered for 24 h by the API process that answered */
+                /** @description Makes a create safe to retry: the same key with the same body returns the first response (with Idempotent-Replayed: true); with another body, 422. Remembered for 24 h (API_IDEMPOTENCY_TTL_MS) by every API replica */
                 "idempotency-key"?: string;
             };
             path?: never;

@@ -23,7 +23,7 @@ export function registerRecoveryRoutes(app: ApiServer, deps: RecoveryRouteDeps):
         tags: ['endpoints'],
         summary: "Replay an endpoint's dead-lettered deliveries",
         description:
-          'What `payhook replay --from dlq --endpoint <id> --since … --until …` does, as a background job: every delivery of the endpoint dead-lettered in the window is re-published to webhooks.dispatch with its webhook-id. Follow it with GET /v1/jobs/{job_id} (jobs live in the API process that started them).',
+          'What `payhook replay --from dlq --endpoint <id> --since … --until …` does, as a background job: every delivery of the endpoint dead-lettered in the window is re-published to webhooks.dispatch with its webhook-id. Follow it with GET /v1/jobs/{job_id} on any API replica (jobs are kept in the api.jobs topic).',
         security: [{ bearer: [] }],
         params: EndpointParams,
         body: RecoverBody,
@@ -45,7 +45,7 @@ export function registerRecoveryRoutes(app: ApiServer, deps: RecoveryRouteDeps):
       const untilMs = request.body.until === undefined ? undefined : Date.parse(request.body.until);
       if (sinceMs > now) throw invalidField('since', 'is in the future');
       if (untilMs !== undefined && untilMs <= sinceMs) throw invalidField('until', 'must be later than since');
-      const job = deps.jobs.start({
+      const job = await deps.jobs.start({
         merchantId: endpoint.merchant_id,
         endpointId: endpoint.endpoint_id,
         sinceMs,
@@ -65,7 +65,7 @@ export function registerRecoveryRoutes(app: ApiServer, deps: RecoveryRouteDeps):
         tags: ['endpoints'],
         summary: 'Get a job with its progress and counts',
         description:
-          "Jobs are kept by the API process that started them (the Kubernetes Service keeps a client on one pod). Another merchant's job is a 404.",
+          "Every replica shows every job (they are kept in the api.jobs topic), its progress written about every second while it runs; a running job whose process stopped is shown failed with error ABANDONED. Another merchant's job is a 404.",
         security: [{ bearer: [] }],
         params: JobParams,
         response: {
@@ -76,7 +76,7 @@ export function registerRecoveryRoutes(app: ApiServer, deps: RecoveryRouteDeps):
       },
     },
     async (request) => {
-      const job = deps.jobs.get(request.params.job_id);
+      const job = await deps.jobs.get(request.params.job_id);
       if (job === undefined || !canSee(principalOf(request), job.merchantId)) {
         throw new ProblemError(Problem.NOT_FOUND, `job ${JSON.stringify(request.params.job_id)} does not exist`);
       }

@@ -68,6 +68,8 @@ export function pipelineGrants(topics: PipelineTopics): Grant[] {
     topics.attempts,
     topics.checkpoints,
     topics.apiKeys,
+    topics.apiIdempotency,
+    topics.apiJobs,
   ];
 
   const { scanner, filter, dispatcher, lagExporter, api, cli } = SERVICE_USERS;
@@ -98,14 +100,19 @@ export function pipelineGrants(topics: PipelineTopics): Grant[] {
   group(lagExporter, `${p}payhook-cli.lag`, 'READ');
   // API: intents, endpoints and keys as tables, the read model's streams (every stage of a
   // delivery) and the DLQ it recovers from; not the scanner's checkpoints. It writes intents,
-  // endpoints and keys, and resent or recovered deliveries to the dispatch topic.
+  // endpoints and keys, and resent or recovered deliveries to the dispatch topic; its own
+  // Idempotency-Key records and jobs.
   topic(
     api,
     all.filter((t) => t !== topics.checkpoints),
     'READ',
     'DESCRIBE',
   );
-  topic(api, [topics.intents, topics.endpoints, topics.apiKeys, topics.dispatch], 'WRITE');
+  topic(
+    api,
+    [topics.intents, topics.endpoints, topics.apiKeys, topics.dispatch, topics.apiIdempotency, topics.apiJobs],
+    'WRITE',
+  );
   group(api, `${p}payhook-api`, 'READ');
   group(api, 'payhook-api', 'READ');
   group(api, TABLE_GROUPS, 'READ');
