@@ -232,6 +232,43 @@ describe("a merchant's portal", () => {
     verify(rotated, pipeline.receiver.arrivalsAt('/shop')[count] as Arrival);
   });
 
+  it("recovers an endpoint's failed deliveries after a dry-run count, with their original webhook-ids", async () => {
+    const client = pipeline.api.client(link.token);
+    pipeline.receiver.program('/failing', [{ status: 500 }]);
+    const created = await client.POST('/v1/endpoints', { body: { url: `${pipeline.receiver.url}/failing` } });
+    assert.equal(created.response.status, 201, JSON.stringify(created.error));
+    const failingId = created.data?.endpoint_id ?? '';
+    await waitUntil(async () => (await endpointNow(failingId)) !== undefined, { what: 'the endpoint in the API' });
+    // One delivery: three failed attempts (dispatch and two tiers) stay below the breaker's five.
+    const test = await client.POST('/v1/endpoints/{endpoint_id}/test', {
+      params: { path: { endpoint_id: failingId } },
+    });
+    const failedId = test.data?.delivery_id ?? '';
+    await waitUntil(
+      async () =>
+        (await client.GET('/v1/deliveries/{delivery_id}', { params: { path: { delivery_id: failedId } } })).data
+          ?.status === 'failed',
+      { what: 'the delivery in the DLQ', timeoutMs: 60_000 },
+    );
+    pipeline.receiver.program('/failing', [{ status: 200 }]);
+    const attemptsBefore = pipeline.receiver.arrivalsAt('/failing').length;
+
+    await page.evaluate(`location.hash = '#/endpoints/${failingId}'`);
+    await checkPage(page, `Endpoint ${failingId}`, 'endpoint-recover');
+    await page.getByRole('button', { name: 'Count them (dry run)' }).click();
+    await page.getByText('1 failed delivery in this window.').waitFor({ timeout: 30_000 });
+    await screenshot(page, 'endpoint-recover-counted');
+    // The dry run sent nothing.
+    assert.equal(pipeline.receiver.arrivalsAt('/failing').length, attemptsBefore);
+    await page.getByRole('button', { name: 'Send it again' }).click();
+    await page.getByText('Sent 1 again').waitFor({ timeout: 30_000 });
+    await waitUntil(() => pipeline.receiver.arrivalsAt('/failing').length > attemptsBefore, {
+      what: 'the recovered webhook',
+      timeoutMs: 30_000,
+    });
+    assert.equal(pipeline.receiver.arrivalsAt('/failing')[attemptsBefore]?.headers['webhook-id'], failedId);
+  });
+
   it('fits a phone-width screen', async () => {
     const phone = await browser.newPage(PHONE);
     await phone.goto(`${pipeline.api.baseUrl}/console/#token=${link.token}`);

@@ -2,9 +2,13 @@ import { useState } from 'preact/hooks';
 import { href } from '../router.ts';
 import type { Problem } from '../session.ts';
 import { Loading, Page, ProblemNote, Status, useClient, useLoad, When } from '../ui.tsx';
+import { RecoverFailed } from './endpoint-recover.tsx';
 import { RotateSecret, SettingsForm } from './endpoint-settings.tsx';
 
-/** One endpoint: its settings, a test event watched until it arrives, disable/enable, rotate, delete. */
+/**
+ * One endpoint: its settings, a test event watched until it arrives, disable/enable, rotate,
+ * recovery of its failed deliveries, delete.
+ */
 export function EndpointPage(props: { endpointId: string }) {
   const client = useClient();
   const id = props.endpointId;
@@ -72,6 +76,7 @@ export function EndpointPage(props: { endpointId: string }) {
             {testId === undefined ? null : <TestWatch deliveryId={testId} />}
             <SettingsForm endpointId={id} current={e} onSaved={loaded.reload} />
             <RotateSecret endpointId={id} />
+            <RecoverFailed endpointId={id} />
             <h2>Delete</h2>
             {deleting === 'ask' ? (
               <fieldset class="actions">
