@@ -3,15 +3,13 @@
 // and against the dispatcher's peak attempt rate (bench/results/dispatcher.json); and how long
 // an attempt takes from its write to being visible through GET /v1/deliveries/{id} while
 // attempts stream in. Writes results/read-model.json and .md. `node bench/read-model.ts --help`.
-import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { DeliveryAttempt, WebhookDelivery } from '@payhook/contracts';
 import { createPipelineFixture, uniqueName } from '@payhook/testkit';
-import { machineInfo } from './lib/report.ts';
+import { type ApiProcess, startApiProcess } from './lib/api-process.ts';
+import { dispatcherPeak as dispatcherPeakOf, machineInfo, reportHeader, writeResults } from './lib/report.ts';
 import { summarize } from './lib/stats.ts';
 
 const argv = process.argv.slice(2);
@@ -31,8 +29,6 @@ const settings = {
   lagSamples: quick ? 50 : 300,
   quick,
 };
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const RESULTS = new URL('./results/', import.meta.url);
 const log = (m: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${m}\n`);
 const startedAt = new Date();
 
@@ -84,14 +80,8 @@ async function produceInChunks<T>(
 }
 
 let exitCode = 0;
-const report: Record<string, unknown> = {
-  benchmark: 'read-model',
-  startedAt: startedAt.toISOString(),
-  machine: machineInfo(),
-  settings,
-  // Other work on the machine: the figures are only as steady as this.
-  loadAverageAtStart: loadavg().map((n) => Math.round(n * 100) / 100),
-};
+let api: ApiProcess | undefined;
+const report = reportHeader('read-model', startedAt, settings);
 try {
   log(`writing ${settings.deliveries} deliveries and ${settings.attempts} attempts`);
   const deliveries = Array.from({ length: settings.deliveries }, (_, i) => delivery(i));
@@ -136,44 +126,16 @@ try {
 
   // The API builds its read model from the start of the topics.
   log('read model: the API process rebuilding from the topics');
-  const api = spawn(process.execPath, [join(ROOT, 'services/api/src/main.ts')], {
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let stdout = '';
-  api.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  let port: number | undefined;
-  while (port === undefined) {
-    const m = /"port":(\d+)[^\n]*"msg":"started"/.exec(stdout);
-    if (m !== null) port = Number(m[1]);
-    else await new Promise((r) => setTimeout(r, 20));
-  }
-  const base = `http://127.0.0.1:${port}`;
+  api = await startApiProcess(env);
+  const base = api.base;
   // The API logs how long reading up to the end took, from its first batch (as the baseline is timed).
-  let caughtUp: { records: number; ms: number } | undefined;
-  while (caughtUp === undefined) {
-    const line = stdout.split('\n').find((l) => l.includes('"msg":"read model caught up"'));
-    if (line !== undefined) caughtUp = JSON.parse(line) as { records: number; ms: number };
-    else await new Promise((r) => setTimeout(r, 20));
-  }
+  const caughtUp = await api.logLine<{ records: number; ms: number }>('read model caught up');
   if (caughtUp.records !== total) throw new Error(`the read model read ${caughtUp.records} records, not ${total}`);
   const ingestRate = Math.round(total / (caughtUp.ms / 1_000));
   log(`read model ${ingestRate} records/s`);
 
   // Lag: attempts streaming in at a steady rate; sampled attempts polled through the API.
-  const key = spawnSync(
-    process.execPath,
-    [join(ROOT, 'services/cli/src/main.ts'), 'api-keys', 'create', '--operator', '--json'],
-    {
-      env,
-      encoding: 'utf8',
-    },
-  );
-  const bearer = (JSON.parse(key.stdout) as { key: string }).key;
-  const headers = { authorization: `Bearer ${bearer}` };
-  while ((await fetch(`${base}/v1/deliveries?limit=1`, { headers })).status !== 200) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const headers = await api.createKey(['--operator']);
   log(
     `lag: ${settings.pacedAttemptsPerSecond} attempts/s for ${settings.pacedSeconds} s, ${settings.lagSamples} sampled`,
   );
@@ -212,18 +174,9 @@ try {
     await new Promise((r) => setTimeout(r, Math.max(0, gap - (performance.now() - written))));
   }
   await background;
-  api.kill('SIGTERM');
-  await once(api, 'exit');
+  await api.stop();
 
-  const dispatcherFile = new URL('./dispatcher.json', RESULTS);
-  const dispatcherRun = existsSync(dispatcherFile)
-    ? (JSON.parse(readFileSync(dispatcherFile, 'utf8')) as {
-        startedAt?: string;
-        machine?: { cpuModel?: string };
-        scenarios?: { healthy?: { deliveriesPerSecond?: number } };
-      })
-    : undefined;
-  const dispatcherPeak = dispatcherRun?.scenarios?.healthy?.deliveriesPerSecond ?? null;
+  const { run: dispatcherRun, attemptsPerSecond: dispatcherPeak } = dispatcherPeakOf();
   const lag = summarize(lags);
   Object.assign(report, {
     durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1_000),
@@ -259,13 +212,12 @@ GET /v1/deliveries/{id} that shows it (polled every 2 ms).
 | attempt write → visible in GET /v1/deliveries/{id}, ms (p50 / p95 / p99 / max) | ${lag.p50} / ${lag.p95} / ${lag.p99} / ${lag.max} |
 | while attempts streamed in at, /s | ${settings.pacedAttemptsPerSecond.toLocaleString('en')} for ${settings.pacedSeconds} s |
 `;
-  writeFileSync(new URL('./read-model.json', RESULTS), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(new URL('./read-model.md', RESULTS), md);
-  process.stdout.write(md);
+  writeResults('read-model', report, md);
 } catch (error) {
   exitCode = 1;
   process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
 } finally {
+  await api?.stop().catch(() => undefined);
   await pipe.close();
   rmSync(dataDir, { recursive: true, force: true });
 }

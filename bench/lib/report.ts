@@ -1,3 +1,4 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import type { BaselineResult } from './baseline.ts';
 import type { RunResult } from './session.ts';
@@ -22,6 +23,42 @@ export function machineInfo(): MachineInfo {
     platform: `${os.type()} ${os.release()}`,
     arch: os.arch(),
   };
+}
+
+/**
+ * The fields a benchmark's report opens with. Other work on the machine shows in the load
+ * average: the figures are only as steady as it.
+ */
+export function reportHeader(benchmark: string, startedAt: Date, settings: object): Record<string, unknown> {
+  return {
+    benchmark,
+    startedAt: startedAt.toISOString(),
+    machine: machineInfo(),
+    settings,
+    loadAverageAtStart: os.loadavg().map((n) => Math.round(n * 100) / 100),
+  };
+}
+
+/** Writes results/<name>.json and .md, and prints the Markdown. */
+export function writeResults(name: string, report: Record<string, unknown>, md: string): void {
+  const results = new URL('../results/', import.meta.url);
+  writeFileSync(new URL(`${name}.json`, results), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(new URL(`${name}.md`, results), md);
+  process.stdout.write(md);
+}
+
+/** The dispatcher's latest benchmark (results/dispatcher.json), as the read-model benchmarks compare with it. */
+export interface DispatcherRun {
+  readonly startedAt?: string;
+  readonly machine?: { cpuModel?: string };
+  readonly scenarios?: { healthy?: { deliveriesPerSecond?: number } };
+}
+
+/** The dispatcher's latest run and its peak attempt rate (all endpoints healthy), when it has run. */
+export function dispatcherPeak(): { run: DispatcherRun | undefined; attemptsPerSecond: number | null } {
+  const file = new URL('../results/dispatcher.json', import.meta.url);
+  const run = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DispatcherRun) : undefined;
+  return { run, attemptsPerSecond: run?.scenarios?.healthy?.deliveriesPerSecond ?? null };
 }
 
 /** The median repetition of a run, with the deliveries/s of every repetition. */
