@@ -53,6 +53,48 @@ function verify(secret: string, arrival: Arrival): unknown {
   });
 }
 
+/**
+ * A test delivery to a new endpoint of the bearer's merchant at `path`, answered 500 until it is
+ * in the DLQ (three attempts: dispatch and two tiers, below the breaker's five); then `path`
+ * answers 200.
+ */
+async function deadLetter(bearer: string, path: string): Promise<{ endpointId: string; deliveryId: string }> {
+  const client = pipeline.api.client(bearer);
+  pipeline.receiver.program(path, [{ status: 500 }]);
+  const created = await client.POST('/v1/endpoints', {
+    body: { url: `${pipeline.receiver.url}${path}`, merchant_id: bearer === operator ? 'mer_console_1' : undefined },
+  });
+  assert.equal(created.response.status, 201, JSON.stringify(created.error));
+  const endpointId = created.data?.endpoint_id ?? '';
+  await waitUntil(async () => (await endpointNow(endpointId)) !== undefined, { what: 'the endpoint in the API' });
+  const test = await client.POST('/v1/endpoints/{endpoint_id}/test', { params: { path: { endpoint_id: endpointId } } });
+  const deliveryId = test.data?.delivery_id ?? '';
+  await waitUntil(
+    async () =>
+      (await client.GET('/v1/deliveries/{delivery_id}', { params: { path: { delivery_id: deliveryId } } })).data
+        ?.status === 'failed',
+    { what: 'the delivery in the DLQ', timeoutMs: 60_000 },
+  );
+  pipeline.receiver.program(path, [{ status: 200 }]);
+  return { endpointId, deliveryId };
+}
+
+/** Counts one failed delivery with a dry run (nothing sent), confirms, and sees it arrive with its webhook-id. */
+async function recoverOne(page: Page, path: string, deliveryId: string, name: string): Promise<void> {
+  const before = pipeline.receiver.arrivalsAt(path).length;
+  await page.getByRole('button', { name: 'Count them (dry run)' }).click();
+  await page.getByText('1 failed delivery in this window.').waitFor({ timeout: 30_000 });
+  await screenshot(page, name);
+  assert.equal(pipeline.receiver.arrivalsAt(path).length, before, 'the dry run sent nothing');
+  await page.getByRole('button', { name: 'Send it again' }).click();
+  await page.getByText('Sent 1 again').waitFor({ timeout: 30_000 });
+  await waitUntil(() => pipeline.receiver.arrivalsAt(path).length > before, {
+    what: 'the recovered webhook',
+    timeoutMs: 30_000,
+  });
+  assert.equal(pipeline.receiver.arrivalsAt(path)[before]?.headers['webhook-id'], deliveryId);
+}
+
 async function portalLink(merchant: string): Promise<{ url: string; token: string }> {
   const { data, response } = await pipeline.api.client(operator).POST('/v1/merchants/{merchant_id}/portal-links', {
     params: { path: { merchant_id: merchant } },
@@ -233,40 +275,10 @@ describe("a merchant's portal", () => {
   });
 
   it("recovers an endpoint's failed deliveries after a dry-run count, with their original webhook-ids", async () => {
-    const client = pipeline.api.client(link.token);
-    pipeline.receiver.program('/failing', [{ status: 500 }]);
-    const created = await client.POST('/v1/endpoints', { body: { url: `${pipeline.receiver.url}/failing` } });
-    assert.equal(created.response.status, 201, JSON.stringify(created.error));
-    const failingId = created.data?.endpoint_id ?? '';
-    await waitUntil(async () => (await endpointNow(failingId)) !== undefined, { what: 'the endpoint in the API' });
-    // One delivery: three failed attempts (dispatch and two tiers) stay below the breaker's five.
-    const test = await client.POST('/v1/endpoints/{endpoint_id}/test', {
-      params: { path: { endpoint_id: failingId } },
-    });
-    const failedId = test.data?.delivery_id ?? '';
-    await waitUntil(
-      async () =>
-        (await client.GET('/v1/deliveries/{delivery_id}', { params: { path: { delivery_id: failedId } } })).data
-          ?.status === 'failed',
-      { what: 'the delivery in the DLQ', timeoutMs: 60_000 },
-    );
-    pipeline.receiver.program('/failing', [{ status: 200 }]);
-    const attemptsBefore = pipeline.receiver.arrivalsAt('/failing').length;
-
-    await page.evaluate(`location.hash = '#/endpoints/${failingId}'`);
-    await checkPage(page, `Endpoint ${failingId}`, 'endpoint-recover');
-    await page.getByRole('button', { name: 'Count them (dry run)' }).click();
-    await page.getByText('1 failed delivery in this window.').waitFor({ timeout: 30_000 });
-    await screenshot(page, 'endpoint-recover-counted');
-    // The dry run sent nothing.
-    assert.equal(pipeline.receiver.arrivalsAt('/failing').length, attemptsBefore);
-    await page.getByRole('button', { name: 'Send it again' }).click();
-    await page.getByText('Sent 1 again').waitFor({ timeout: 30_000 });
-    await waitUntil(() => pipeline.receiver.arrivalsAt('/failing').length > attemptsBefore, {
-      what: 'the recovered webhook',
-      timeoutMs: 30_000,
-    });
-    assert.equal(pipeline.receiver.arrivalsAt('/failing')[attemptsBefore]?.headers['webhook-id'], failedId);
+    const failed = await deadLetter(link.token, '/failing');
+    await page.evaluate(`location.hash = '#/endpoints/${failed.endpointId}'`);
+    await checkPage(page, `Endpoint ${failed.endpointId}`, 'endpoint-recover');
+    await recoverOne(page, '/failing', failed.deliveryId, 'endpoint-recover-counted');
   });
 
   it('fits a phone-width screen', async () => {
@@ -302,6 +314,27 @@ describe("a merchant's portal", () => {
 
   after(async () => {
     await page?.close();
+  });
+});
+
+describe('the operator view', () => {
+  it('shows every merchant, deliveries per minute, and the DLQ by reason and endpoint, recovered after a dry run', async () => {
+    const failed = await deadLetter(operator, '/failing-again');
+    const { data } = await pipeline.api.client(operator).POST('/v1/operator/portal-links');
+    const page = await browser.newPage();
+    await page.goto(data?.url ?? '');
+    await checkPage(page, 'Overview', 'operator-overview');
+    await page.getByRole('img', { name: /Deliveries per minute/ }).waitFor();
+    await page.getByRole('row').filter({ hasText: 'mer_console_1' }).waitFor();
+
+    await page.getByRole('link', { name: 'Dead letters', exact: true }).click();
+    const group = page.getByRole('row').filter({ hasText: failed.endpointId });
+    await group.waitFor();
+    await checkPage(page, 'Dead letters', 'operator-dead-letters');
+    await group.getByRole('button', { name: /Recover/ }).click();
+    await page.getByRole('heading', { name: `Recover failed deliveries of ${failed.endpointId}` }).waitFor();
+    await recoverOne(page, '/failing-again', failed.deliveryId, 'operator-recover-counted');
+    await page.close();
   });
 });
 

@@ -1,36 +1,46 @@
 import type { ApiClient } from '@payhook/api/client';
+import { DeadLettersPage } from './pages/dead-letters.tsx';
 import { DeliveriesPage } from './pages/deliveries.tsx';
 import { DeliveryPage } from './pages/delivery.tsx';
 import { EndpointPage } from './pages/endpoint.tsx';
 import { EndpointNewPage } from './pages/endpoint-new.tsx';
 import { EndpointsPage } from './pages/endpoints.tsx';
+import { OverviewPage } from './pages/overview.tsx';
 import { PaymentPage } from './pages/payment.tsx';
 import { PaymentsPage } from './pages/payments.tsx';
 import { href, type Route, useRoute } from './router.ts';
-import type { Problem } from './session.ts';
+import type { PortalRole, Problem } from './session.ts';
 import { ClientContext, Page } from './ui.tsx';
 
-const NAV = [
+const MERCHANT_NAV = [
   { path: 'endpoints', label: 'Endpoints' },
   { path: 'deliveries', label: 'Deliveries' },
   { path: 'payments', label: 'Payments' },
 ] as const;
+// The operator sees every merchant: an overview and the DLQ first.
+const OPERATOR_NAV = [
+  { path: 'overview', label: 'Overview' },
+  { path: 'dead-letters', label: 'Dead letters' },
+  ...MERCHANT_NAV,
+] as const;
 
 /** The console of an open portal session, or the page that says why there is none. */
-export function App(props: { client: ApiClient | undefined; refused: Problem | undefined }) {
+export function App(props: { client: ApiClient | undefined; role: PortalRole; refused: Problem | undefined }) {
   const route = useRoute();
   if (props.refused !== undefined || props.client === undefined) return <Closed problem={props.refused} />;
-  const section = route.segments[0] ?? 'endpoints';
+  const nav = props.role === 'operator' ? OPERATOR_NAV : MERCHANT_NAV;
+  const home = nav[0].path;
+  const section = route.segments[0] ?? home;
   return (
     <ClientContext.Provider value={props.client}>
-      <a class="skip" href="#main">
+      <button type="button" class="skip" onClick={skipToMain}>
         Skip to the content
-      </a>
+      </button>
       <header>
         <span class="brand">payhook</span>
         <nav aria-label="Console">
           <ul>
-            {NAV.map((n) => (
+            {nav.map((n) => (
               <li key={n.path}>
                 <a href={href(n.path)} aria-current={section === n.path ? 'page' : undefined}>
                   {n.label}
@@ -40,15 +50,23 @@ export function App(props: { client: ApiClient | undefined; refused: Problem | u
           </ul>
         </nav>
       </header>
-      <main id="main">
-        <PageOf route={route} />
+      <main id="main" tabIndex={-1}>
+        <PageOf route={route} home={home} />
       </main>
     </ClientContext.Provider>
   );
 }
 
-function PageOf(props: { route: Route }) {
-  const [section = 'endpoints', id] = props.route.segments;
+// The fragment holds the page, so skipping to the content is a button that moves the focus.
+function skipToMain(event: Event): void {
+  event.preventDefault();
+  document.getElementById('main')?.focus();
+}
+
+function PageOf(props: { route: Route; home: string }) {
+  const [section = props.home, id] = props.route.segments;
+  if (section === 'overview') return <OverviewPage />;
+  if (section === 'dead-letters') return <DeadLettersPage route={props.route} />;
   if (section === 'endpoints') {
     if (id === undefined) return <EndpointsPage />;
     return id === 'new' ? <EndpointNewPage /> : <EndpointPage endpointId={id} />;

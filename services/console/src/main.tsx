@@ -1,7 +1,7 @@
 import './styles.css';
 import { render } from 'preact';
 import { App } from './app.tsx';
-import { dropPortalToken, type Problem, portalClient, takePortalToken } from './session.ts';
+import { dropPortalToken, type Problem, portalClient, roleOf, takePortalToken } from './session.ts';
 
 const root = document.getElementById('app');
 if (root === null) throw new Error('no #app element');
@@ -11,6 +11,9 @@ const token = takePortalToken(window.location, window.sessionStorage, window.his
 function show(refused: Problem | undefined): void {
   if (refused !== undefined) dropPortalToken(window.sessionStorage);
   const client = token === undefined || refused !== undefined ? undefined : portalClient(token, show);
-  render(<App client={client} refused={refused} />, root as HTMLElement);
+  render(
+    <App client={client} role={token === undefined ? 'merchant' : roleOf(token)} refused={refused} />,
+    root as HTMLElement,
+  );
 }
 show(undefined);

@@ -10,7 +10,7 @@ export function takePortalToken(location: Location, storage: Storage, history: H
   const fromLink = /^#token=(pht_[A-Za-z0-9_.-]+)$/.exec(location.hash)?.[1];
   if (fromLink !== undefined) {
     storage.setItem(STORAGE_KEY, fromLink);
-    history.replaceState(null, '', `${location.pathname}#/endpoints`);
+    history.replaceState(null, '', `${location.pathname}#/`);
     return fromLink;
   }
   return storage.getItem(STORAGE_KEY) ?? undefined;
@@ -40,4 +40,21 @@ export function portalClient(token: string, onUnauthorized: (problem: Problem) =
     },
   });
   return client;
+}
+
+/** Who the console acts for. */
+export type PortalRole = 'merchant' | 'operator';
+
+/**
+ * The role a portal token was issued for, read from its claims to choose the pages (the API
+ * checks the signature and the scope on every request; this reading grants nothing).
+ */
+export function roleOf(token: string): PortalRole {
+  try {
+    const payload = token.slice('pht_'.length).split('.')[0] ?? '';
+    const claims = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { r?: unknown };
+    return claims.r === 'operator' ? 'operator' : 'merchant';
+  } catch {
+    return 'merchant';
+  }
 }

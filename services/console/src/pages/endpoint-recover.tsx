@@ -28,7 +28,7 @@ const JOB_POLL_MS = 500;
  * Sends an endpoint's dead-lettered deliveries of a time window again, with their webhook-ids:
  * a dry run counts them first, and only a confirmation sends them.
  */
-export function RecoverFailed(props: { endpointId: string }) {
+export function RecoverFailed(props: { endpointId: string; sinceMs?: number }) {
   const client = useClient();
   const [stage, setStage] = useState<Stage>({ step: 'choose' });
   const [problem, setProblem] = useState<Problem | undefined>(undefined);
@@ -71,7 +71,7 @@ export function RecoverFailed(props: { endpointId: string }) {
   const problems = fieldProblems(problem);
   return (
     <section aria-labelledby="recover-title">
-      <h2 id="recover-title">Recover failed deliveries</h2>
+      <h2 id="recover-title">Recover failed deliveries of {props.endpointId}</h2>
       <form onSubmit={count} noValidate>
         <Field id="since" label="Failed since" problem={problems.since}>
           {(describedBy) => (
@@ -79,7 +79,7 @@ export function RecoverFailed(props: { endpointId: string }) {
               id="since"
               name="since"
               type="datetime-local"
-              defaultValue={localInput(Date.now() - 86_400_000)}
+              defaultValue={localInput(props.sinceMs ?? Date.now() - 86_400_000)}
               aria-invalid={problems.since !== undefined}
               aria-describedby={describedBy}
             />
