@@ -206,6 +206,16 @@ describe("a merchant's portal", () => {
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.getByText('No deliveries').waitFor();
     await page.getByLabel('Status').selectOption('delivered');
+    // Created from an hour ahead (in the browser's time zone): none yet.
+    const later = String(
+      await page.evaluate(
+        '(() => { const d = new Date(Date.now() + 3600e3); d.setMinutes(d.getMinutes() - d.getTimezoneOffset()); return d.toISOString().slice(0, 16); })()',
+      ),
+    );
+    await page.getByLabel('Created from').fill(later);
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByText('No deliveries').waitFor();
+    await page.getByLabel('Created from').fill('');
     await page.getByLabel('Endpoint').selectOption(endpointId);
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.getByRole('row').filter({ hasText: deliveryId }).waitFor();

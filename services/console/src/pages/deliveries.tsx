@@ -1,11 +1,17 @@
 import { href, type Route } from '../router.ts';
+import { instant, localInput } from '../time-inputs.ts';
 import { Loading, Page, Pager, Status, Table, useClient, useLoad, When } from '../ui.tsx';
 
 const STATUSES = ['delivered', 'retrying', 'failed'] as const;
 type DeliveryStatus = (typeof STATUSES)[number];
 const isStatus = (s: string | null): s is DeliveryStatus => STATUSES.includes(s as DeliveryStatus);
 
-/** The deliveries log: filtered by endpoint, payment and status, newest first, a page at a time. */
+const timeValue = (iso: string | undefined) => {
+  const ms = iso === undefined ? Number.NaN : Date.parse(iso);
+  return Number.isNaN(ms) ? '' : localInput(ms);
+};
+
+/** The deliveries log: filtered by endpoint, payment, status and time, newest first, a page at a time. */
 export function DeliveriesPage(props: { route: Route }) {
   const client = useClient();
   const q = props.route.query;
@@ -13,6 +19,8 @@ export function DeliveriesPage(props: { route: Route }) {
     endpoint_id: q.get('endpoint_id') ?? undefined,
     payment_id: q.get('payment_id') ?? undefined,
     status: isStatus(q.get('status')) ? (q.get('status') as DeliveryStatus) : undefined,
+    since: q.get('since') ?? undefined,
+    until: q.get('until') ?? undefined,
   };
   const cursor = q.get('cursor') ?? undefined;
   const endpoints = useLoad(() => client.GET('/v1/endpoints', { params: { query: { limit: '250' } } }), 'endpoints');
@@ -29,6 +37,8 @@ export function DeliveriesPage(props: { route: Route }) {
       endpoint_id: value('endpoint_id'),
       payment_id: value('payment_id'),
       status: value('status'),
+      since: instant(value('since') ?? ''),
+      until: instant(value('until') ?? ''),
     });
   };
   return (
@@ -59,6 +69,14 @@ export function DeliveriesPage(props: { route: Route }) {
               </option>
             ))}
           </select>
+        </div>
+        <div class="field">
+          <label for="filter-since">Created from</label>
+          <input id="filter-since" name="since" type="datetime-local" value={timeValue(filters.since)} />
+        </div>
+        <div class="field">
+          <label for="filter-until">Created before</label>
+          <input id="filter-until" name="until" type="datetime-local" value={timeValue(filters.until)} />
         </div>
         <div class="actions">
           <button type="submit">Filter</button>

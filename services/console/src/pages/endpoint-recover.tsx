@@ -1,20 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { Problem } from '../session.ts';
+import { instant, localInput } from '../time-inputs.ts';
 import { Field, fieldProblems, ProblemNote, unshownProblem, useClient } from '../ui.tsx';
-
-/** A `datetime-local` value (the reader's time zone) for an instant. */
-function localInput(ms: number): string {
-  const d = new Date(ms);
-  d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
-  return d.toISOString().slice(0, 16);
-}
-
-/** An input's value as an instant for the API; what does not parse is sent as typed, for the API to name. */
-function instant(value: string): string | undefined {
-  if (value === '') return undefined;
-  const ms = new Date(value).getTime();
-  return Number.isNaN(ms) ? value : new Date(ms).toISOString();
-}
 
 type Stage =
   | { readonly step: 'choose' }
