@@ -105,6 +105,15 @@ async function canRead(user: string, topic: string): Promise<boolean> {
   return read;
 }
 
+/** A user, whether it reads or writes a topic, whether that is allowed, and what that means. */
+type Access = readonly [user: string, how: 'read' | 'write', topic: string, allowed: boolean, what: string];
+
+async function assertAccess(cases: readonly Access[]): Promise<void> {
+  for (const [user, how, topic, allowed, what] of cases) {
+    assert.equal(await (how === 'read' ? canRead : canWrite)(user, topic), allowed, what);
+  }
+}
+
 before(async () => {
   stack = await startSecureStack();
   logDir = mkdtempSync(join(tmpdir(), 'payhook-acls-'));
@@ -138,12 +147,14 @@ describe('payhook acls apply', () => {
   });
 
   it('a user cannot read or write outside its grant', async () => {
-    assert.equal(await canRead('payhook-lag-exporter', topics.endpoints), false, 'the lag exporter reads no endpoints');
-    assert.equal(await canRead('payhook-lag-exporter', topics.events), true, 'the lag exporter reads events');
-    assert.equal(await canWrite('payhook-lag-exporter', topics.events), false, 'the lag exporter writes nothing');
-    assert.equal(await canWrite('payhook-dispatcher', topics.events), false, 'the dispatcher writes no events');
-    assert.equal(await canWrite('payhook-dispatcher', topics.dlq), true, 'the dispatcher writes the DLQ');
-    assert.equal(await canRead('payhook-scanner', topics.endpoints), false, 'the scanner reads no endpoints');
+    await assertAccess([
+      ['payhook-lag-exporter', 'read', topics.endpoints, false, 'the lag exporter reads no endpoints'],
+      ['payhook-lag-exporter', 'read', topics.events, true, 'the lag exporter reads events'],
+      ['payhook-lag-exporter', 'write', topics.events, false, 'the lag exporter writes nothing'],
+      ['payhook-dispatcher', 'write', topics.events, false, 'the dispatcher writes no events'],
+      ['payhook-dispatcher', 'write', topics.dlq, true, 'the dispatcher writes the DLQ'],
+      ['payhook-scanner', 'read', topics.endpoints, false, 'the scanner reads no endpoints'],
+    ]);
   });
 
   it('the lag exporter runs as its own user with its grant alone', async () => {
@@ -216,12 +227,14 @@ describe('payhook acls apply', () => {
   });
 
   it('the API and the scanner are refused outside their grants', async () => {
-    assert.equal(await canWrite('payhook-api', topics.events), false, 'the API writes no payment events');
-    assert.equal(await canWrite('payhook-api', topics.dlq), false, 'the API writes no DLQ records');
-    assert.equal(await canWrite('payhook-api', topics.attempts), false, 'the API writes no attempts');
-    assert.equal(await canRead('payhook-api', topics.checkpoints), false, 'the API reads no scanner checkpoints');
-    assert.equal(await canWrite('payhook-scanner', topics.dispatch), false, 'the scanner writes no deliveries');
-    assert.equal(await canWrite('payhook-scanner', topics.intents), false, 'the scanner writes no intents');
-    assert.equal(await canRead('payhook-scanner', topics.apiKeys), false, 'the scanner reads no API keys');
+    await assertAccess([
+      ['payhook-api', 'write', topics.events, false, 'the API writes no payment events'],
+      ['payhook-api', 'write', topics.dlq, false, 'the API writes no DLQ records'],
+      ['payhook-api', 'write', topics.attempts, false, 'the API writes no attempts'],
+      ['payhook-api', 'read', topics.checkpoints, false, 'the API reads no scanner checkpoints'],
+      ['payhook-scanner', 'write', topics.dispatch, false, 'the scanner writes no deliveries'],
+      ['payhook-scanner', 'write', topics.intents, false, 'the scanner writes no intents'],
+      ['payhook-scanner', 'read', topics.apiKeys, false, 'the scanner reads no API keys'],
+    ]);
   });
 });
