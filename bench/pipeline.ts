@@ -65,6 +65,7 @@ const report: PipelineReport = {
     quick: opts.quick,
   },
   baseline: undefined,
+  serviceErrors: {},
   saturation: [],
   paced: [],
 };
@@ -93,7 +94,11 @@ const paceReached = (r: PipelineRunResult, eventsPerSecond: number, rate: number
   r.eventsWrittenPerSecond >= 0.95 * eventsPerSecond &&
   r.webhooksPerSecond >= 0.9 * rate;
 
-async function withSession<T>(eventsPartitions: number, body: (session: PipelineSession) => Promise<T>): Promise<T> {
+async function withSession<T>(
+  label: string,
+  eventsPartitions: number,
+  body: (session: PipelineSession) => Promise<T>,
+): Promise<T> {
   log(`starting a private pipeline (payments.events: ${eventsPartitions} partitions), the filter and the dispatcher`);
   const session = await openPipelineSession({
     kafka,
@@ -126,15 +131,19 @@ async function withSession<T>(eventsPartitions: number, body: (session: Pipeline
       ['filter', session.filter],
       ['dispatcher', session.dispatcher],
     ] as const) {
-      if (service.errors.length > 0)
-        log(`  the ${name} logged ${service.errors.length} errors, e.g. "${service.errors[0]}"`);
+      if (service.errors.length === 0) continue;
+      const first = service.errors[0] as string;
+      report.serviceErrors[`${label}, ${name}`] = { count: service.errors.length, first };
+      log(`  the ${name} logged ${service.errors.length} errors, e.g. "${first}"`);
     }
     await session.close();
   }
 }
 
+/** Baseline deliveries/s and saturation runs by repetition, for ratios within a repetition. */
 const baselines: BaselineResult[] = [];
-const saturation = new Map<number, PipelineRunResult[]>();
+const baselineOf: (number | undefined)[] = [];
+const saturation = new Map<number, { readonly repetition: number; readonly run: PipelineRunResult }[]>();
 const failures = new Map<number, string>();
 /** Webhooks of a saturation run: events go round-robin over the merchants. */
 let expectedWebhooks = 0;
@@ -157,6 +166,7 @@ try {
         watch,
       });
       baselines.push(b);
+      baselineOf[r] = b.receiver.deliveriesPerSecond;
       log(
         `  ${b.receiver.arrived} arrived, ${b.receiver.deliveriesPerSecond}/s; client ${b.cpu.byProcess.client} cores`,
       );
@@ -169,7 +179,7 @@ try {
       const label = `saturation ${of}, ${eventsPartitions} events partition(s)`;
       noteLoad(label);
       try {
-        await withSession(eventsPartitions, async (session) => {
+        await withSession(label, eventsPartitions, async (session) => {
           const run = await session.run({
             tag: `sat${r}p${eventsPartitions}`,
             events: opts.events,
@@ -178,9 +188,14 @@ try {
             timeoutMs: opts.runTimeoutMs,
           });
           log(`  ${label}: ${describe(run)}`);
-          saturation.set(eventsPartitions, [...(saturation.get(eventsPartitions) ?? []), run]);
-          // The paced runs once per variant, in the last repetition.
+          saturation.set(eventsPartitions, [...(saturation.get(eventsPartitions) ?? []), { repetition: r, run }]);
+          // The paced runs once per variant, in the last repetition; not after a pipeline that
+          // did not deliver everything (a stuck filter would only make them time out).
           if (r !== opts.repeats - 1) return;
+          if (!run.complete) {
+            log('  paced runs skipped: the saturation run did not complete');
+            return;
+          }
           for (const rate of opts.pacedRates) {
             if (interrupted()) break;
             noteLoad(`paced ${rate}/s`);
@@ -220,20 +235,23 @@ try {
 
 noteLoad('end');
 if (baselines.length > 0) report.baseline = median(baselines, (b) => b.receiver.deliveriesPerSecond);
-const baseRate =
-  report.baseline !== undefined && !('error' in report.baseline)
-    ? report.baseline.receiver.deliveriesPerSecond
-    : undefined;
 for (const eventsPartitions of opts.eventsPartitions) {
-  const runs = saturation.get(eventsPartitions) ?? [];
+  const repeated = saturation.get(eventsPartitions) ?? [];
+  const runs = repeated.map((x) => x.run);
   const failed = failures.get(eventsPartitions);
   const run: SaturationResult['run'] =
     runs.length > 0 ? median(runs, (x) => x.webhooksPerSecond) : { error: failed ?? 'not run' };
-  const rate = 'error' in run ? undefined : run.webhooksPerSecond;
+  // An incomplete run's rate is that of the webhooks that made it: no ratio from it.
+  const repeatRatios = repeated.map(({ repetition, run: x }) => {
+    const b = baselineOf[repetition];
+    return x.complete && b !== undefined ? ratio(x.webhooksPerSecond, b) : null;
+  });
+  const known = repeatRatios.filter((x): x is number => x !== null).sort((a, b) => a - b);
   report.saturation.push({
     eventsPartitions,
     run,
-    ratioToBaseline: rate === undefined || baseRate === undefined ? null : ratio(rate, baseRate),
+    ratioToBaseline: known.length === 0 ? null : (known[Math.floor((known.length - 1) / 2)] as number),
+    repeatRatios,
   });
 }
 report.durationSeconds = Math.round((Date.now() - startedAt.getTime()) / 1000);

@@ -18,7 +18,7 @@ export interface ServiceProcess {
   readonly pid: number;
   /** Port of its `/metrics`, `/healthz`, `/readyz` server. */
   readonly healthPort: number;
-  /** Messages of error and fatal log lines so far (no stacks, no values). */
+  /** Messages of error and fatal log lines so far, with their error's message (no stacks, no values). */
   readonly errors: readonly string[];
   /** Prometheus samples of `/metrics`, keyed `name{labels}`. */
   metrics(): Promise<Map<string, number>>;
@@ -90,8 +90,14 @@ export async function startService(service: BenchService, options: StartServiceO
   createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
     // pino writes one JSON object per line; only errors are kept (their message, no stack).
     if (line.includes('"level":50') || line.includes('"level":60')) {
-      const parsed = safeJson(line) as { msg?: string } | undefined;
-      if (errors.length < 100) errors.push(parsed?.msg ?? 'unparsed error line');
+      const parsed = safeJson(line) as
+        | { msg?: string; err?: { message?: string }; error?: string | { code?: string } }
+        | undefined;
+      // pino's serialised error, or what kafkajs logs beside its own lines (a message or a code).
+      const error = parsed?.error;
+      const reason = parsed?.err?.message ?? (typeof error === 'string' ? error : error?.code);
+      const cause = reason === undefined ? '' : `: ${reason}`;
+      if (errors.length < 100) errors.push(`${parsed?.msg ?? 'unparsed error line'}${cause}`);
     }
   });
   createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) => {

@@ -32,7 +32,7 @@ export interface PipelineBenchOptions {
   readonly quick: boolean;
 }
 
-const full = { events: 5_000, warmupEvents: 1_000, repeats: 3, pacedSeconds: 15, runTimeoutMs: 180_000 } as const;
+const full = { events: 5_000, warmupEvents: 1_000, repeats: 3, pacedSeconds: 15, runTimeoutMs: 90_000 } as const;
 const quick = { events: 600, warmupEvents: 150, repeats: 1, pacedSeconds: 4, runTimeoutMs: 60_000 } as const;
 
 export const PIPELINE_HELP = `Usage: node bench/pipeline.ts [options]

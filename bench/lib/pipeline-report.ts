@@ -6,8 +6,13 @@ import type { MachineInfo, Repeated } from './report.ts';
 export interface SaturationResult {
   readonly eventsPartitions: number;
   readonly run: Repeated<PipelineRunResult> | { readonly error: string };
-  /** Webhooks/s (first to last arrival) ÷ raw undici's deliveries/s at the receiver. */
+  /**
+   * Webhooks/s (first to last arrival) ÷ raw undici's deliveries/s at the receiver, taken
+   * within each repetition (the two ran a minute apart) and the median kept.
+   */
   readonly ratioToBaseline: number | null;
+  /** The ratio of every repetition, in order. */
+  readonly repeatRatios: readonly (number | null)[];
 }
 
 /** One paced run. */
@@ -30,6 +35,8 @@ export interface PipelineReport {
   readonly loadAverage: Record<string, number>;
   readonly settings: Record<string, string | number | boolean>;
   baseline: Repeated<BaselineResult> | { readonly error: string } | undefined;
+  /** Error lines the services logged, by session: how many and the first. */
+  readonly serviceErrors: Record<string, { readonly count: number; readonly first: string }>;
   readonly saturation: SaturationResult[];
   readonly paced: PacedResult[];
 }
@@ -59,7 +66,9 @@ export function renderPipelineMarkdown(report: PipelineReport): string {
     '### Saturation',
     '',
     `Raw undici, ${fmt(base?.client.requests)} POSTs at concurrency ${report.settings.baselineConcurrency} to the same receiver: ` +
-      `**${fmt(base?.receiver.deliveriesPerSecond)}/s** (client ${fmt(base?.cpu.byProcess.client)} cores busy).`,
+      `**${fmt(base?.receiver.deliveriesPerSecond)}/s** median (${base?.repeatRates.map(fmt).join(', ') ?? '–'}; ` +
+      `client ${fmt(base?.cpu.byProcess.client)} cores busy). Each ratio is taken within a repetition (baseline r, then ` +
+      "every variant r) and the median of the repetitions kept: the machine's speed moves a lot between minutes.",
     '',
     '| payments.events partitions | events | webhooks arrived | webhooks/s | ratio to raw undici | from first write | filter cores | dispatcher cores | broker cores | filter CPU ms/event | dispatcher CPU ms/webhook | filter RSS MiB | dispatcher RSS MiB | signatures verified (bad) |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
@@ -73,7 +82,7 @@ export function renderPipelineMarkdown(report: PipelineReport): string {
     const p = r.cpu.byProcess;
     lines.push(
       `| ${s.eventsPartitions} | ${fmt(r.events)} | ${fmt(r.arrived)}/${fmt(r.expected)} | **${fmt(r.webhooksPerSecond)}** ` +
-        `(${r.repeatRates.map(fmt).join(', ')}) | **${fmt(s.ratioToBaseline)}** | ${fmt(r.endToEndPerSecond)}/s | ${fmt(p.filter)} | ` +
+        `(${r.repeatRates.map(fmt).join(', ')}) | **${fmt(s.ratioToBaseline)}** (${s.repeatRatios.map(fmt).join(', ')}) | ${fmt(r.endToEndPerSecond)}/s | ${fmt(p.filter)} | ` +
         `${fmt(p.dispatcher)} | ${fmt(p.broker)} | ${fmt(r.filterCpuMsPerEvent)} | ${fmt(r.dispatcherCpuMsPerWebhook)} | ` +
         `${fmt(r.rssMaxMb.filter)} | ${fmt(r.rssMaxMb.dispatcher)} | ${fmt(r.verified)} (${fmt(r.badSignatures)}) |`,
     );
@@ -133,6 +142,11 @@ export function renderPipelineMarkdown(report: PipelineReport): string {
         `${fmt(r.split?.dispatchToArrivalMs.p50)} / ${fmt(r.split?.dispatchToArrivalMs.p99)} | ${fmt(c.filter)} | ` +
         `${fmt(c.dispatcher)} | ${fmt(c.broker)} | ${fmt(c.bench)} | ${fmt(r.cpu.machine)}/${r.cpu.cores} |`,
     );
+  }
+  const errors = Object.entries(report.serviceErrors);
+  if (errors.length > 0) {
+    lines.push('', 'Errors the services logged:', '');
+    for (const [where, e] of errors) lines.push(`- ${where}: ${e.count} error lines, the first: "${e.first}"`);
   }
   lines.push('', 'Settings:', '', ...Object.entries(report.settings).map(([k, v]) => `- ${k}: ${v}`), '');
   return `${lines.join('\n')}\n`;
