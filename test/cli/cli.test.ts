@@ -62,7 +62,8 @@ describe('payhook CLI', () => {
     const second = await runCli(['topics', 'create'], env);
     assert.equal(second.code, 0, second.stderr);
     const lines = second.stdout.trim().split('\n');
-    assert.equal(lines.length, 11, second.stdout);
+    // Eight pipeline topics, three retry tiers, and the API's idempotency and jobs topics.
+    assert.equal(lines.length, 13, second.stdout);
     assert.ok(
       lines.every((l) => l.startsWith('unchanged')),
       second.stdout,
@@ -81,6 +82,7 @@ describe('payhook CLI', () => {
     const second = await runCli(['schemas', 'register'], env);
     assert.equal(second.code, 0, second.stderr);
     const lines = second.stdout.trim().split('\n');
+    // Every topic but the API's own two, whose values are not registry contracts.
     assert.equal(lines.length, 11);
     assert.ok(
       lines.every((l) => l.startsWith('unchanged')),

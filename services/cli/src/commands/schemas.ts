@@ -15,13 +15,16 @@ export function registerSchemaCommands(program: Command, ctx: CliContext): void 
     .command('schemas')
     .description('register and check the Avro contracts in the schema registry');
 
-  /** Every subject of the pipeline with the contract it carries. */
+  /**
+   * Every subject of the pipeline with the contract it carries. The API's own topics
+   * (api.idempotency, api.jobs) hold JSON only the API reads, and have none.
+   */
   const subjects = (): { subject: string; contract: ContractKey }[] => {
     const env = pipelineEnv(ctx.env);
-    return pipelineLayout(env).specs.map((t) => ({
-      subject: valueSubject(t.name),
-      contract: contractForTopic(t.name, env.PAYHOOK_TOPIC_PREFIX) as ContractKey,
-    }));
+    return pipelineLayout(env).specs.flatMap((t) => {
+      const contract = contractForTopic(t.name, env.PAYHOOK_TOPIC_PREFIX);
+      return contract === undefined ? [] : [{ subject: valueSubject(t.name), contract }];
+    });
   };
 
   schemas
