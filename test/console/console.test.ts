@@ -291,6 +291,21 @@ describe("a merchant's portal", () => {
     await recoverOne(page, '/failing', failed.deliveryId, 'endpoint-recover-counted');
   });
 
+  it('deletes an endpoint after a confirmation', async () => {
+    await page.getByRole('button', { name: 'Delete…' }).click();
+    await page.getByRole('group', { name: /Delete this endpoint for good/ }).waitFor();
+    await page.getByRole('button', { name: 'Keep it' }).click();
+    await page.getByRole('button', { name: 'Delete…' }).click();
+    await page.getByRole('button', { name: 'Delete endpoint' }).click();
+    await checkPage(page, 'Endpoint deleted', 'endpoint-deleted');
+    await page.getByRole('link', { name: 'Back to the endpoints' }).click();
+    await page.getByRole('link', { name: `${pipeline.receiver.url}/shop` }).waitFor();
+    // The list refreshes while open: the deleted endpoint leaves it.
+    await page
+      .getByRole('link', { name: `${pipeline.receiver.url}/failing`, exact: true })
+      .waitFor({ state: 'detached' });
+  });
+
   it('fits a phone-width screen', async () => {
     const phone = await browser.newPage(PHONE);
     await phone.goto(`${pipeline.api.baseUrl}/console/#token=${link.token}`);
