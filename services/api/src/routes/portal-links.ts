@@ -38,18 +38,19 @@ const linkProblems = {
 
 /** `POST /v1/merchants/{merchant_id}/portal-links` and `POST /v1/operator/portal-links`. */
 export function registerPortalLinkRoutes(app: ApiServer, deps: PortalLinkRouteDeps): void {
+  // An origin written with a trailing slash (https://pay.example/) must not double it.
+  const publicUrl = deps.publicUrl?.replace(/\/+$/, '');
   const link = (origin: string, role: PortalRole, merchantId: string | null): PortalLink => {
     const { token, grant } = deps.portal.issue({ role, merchantId, ttlMs: deps.ttlMs });
     return {
-      url: `${deps.publicUrl ?? origin}/console/#token=${token}`,
+      url: `${publicUrl ?? origin}/console/#token=${token}`,
       token,
       role,
       merchant_id: grant.merchantId,
       expires_at: new Date(grant.expiresAtMs).toISOString(),
     };
   };
-  const originOf = (request: { protocol: string; host: string }) =>
-    `${request.protocol}://${request.host}`.replace(/\/+$/, '');
+  const originOf = (request: { protocol: string; host: string }) => `${request.protocol}://${request.host}`;
 
   app.post(
     '/v1/merchants/:merchant_id/portal-links',
