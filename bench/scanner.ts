@@ -245,6 +245,7 @@ try {
         enabled: true,
         disabled_reason: null,
         deleted_at: null,
+        description: '',
         updated_at: Date.now(),
       },
     },

@@ -155,6 +155,7 @@ async function runOnce(sessionTimeoutMs: number, repeat: number): Promise<RunFig
         enabled: true,
         disabled_reason: null,
         deleted_at: null,
+        description: '',
         updated_at: now,
       })),
     );

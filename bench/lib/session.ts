@@ -307,6 +307,7 @@ export function toEndpoint(e: BenchEndpoint, now: number, merchantId = merchantO
     enabled: true,
     disabled_reason: null,
     deleted_at: null,
+    description: '',
     updated_at: now,
   };
 }

@@ -109,10 +109,11 @@ it('PATCH changes the URL between two deliveries: the second reaches the new rec
   await arrivalOf(first);
   const patched = await f.client(merchantA).PATCH('/v1/endpoints/{endpoint_id}', {
     params: { path: { endpoint_id: id } },
-    body: { url: `${receiver.url}/new`, timeout_ms: 5_000, rate_limit_per_second: 50 },
+    body: { url: `${receiver.url}/new`, timeout_ms: 5_000, rate_limit_per_second: 50, description: ' Checkout ' },
   });
   assert.equal(patched.response.status, 200, JSON.stringify(patched.error));
   assert.equal(patched.data?.url, `${receiver.url}/new`);
+  assert.equal(patched.data?.description, 'Checkout');
   assert.deepEqual([patched.data?.timeout_ms, patched.data?.rate_limit_per_second], [5_000, 50]);
   assert.ok(!JSON.stringify(patched.data).includes('whsec_'), 'no secret in the response');
   // The dispatcher follows the endpoints topic on its own consumer: a record it reads before
@@ -258,6 +259,8 @@ describe('tenancy and bad input', () => {
       [patch, JSON.stringify({ rate_limit_per_second: 0 }), 422, 'rate_limit_per_second'],
       [patch, JSON.stringify({ timeout_ms: 5 }), 422, 'timeout_ms'],
       [patch, JSON.stringify({ enabled: 'yes' }), 422, 'enabled'],
+      [patch, JSON.stringify({ description: 'bell \u0007' }), 422, 'description'],
+      [patch, JSON.stringify({ description: 'x'.repeat(501) }), 422, 'description'],
       [patch, JSON.stringify({ merchant_id: 'mer_b' }), 422, 'merchant_id'],
       [patch, JSON.stringify({ url: `https://example.com/${'x'.repeat(70_000)}` }), 413, undefined],
       [patch, '{"url": ', 400, undefined],

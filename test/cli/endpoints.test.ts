@@ -238,6 +238,26 @@ describe('payhook endpoints', () => {
     assert.equal((await listJson(['--merchant', 'mer_dev'])).length, 2);
   });
 
+  it('add and update take --description, as the API does; list --json shows it', async () => {
+    const added = await addEndpoint([
+      '--merchant',
+      'mer_desc',
+      '--url',
+      'https://desc.example/h',
+      '--description',
+      'Shop',
+    ]);
+    assert.equal((await endpoint(added.endpoint_id)).description, 'Shop');
+    const updated = await cli(['endpoints', 'update', added.endpoint_id, '--description', ' Shop, v2 ']);
+    assert.equal(updated.code, 0, updated.stderr);
+    assert.match(updated.stdout, new RegExp(`^updated ${added.endpoint_id}: --description$`, 'm'));
+    const listed = (await listJson(['--merchant', 'mer_desc'])).find((e) => e.endpoint_id === added.endpoint_id);
+    assert.equal(listed?.description, 'Shop, v2');
+    const refused = await cli(['endpoints', 'update', added.endpoint_id, '--description', 'bell \u0007']);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /--description: must be up to 500 visible characters/);
+  });
+
   it('update changes URL, events, rate and timeout in a new version; id, merchant, secrets and state stay', async () => {
     const added = await addEndpoint([
       '--merchant',
@@ -566,10 +586,16 @@ describe('payhook endpoints', () => {
     }
     assert.match((await cli(['endpoints', 'add', '--help'])).stdout, /DISPATCHER_DEV_ALLOW_LIST/);
     const update = (await cli(['endpoints', 'update', '--help'])).stdout;
-    for (const option of ['--url <url>', '--events <types>', '--rate <per-second>', '--timeout-ms <n>']) {
+    for (const option of [
+      '--url <url>',
+      '--events <types>',
+      '--rate <per-second>',
+      '--timeout-ms <n>',
+      '--description <text>',
+    ]) {
       assert.ok(update.includes(option), `update --help names ${option}`);
     }
-    assert.match(update, /keeps its id \(so its\s+webhook-ids\) and its secrets/);
+    assert.match(update, /keeps its id\s+\(so its\s+webhook-ids\) and its secrets/);
     assert.match(update, /same id, same\s+secrets/);
     assert.match(update, /DISPATCHER_DEV_ALLOW_LIST/);
     assert.match((await cli(['endpoints', 'delete', '--help'])).stdout, /deleted_at now/);

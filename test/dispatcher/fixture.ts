@@ -45,6 +45,7 @@ export function testEndpoint(partial: Partial<Endpoint> & { url: string }): Endp
     enabled: true,
     disabled_reason: null,
     deleted_at: null,
+    description: '',
     updated_at: Date.now(),
     ...partial,
   };

@@ -26,6 +26,7 @@ export function faultSuiteEndpoints(host: EndpointHost, suite: string): Endpoint
       enabled: true,
       disabled_reason: null,
       deleted_at: null,
+      description: '',
       updated_at: Date.now(),
     };
   });

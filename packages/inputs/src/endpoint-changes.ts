@@ -10,7 +10,7 @@ export const DELETED_REASON = 'deleted';
 
 /** The fields an update may set, each already validated. */
 export type EndpointChanges = Partial<
-  Pick<Endpoint, 'url' | 'event_types' | 'rate_limit_per_second' | 'timeout_ms' | 'enabled'>
+  Pick<Endpoint, 'url' | 'event_types' | 'rate_limit_per_second' | 'timeout_ms' | 'enabled' | 'description'>
 >;
 
 /** What {@link updateEndpoint} gives: the next version and the fields whose value changed. */

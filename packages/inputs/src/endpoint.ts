@@ -3,6 +3,7 @@ import { DEFAULT_EVENT_TYPES, type Endpoint } from '@payhook/contracts';
 import type { DevAllowList } from '@payhook/http-delivery';
 import { generateSecret } from '@payhook/signing';
 import {
+  parseDescription,
   parseEventTypeList,
   parseEventTypes,
   parseId,
@@ -24,6 +25,8 @@ export interface EndpointInput {
   readonly timeoutMs?: string | undefined;
   /** @defaultValue a random `ep_…` id */
   readonly id?: string | undefined;
+  /** @defaultValue empty */
+  readonly description?: string | undefined;
 }
 
 /** The name each input field has for the caller, used in errors. */
@@ -37,6 +40,7 @@ export const ENDPOINT_OPTIONS: EndpointFieldNames = {
   rate: '--rate',
   timeoutMs: '--timeout-ms',
   id: '--id',
+  description: '--description',
 };
 
 /** A validated new endpoint, with the signing secret it was given. */
@@ -69,6 +73,7 @@ export function buildEndpoint(
   const rate = input.rate === undefined ? null : parseRate(names.rate, input.rate);
   const timeoutMs =
     input.timeoutMs === undefined ? null : parseInteger(names.timeoutMs, input.timeoutMs, TIMEOUT_MS_RANGE);
+  const description = input.description === undefined ? '' : parseDescription(names.description, input.description);
   const secret = generateSecret();
   return {
     secret,
@@ -84,6 +89,7 @@ export function buildEndpoint(
       disabled_reason: null,
       deleted_at: null,
       updated_at: nowMs,
+      description,
     },
   };
 }

@@ -36,6 +36,7 @@ export {
 export {
   CONFIRMATIONS_RANGE,
   formatDuration,
+  MAX_DESCRIPTION_LENGTH,
   MAX_EXPIRES_IN_MS,
   MAX_OVERLAP_MS,
   MAX_UINT256,
@@ -43,6 +44,7 @@ export {
   parseAddress,
   parseAmount,
   parseChain,
+  parseDescription,
   parseDuration,
   parseEventTypeList,
   parseEventTypes,

@@ -24,6 +24,9 @@ export const MAX_URL_LENGTH = 2_048;
 /** Bounds of the per-endpoint request timeout, in milliseconds. */
 export const TIMEOUT_MS_RANGE = { min: 100, max: 300_000 } as const;
 
+/** Longest endpoint description accepted. */
+export const MAX_DESCRIPTION_LENGTH = 500;
+
 /** Bounds of a payment's required confirmations. */
 export const CONFIRMATIONS_RANGE = { min: 1, max: 10_000 } as const;
 
@@ -195,6 +198,15 @@ export function parseUrl(option: string, raw: string, allowList: DevAllowList): 
   if (parsed.port === '0') throw bad(option, `port 0 cannot be connected to; ${PORT_HINT}`);
   if (parsed.hash !== '') throw bad(option, 'must not have a fragment (#…): it is never sent');
   return parsed.href;
+}
+
+/** A description: trimmed, up to {@link MAX_DESCRIPTION_LENGTH} characters, none of them a control character. */
+export function parseDescription(option: string, raw: string): string {
+  const value = raw.trim();
+  if (value.length > MAX_DESCRIPTION_LENGTH || /\p{C}/u.test(value)) {
+    throw bad(option, `must be up to ${MAX_DESCRIPTION_LENGTH} visible characters`);
+  }
+  return value;
 }
 
 const PORT_HINT = 'give a port from 1 to 65535, or none for the scheme’s default';

@@ -56,6 +56,7 @@ export const sampleValues: { readonly [K in keyof ContractTypes]: ContractTypes[
     enabled: true,
     disabled_reason: null,
     deleted_at: null,
+    description: '',
     updated_at: NOW,
   },
   WEBHOOK_DELIVERY: {

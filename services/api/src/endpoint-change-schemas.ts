@@ -19,6 +19,9 @@ export const EndpointPatch = Type.Object(
     timeout_ms: Type.Optional(
       Type.Union([Type.Integer(), Type.Null()], { description: "100 to 300000; null: the dispatcher's default" }),
     ),
+    description: Type.Optional(
+      Type.String({ maxLength: 500, description: 'What the endpoint is for: up to 500 visible characters' }),
+    ),
     enabled: Type.Optional(
       Type.Boolean({ description: 'false stops deliveries (they are parked as endpoint_disabled); true resumes them' }),
     ),

@@ -90,6 +90,7 @@ export const Endpoint = Type.Object(
     disabled_reason: Nullable(Type.String()),
     rate_limit_per_second: Nullable(Type.Number({ description: "null: the dispatcher's default" })),
     timeout_ms: Nullable(Type.Integer({ description: "null: the dispatcher's default" })),
+    description: Type.String({ description: 'What the endpoint is for; empty when none was given' }),
     updated_at: Timestamp('When this version of the endpoint was written'),
   },
   {
@@ -116,6 +117,9 @@ export const EndpointCreate = Type.Object(
     rate_limit_per_second: Type.Optional(Type.Number({ description: 'Above 0, at most 10000' })),
     timeout_ms: Type.Optional(Type.Integer({ description: '100 to 300000' })),
     endpoint_id: Type.Optional(Id('Default: a random ep_… id; refused when taken')),
+    description: Type.Optional(
+      Type.String({ maxLength: 500, description: 'What the endpoint is for: up to 500 visible characters' }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -76,8 +76,8 @@ export function createApiStore(options: ApiStoreOptions): ApiStore {
     logger,
     onFailed: options.onFailed,
   });
-  const recentIntents = withOwnWrites(intents);
-  const recentEndpoints = withOwnWrites(endpoints);
+  const recentIntents = withOwnWrites(intents, (i) => i.payment_id);
+  const recentEndpoints = withOwnWrites(endpoints, (e) => e.endpoint_id);
   const readers = [intents, endpoints, apiKeys] as const;
 
   return {
@@ -125,10 +125,13 @@ export function createApiStore(options: ApiStoreOptions): ApiStore {
 }
 
 /**
- * A created object is readable at once, before the table reads it back (moments later): kept
- * here until the table's next change of that key.
+ * A written object is readable at once, before the table reads it back (moments later): kept
+ * here, and shown instead of the table's older version, until the table's next change of that key.
  */
-function withOwnWrites<T>(reader: TableReader<T>): {
+function withOwnWrites<T>(
+  reader: TableReader<T>,
+  keyOf: (value: T) => string,
+): {
   view: TableView<T>;
   remember(key: string, value: T): void;
   forget(key: string): void;
@@ -139,9 +142,9 @@ function withOwnWrites<T>(reader: TableReader<T>): {
     remember: (key, value) => void own.set(key, value),
     forget: (key) => void own.delete(key),
     view: {
-      get: (key) => reader.get(key) ?? own.get(key),
+      get: (key) => own.get(key) ?? reader.get(key),
       *values() {
-        yield* reader.values();
+        for (const value of reader.values()) yield own.get(keyOf(value)) ?? value;
         for (const [key, value] of own) if (reader.get(key) === undefined) yield value;
       },
     },

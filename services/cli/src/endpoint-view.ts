@@ -32,6 +32,7 @@ export function publicView(e: Endpoint, nowMs: number) {
     deleted_at: e.deleted_at,
     rate_limit_per_second: e.rate_limit_per_second,
     timeout_ms: e.timeout_ms,
+    description: e.description,
     updated_at: e.updated_at,
     secrets: e.secrets.map((s) => ({
       active_from: s.active_from,

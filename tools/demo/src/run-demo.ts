@@ -75,6 +75,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo, signal: AbortSig
         enabled: true,
         disabled_reason: null,
         deleted_at: null,
+        description: '',
         updated_at: Date.now(),
       });
     }

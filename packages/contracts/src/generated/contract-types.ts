@@ -126,6 +126,8 @@ export interface Endpoint {
   deleted_at: null | number;
   /** When this version of the endpoint was written. Milliseconds since the epoch. */
   updated_at: number;
+  /** What the endpoint is for, as its owner wrote it; empty when none was given. */
+  description: string;
 }
 
 /** One delivery of one event to one endpoint: webhooks.dispatch, every retry tier and the DLQ, keyed by endpoint_id. Retry state travels in headers. */

@@ -68,7 +68,7 @@ export interface paths {
         head?: never;
         /**
          * Change an endpoint
-         * @description What `payhook endpoints update` does: a new URL is checked as at creation, and the next delivery (a retry too) goes to it. The id, and so the webhook-ids, and the secrets stay. Nothing is written when no value changes.
+         * @description What `payhook endpoints update` does (`description` too): a new URL is checked as at creation, and the next delivery (a retry too) goes to it. The id, and so the webhook-ids, and the secrets stay. Nothing is written when no value changes.
          */
         patch: operations["updateEndpoint"];
         trace?: never;
@@ -683,6 +683,8 @@ export interface operations {
                         disabled_reason: string | null;
                         rate_limit_per_second: number | null;
                         timeout_ms: number | null;
+                        /** @description What the endpoint is for; empty when none was given */
+                        description: string;
                         /**
                          * Format: date-time
                          * @description When this version of the endpoint was written
@@ -788,6 +790,8 @@ export interface operations {
                     rate_limit_per_second?: number | null;
                     /** @description 100 to 300000; null: the dispatcher's default */
                     timeout_ms?: number | null;
+                    /** @description What the endpoint is for: up to 500 visible characters */
+                    description?: string;
                     /** @description false stops deliveries (they are parked as endpoint_disabled); true resumes them */
                     enabled?: boolean;
                 };
@@ -809,6 +813,8 @@ export interface operations {
                         disabled_reason: string | null;
                         rate_limit_per_second: number | null;
                         timeout_ms: number | null;
+                        /** @description What the endpoint is for; empty when none was given */
+                        description: string;
                         /**
                          * Format: date-time
                          * @description When this version of the endpoint was written
@@ -1055,6 +1061,8 @@ export interface operations {
                             disabled_reason: string | null;
                             rate_limit_per_second: number | null;
                             timeout_ms: number | null;
+                            /** @description What the endpoint is for; empty when none was given */
+                            description: string;
                             /**
                              * Format: date-time
                              * @description When this version of the endpoint was written
@@ -1126,6 +1134,8 @@ export interface operations {
                      * @example mer_01
                      */
                     endpoint_id?: string;
+                    /** @description What the endpoint is for: up to 500 visible characters */
+                    description?: string;
                 };
             };
         };
@@ -1145,6 +1155,8 @@ export interface operations {
                         disabled_reason: string | null;
                         rate_limit_per_second: number | null;
                         timeout_ms: number | null;
+                        /** @description What the endpoint is for; empty when none was given */
+                        description: string;
                         /**
                          * Format: date-time
                          * @description When this version of the endpoint was written

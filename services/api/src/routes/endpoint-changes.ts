@@ -4,6 +4,7 @@ import {
   deleteEndpoint,
   type EndpointChanges,
   MAX_OVERLAP_MS,
+  parseDescription,
   parseDuration,
   parseEventTypeList,
   parseInteger,
@@ -55,7 +56,7 @@ export function registerEndpointChangeRoutes(app: ApiServer, deps: EndpointChang
         tags: ['endpoints'],
         summary: 'Change an endpoint',
         description:
-          'What `payhook endpoints update` does: a new URL is checked as at creation, and the next delivery (a retry too) goes to it. The id, and so the webhook-ids, and the secrets stay. Nothing is written when no value changes.',
+          'What `payhook endpoints update` does (`description` too): a new URL is checked as at creation, and the next delivery (a retry too) goes to it. The id, and so the webhook-ids, and the secrets stay. Nothing is written when no value changes.',
         security: [{ bearer: [] }],
         params: EndpointParams,
         body: EndpointPatch,
@@ -179,6 +180,7 @@ function parsePatch(body: Static<typeof EndpointPatch>, allowList: DevAllowList)
           timeout_ms:
             body.timeout_ms === null ? null : parseInteger('timeout_ms', String(body.timeout_ms), TIMEOUT_MS_RANGE),
         }),
+    ...(body.description === undefined ? {} : { description: parseDescription('description', body.description) }),
     ...(body.enabled === undefined ? {} : { enabled: body.enabled }),
   }));
 }

@@ -28,6 +28,7 @@ const FIELDS: EndpointFieldNames = {
   rate: 'rate_limit_per_second',
   timeoutMs: 'timeout_ms',
   id: 'endpoint_id',
+  description: 'description',
 };
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 250;
@@ -155,6 +156,7 @@ async function createEndpoint(
         rate: body.rate_limit_per_second === undefined ? undefined : String(body.rate_limit_per_second),
         timeoutMs: body.timeout_ms === undefined ? undefined : String(body.timeout_ms),
         id: body.endpoint_id,
+        description: body.description,
       },
       deps.allowList,
       deps.now(),
@@ -196,6 +198,7 @@ export function endpointView(e: EndpointRecord): Endpoint {
     disabled_reason: e.disabled_reason,
     rate_limit_per_second: e.rate_limit_per_second,
     timeout_ms: e.timeout_ms,
+    description: e.description,
     updated_at: new Date(e.updated_at).toISOString(),
   };
 }

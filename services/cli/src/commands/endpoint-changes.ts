@@ -1,5 +1,5 @@
 import type { Endpoint } from '@payhook/contracts';
-import { deleteEndpoint, updateEndpoint } from '@payhook/inputs';
+import { deleteEndpoint, MAX_DESCRIPTION_LENGTH, parseDescription, updateEndpoint } from '@payhook/inputs';
 import type { Command } from 'commander';
 import { CliUsageError } from '../cli-error.ts';
 import { type CliContext, pipelineEnv } from '../context.ts';
@@ -24,6 +24,7 @@ interface UpdateOptions {
   events?: string;
   rate?: string;
   timeoutMs?: string;
+  description?: string;
   json?: boolean;
 }
 
@@ -33,6 +34,7 @@ const CHANGEABLE = [
   ['event_types', '--events'],
   ['rate_limit_per_second', '--rate'],
   ['timeout_ms', '--timeout-ms'],
+  ['description', '--description'],
 ] as const satisfies readonly (readonly [keyof Endpoint, string])[];
 
 /** `payhook endpoints update <id>` and `payhook endpoints delete <id>`. */
@@ -40,7 +42,7 @@ export function registerEndpointChangeCommands(endpoints: Command, ctx: CliConte
   endpoints
     .command('update')
     .description(
-      'change an endpoint’s URL, events, rate or timeout; it keeps its id (so its webhook-ids) and its secrets',
+      'change an endpoint’s URL, events, rate, timeout or description; it keeps its id (so its webhook-ids) and its secrets',
     )
     .argument('<id>', 'endpoint id')
     .option('--url <url>', 'where deliveries are POSTed: https (http only for allow-listed hosts)')
@@ -50,6 +52,7 @@ export function registerEndpointChangeCommands(endpoints: Command, ctx: CliConte
       '--timeout-ms <n>',
       `per-request timeout, ${TIMEOUT_MS_RANGE.min} to ${TIMEOUT_MS_RANGE.max}, or "${DEFAULT_WORD}" for the dispatcher default`,
     )
+    .option('--description <text>', `what the endpoint is for (up to ${MAX_DESCRIPTION_LENGTH} characters)`)
     .option('--json', 'print the endpoint as `list --json` does (never the secrets)')
     .addHelpText(
       'after',
@@ -72,6 +75,9 @@ export function registerEndpointChangeCommands(endpoints: Command, ctx: CliConte
         ...(options.events === undefined ? {} : { event_types: parseEventTypes('--events', options.events) }),
         ...(options.rate === undefined ? {} : { rate_limit_per_second: parseRateOption(options.rate, true) }),
         ...(options.timeoutMs === undefined ? {} : { timeout_ms: parseTimeoutOption(options.timeoutMs, true) }),
+        ...(options.description === undefined
+          ? {}
+          : { description: parseDescription('--description', options.description) }),
       };
       if (Object.keys(changes).length === 0) {
         throw new CliUsageError(`name at least one of ${CHANGEABLE.map(([, option]) => option).join(', ')}`);

@@ -1,5 +1,5 @@
 import { DEFAULT_EVENT_TYPES } from '@payhook/contracts';
-import { buildEndpoint, ENDPOINT_OPTIONS, rotateEndpointSecret } from '@payhook/inputs';
+import { buildEndpoint, ENDPOINT_OPTIONS, MAX_DESCRIPTION_LENGTH, rotateEndpointSecret } from '@payhook/inputs';
 import type { Command } from 'commander';
 import { CliUsageError } from '../cli-error.ts';
 import { type CliContext, pipelineEnv } from '../context.ts';
@@ -39,6 +39,7 @@ export function registerEndpointCommands(program: Command, ctx: CliContext): voi
       `per-request timeout, ${TIMEOUT_MS_RANGE.min} to ${TIMEOUT_MS_RANGE.max} (default: the dispatcher default)`,
     )
     .option('--id <id>', 'endpoint id (default: a random ep_… id); refused when taken')
+    .option('--description <text>', `what the endpoint is for (up to ${MAX_DESCRIPTION_LENGTH} characters)`)
     .option('--json', 'print JSON: {"endpoint_id", "secret"}')
     .addHelpText('after', tableCommandHelp([...TABLE_ENV, 'DISPATCHER_DEV_ALLOW_LIST'], URL_RULES_HELP))
     .action(
@@ -49,6 +50,7 @@ export function registerEndpointCommands(program: Command, ctx: CliContext): voi
         rate?: string;
         timeoutMs?: string;
         id?: string;
+        description?: string;
         json?: boolean;
       }) => {
         const { endpoint, secret } = buildEndpoint(options, devAllowListFromEnv(ctx.env), Date.now(), ENDPOINT_OPTIONS);
