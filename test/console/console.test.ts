@@ -152,6 +152,7 @@ describe("a merchant's portal", () => {
     await checkPage(page, 'Add endpoint', 'endpoint-new-problem');
 
     await page.getByLabel('URL').fill(`${pipeline.receiver.url}/shop`);
+    await page.getByLabel('Description').fill('Shop checkout');
     await page.getByRole('button', { name: 'Add endpoint' }).click();
     await checkPage(page, 'Endpoint added', 'endpoint-secret');
     secret = (await page.locator('#secret').textContent()) ?? '';
@@ -161,7 +162,7 @@ describe("a merchant's portal", () => {
     await page.getByRole('link', { name: 'Back to the endpoints' }).click();
     await checkPage(page, 'Endpoints', 'endpoints');
     const row = page.getByRole('row').filter({ hasText: `${pipeline.receiver.url}/shop` });
-    await row.waitFor();
+    await row.getByText('Shop checkout').waitFor();
     endpointId = ((await row.locator('.muted').first().textContent()) ?? '').trim();
     assert.match(endpointId, /^ep_/);
   });

@@ -4,11 +4,13 @@ import { Field, Loading, TextField, useClient, useLoad } from './ui.tsx';
 const TEST_EVENT_TYPE = 'webhook.test';
 
 /** The body fields {@link EndpointFields} shows problems for. */
-export const ENDPOINT_FIELDS = ['url', 'event_types', 'rate_limit_per_second', 'timeout_ms'] as const;
+export const ENDPOINT_FIELDS = ['url', 'description', 'event_types', 'rate_limit_per_second', 'timeout_ms'] as const;
 
 /** An endpoint's settings as the form holds them. */
 export interface EndpointSettings {
   readonly url: string;
+  /** What the endpoint is for; empty when none. */
+  readonly description: string;
   readonly event_types: readonly string[];
   readonly rate_limit_per_second: number | null;
   readonly timeout_ms: number | null;
@@ -39,6 +41,13 @@ export function EndpointFields(props: { problems: Record<string, string>; initia
           />
         )}
       </Field>
+      <TextField
+        name="description"
+        label="Description"
+        hint="Optional: what the endpoint is for"
+        value={initial?.description}
+        problem={problems.description}
+      />
       <fieldset aria-describedby={problems.event_types === undefined ? undefined : 'event_types-problem'}>
         <legend>Events</legend>
         <Loading loaded={eventTypes}>
@@ -96,6 +105,7 @@ export function readEndpointFields(form: HTMLFormElement): EndpointSettings {
   const number = (name: string) => (text(name) === '' ? null : Number(text(name)));
   return {
     url: text('url'),
+    description: text('description'),
     event_types: data.getAll('event_types').map(String),
     rate_limit_per_second: number('rate_limit_per_second'),
     timeout_ms: number('timeout_ms'),

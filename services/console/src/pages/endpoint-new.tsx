@@ -41,6 +41,7 @@ export function EndpointNewPage() {
     const { data, error } = await client.POST('/v1/endpoints', {
       body: {
         url: settings.url,
+        description: settings.description === '' ? undefined : settings.description,
         event_types: [...settings.event_types],
         rate_limit_per_second: settings.rate_limit_per_second ?? undefined,
         timeout_ms: settings.timeout_ms ?? undefined,

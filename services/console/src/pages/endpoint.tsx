@@ -51,6 +51,12 @@ export function EndpointPage(props: { endpointId: string }) {
             <dl class="facts">
               <dt>URL</dt>
               <dd class="url">{e.url}</dd>
+              {e.description === '' ? null : (
+                <>
+                  <dt>Description</dt>
+                  <dd>{e.description}</dd>
+                </>
+              )}
               <dt>State</dt>
               <dd>
                 <Status value={e.enabled ? 'enabled' : 'disabled'} />

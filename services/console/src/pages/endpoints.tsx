@@ -80,6 +80,7 @@ export function EndpointsPage() {
                         <a href={href(`endpoints/${encodeURIComponent(e.endpoint_id)}`)} class="url">
                           {e.url}
                         </a>
+                        {e.description === '' ? null : <div>{e.description}</div>}
                         <div class="muted">{e.endpoint_id}</div>
                       </td>
                       <td data-label="State">
