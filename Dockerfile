@@ -1,6 +1,6 @@
 # One image for every payhook service and the CLI; the command picks which one runs:
 #   node services/dispatcher/src/main.ts | services/scanner/… | services/confirmation-filter/…
-# Node 24 LTS runs the TypeScript sources directly (type stripping), so there is no build step.
+# Node 24 LTS runs the TypeScript sources directly (type stripping); only the web console is built.
 FROM node:24-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -16,10 +16,22 @@ RUN npm ci --omit=optional --ignore-scripts --no-audit --no-fund \
   && npm prune --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \
   && npm cache clean --force
 
+# The console's static files (services/console/dist/web, served by the API under /console).
+# Vite's bundler is a native optional package, so this stage installs optional packages; only
+# the built files leave it.
+FROM node:24-slim AS console
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY patches patches
+COPY packages packages
+COPY services services
+RUN npm ci --ignore-scripts --no-audit --no-fund && npm run build -w @payhook/console
+
 FROM node:24-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app /app
+COPY --from=console /app/services/console/dist/web services/console/dist/web
 COPY schemas schemas
 # The image's "node" user, by number so Kubernetes can check runAsNonRoot. The files stay
 # root's: the services only read them.

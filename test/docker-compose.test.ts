@@ -354,4 +354,17 @@ describe('the Dockerfile', () => {
     for (const path of ['package.json', 'package-lock.json', 'packages', 'services', 'schemas'])
       assert.ok(!ignored.includes(path), `.dockerignore leaves out ${path}`);
   });
+
+  it('builds the web console in a stage of its own and carries only its built files', () => {
+    assert.ok(
+      ofKind('FROM').some((from) => / AS console$/i.test(from)),
+      'no stage named console',
+    );
+    assert.ok(ofKind('RUN').some((run) => run.includes('npm run build -w @payhook/console')));
+    // The API serves API_CONSOLE_DIR, by default services/console/dist/web.
+    assert.ok(
+      ofKind('COPY').includes('COPY --from=console /app/services/console/dist/web services/console/dist/web'),
+      'the final image lacks the console files',
+    );
+  });
 });
