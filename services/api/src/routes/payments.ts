@@ -1,9 +1,10 @@
 import type { PaymentIntent, PaymentStatus } from '@payhook/contracts';
-import { buildPaymentIntent, findIntentConflict, InputError, type PaymentIntentFieldNames } from '@payhook/inputs';
+import { buildPaymentIntent, findIntentConflict, type PaymentIntentFieldNames } from '@payhook/inputs';
 import { canSee, merchantFor, type Principal, principalOf } from '../auth.ts';
 import { checkWindow, decodeCursor, encodeCursor, pageLimit, timeParam } from '../cursor.ts';
 import type { IdempotencyStore } from '../idempotency.ts';
-import { invalidField, Problem, ProblemError } from '../problems.ts';
+import { asField } from '../input-problems.ts';
+import { Problem, ProblemError } from '../problems.ts';
 import type { PaymentState, ReadModelStore } from '../read-model/read-model-store.ts';
 import {
   commonProblems,
@@ -164,9 +165,8 @@ export function registerPaymentRoutes(app: ApiServer, deps: PaymentRouteDeps): v
 
 async function createPayment(deps: PaymentRouteDeps, principal: Principal, body: PaymentCreate): Promise<Payment> {
   const merchant = merchantFor(principal, body.merchant_id);
-  let intent: PaymentIntent;
-  try {
-    intent = buildPaymentIntent(
+  const intent: PaymentIntent = asField(() =>
+    buildPaymentIntent(
       {
         merchant,
         chain: String(body.chain_id),
@@ -181,11 +181,8 @@ async function createPayment(deps: PaymentRouteDeps, principal: Principal, body:
       },
       deps.now(),
       FIELDS,
-    );
-  } catch (error) {
-    if (error instanceof InputError) throw invalidField(error.field, error.problem);
-    throw error;
-  }
+    ),
+  );
   const conflict = findIntentConflict(intent, deps.store.intents);
   // Neither message names another merchant's payment.
   if (conflict?.kind === 'id_taken') {
