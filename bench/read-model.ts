@@ -67,6 +67,7 @@ const attempt = (d: WebhookDelivery, n: number, at: number): DeliveryAttempt => 
   attempted_at: at,
   replayed_at: null,
   next_attempt_at: null,
+  response_excerpt: null,
 });
 
 async function produceInChunks<T>(

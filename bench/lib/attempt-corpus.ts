@@ -201,6 +201,7 @@ export function* attemptCorpus(
         attempted_at: at,
         replayed_at: null,
         next_attempt_at: null,
+        response_excerpt: null,
         ...fields,
       };
       pending.push({ stage: 'attempt', record: { kind: 'attempt', attempt: value } });

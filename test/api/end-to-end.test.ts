@@ -144,6 +144,8 @@ it('create over HTTP → pay on chain → confirmed with its history, delivered 
     [[1, 'dispatch', 'delivered', 200, false]],
   );
   assert.equal(detail.data?.next_attempt_at, null);
+  assert.equal(detail.data?.body, first.body, 'the body exactly as signed and sent');
+  assert.equal(detail.data?.attempts[0]?.response_excerpt, 'ok', "the start of the receiver's answer");
 
   const resent = await client.POST('/v1/deliveries/{delivery_id}/resend', {
     params: { path: { delivery_id: delivery?.delivery_id as string } },

@@ -93,6 +93,7 @@ before(async () => {
         attempted_at: now + i,
         replayed_at: null,
         next_attempt_at: now + i + 5_000,
+        response_excerpt: null,
       },
     });
   }

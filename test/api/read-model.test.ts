@@ -84,6 +84,7 @@ function attempt(
     attempted_at: d.created_at + n * 1_000,
     replayed_at: null,
     next_attempt_at: null,
+    response_excerpt: null,
     ...extra,
   } satisfies DeliveryAttempt;
 }

@@ -29,6 +29,7 @@ function attempt(
     attempted_at: base,
     replayed_at: null,
     next_attempt_at: base + 1_000,
+    response_excerpt: null,
     ...overrides,
   };
 }

@@ -227,6 +227,11 @@ describe("a merchant's portal", () => {
     await attempts.filter({ hasText: 'delivered' }).filter({ hasText: '200' }).waitFor();
     assert.equal(await attempts.count(), 2, 'a header row and one attempt');
     await page.getByText('none scheduled').waitFor();
+    // The start of the receiver's answer, and the body exactly as the receiver got it.
+    assert.equal(await page.locator('code.excerpt').first().textContent(), 'ok');
+    const shown = (await page.getByTestId('delivery-body').textContent()) ?? '';
+    const arrived = pipeline.receiver.arrivalsAt('/shop')[0]?.body ?? '';
+    assert.deepEqual(JSON.parse(shown), JSON.parse(arrived));
 
     await page.getByRole('button', { name: 'Resend' }).click();
     await page.getByText('Sent again').waitFor();

@@ -84,6 +84,7 @@ export const sampleValues: { readonly [K in keyof ContractTypes]: ContractTypes[
     attempted_at: NOW,
     replayed_at: null,
     next_attempt_at: NOW + 60_000,
+    response_excerpt: 'busy',
   },
   SCANNER_CHECKPOINT: {
     chain_id: 31337,

@@ -300,13 +300,23 @@ export const DeliveryAttempt = Type.Object(
     replayed: Type.Boolean({ description: 'Whether the attempt belongs to a replayed delivery' }),
     replayed_at: Nullable(Timestamp('When the delivery was replayed')),
     next_attempt_at: Nullable(Timestamp('When the next attempt was due after this one')),
+    response_excerpt: Nullable(
+      Type.String({
+        description:
+          'The start of the response body (at most 512 bytes), as the endpoint answered; null when no body arrived or no request was made',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 
 export const DeliveryDetail = Type.Object(
-  { ...deliveryFields, attempts: Type.Array(DeliveryAttempt, { description: 'In the order they were made' }) },
-  { additionalProperties: false, description: 'A delivery with every attempt' },
+  {
+    ...deliveryFields,
+    body: Type.String({ description: 'The exact JSON body that is signed and sent, as a string' }),
+    attempts: Type.Array(DeliveryAttempt, { description: 'In the order they were made' }),
+  },
+  { additionalProperties: false, description: 'A delivery with its body and every attempt' },
 );
 export type DeliveryDetail = Static<typeof DeliveryDetail>;
 

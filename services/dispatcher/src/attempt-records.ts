@@ -46,7 +46,32 @@ export const sentAttempt = (
   attempted_at: sentAt,
   replayed_at: state.replayedAtMs ?? null,
   next_attempt_at: nextAttemptAt,
+  response_excerpt: responseExcerpt(result.bodySnippet),
 });
+
+/** Response body bytes kept in an attempt record (UTF-8). */
+export const RESPONSE_EXCERPT_BYTES = 512;
+
+/**
+ * The start of a response body for the attempts log: at most {@link RESPONSE_EXCERPT_BYTES} as
+ * UTF-8, cut between characters; null for an empty or missing body. The sender keeps up to
+ * 4 KiB; the log keeps less, since it is written for every attempt.
+ */
+export function responseExcerpt(snippet: string | undefined): string | null {
+  if (snippet === undefined || snippet.length === 0) return null;
+  // A UTF-16 unit takes at most 3 bytes (a pair 4): this many always fit.
+  if (snippet.length <= RESPONSE_EXCERPT_BYTES / 3) return snippet;
+  let text = snippet.slice(0, RESPONSE_EXCERPT_BYTES);
+  // Never half of a surrogate pair (it would encode as a replacement character).
+  const last = text.charCodeAt(text.length - 1);
+  if (last >= 0xd800 && last <= 0xdbff) text = text.slice(0, -1);
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= RESPONSE_EXCERPT_BYTES) return text;
+  // Back to the first byte of the character the limit cuts through (continuations are 10xxxxxx).
+  let end = RESPONSE_EXCERPT_BYTES;
+  while (end > 0 && ((bytes[end] as number) & 0xc0) === 0x80) end--;
+  return bytes.toString('utf8', 0, end);
+}
 
 /** The attempts-log record of a decision taken without a request: held in a tier, or parked. */
 export const unsentAttempt = (
@@ -72,4 +97,5 @@ export const unsentAttempt = (
   attempted_at: failure.failedAtMs,
   replayed_at: state.replayedAtMs ?? null,
   next_attempt_at: nextAttemptAt,
+  response_excerpt: null,
 });

@@ -183,6 +183,8 @@ export interface DeliveryAttempt {
   replayed_at: null | number;
   /** When the next attempt is due; null when there is none. */
   next_attempt_at: null | number;
+  /** The start of the response body (at most 512 bytes, as UTF-8), for the merchant's diagnosis; null when no body arrived or no request was made. */
+  response_excerpt: null | string;
 }
 
 /** A block height and its hash. */

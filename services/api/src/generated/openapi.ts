@@ -1348,6 +1348,8 @@ export interface operations {
                          * @description When the delivery was created
                          */
                         created_at: string;
+                        /** @description The exact JSON body that is signed and sent, as a string */
+                        body: string;
                         /** @description In the order they were made */
                         attempts: {
                             /** @description The request number, from 1; for a decision taken without a request, the requests made before it */
@@ -1370,6 +1372,7 @@ export interface operations {
                             replayed: boolean;
                             replayed_at: string | null;
                             next_attempt_at: string | null;
+                            response_excerpt: string | null;
                         }[];
                     };
                 };

@@ -98,10 +98,14 @@ export interface AttemptEntry {
   readonly attemptedAtMs: number;
   readonly replayedAtMs: number | null;
   readonly nextAttemptAtMs: number | null;
+  /** The start of the response body, when one arrived. */
+  readonly responseExcerpt: string | null;
 }
 
-/** A delivery with every attempt. */
+/** A delivery with its body and every attempt. */
 export interface DeliveryDetail extends DeliverySummary {
+  /** The exact JSON body that is signed and sent. */
+  readonly body: string;
   /** In the order they were made. */
   readonly attempts: readonly AttemptEntry[];
 }

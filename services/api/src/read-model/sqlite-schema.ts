@@ -1,7 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 
 /** Bumped when the tables change: a file of another version is rebuilt from the topics. */
-const SCHEMA_VERSION = '1';
+const SCHEMA_VERSION = '2';
 
 // Every table of records is keyed by the record's topic, partition and offset: one row per
 // record, so a record applied twice is refused by the key as well as by the stored position.
@@ -40,11 +40,13 @@ CREATE INDEX deliveries_by_merchant ON deliveries (merchant_id, created_at DESC,
 CREATE INDEX deliveries_by_endpoint ON deliveries (endpoint_id, created_at DESC, delivery_id DESC);
 CREATE INDEX deliveries_by_payment ON deliveries (payment_id, created_at DESC, delivery_id DESC);
 CREATE INDEX deliveries_by_created ON deliveries (created_at DESC, delivery_id DESC);
+-- Apart from the deliveries, whose lists never read them.
+CREATE TABLE delivery_bodies (delivery_id TEXT PRIMARY KEY, body TEXT NOT NULL) STRICT;
 CREATE TABLE attempts (
   topic TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL,
   delivery_id TEXT NOT NULL, attempt INTEGER NOT NULL, tier TEXT NOT NULL, outcome TEXT NOT NULL,
   status_code INTEGER, duration_ms INTEGER NOT NULL, error_class TEXT, error_message TEXT,
-  attempted_at INTEGER NOT NULL, replayed_at INTEGER, next_attempt_at INTEGER,
+  attempted_at INTEGER NOT NULL, replayed_at INTEGER, next_attempt_at INTEGER, response_excerpt TEXT,
   PRIMARY KEY (topic, partition, offset)
 ) STRICT;
 CREATE INDEX attempts_by_delivery ON attempts (delivery_id, attempted_at, attempt);
@@ -136,6 +138,9 @@ export function statements(db: DatabaseSync) {
         last_stage, last_written_at, last_due_at, last_dlq_reason, replayed_at, status)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'retrying') ON CONFLICT (delivery_id) DO NOTHING`,
     ),
+    insertBody: db.prepare(
+      'INSERT INTO delivery_bodies (delivery_id, body) VALUES (?, ?) ON CONFLICT (delivery_id) DO NOTHING',
+    ),
     // The delivery is where its latest record is: by write time, then by stage.
     moveDelivery: db.prepare(
       `UPDATE deliveries SET last_stage = ?, last_written_at = ?, last_due_at = ?, last_dlq_reason = ?,
@@ -154,8 +159,8 @@ export function statements(db: DatabaseSync) {
     ),
     insertAttempt: db.prepare(
       `INSERT INTO attempts (topic, partition, offset, delivery_id, attempt, tier, outcome, status_code, duration_ms,
-        error_class, error_message, attempted_at, replayed_at, next_attempt_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        error_class, error_message, attempted_at, replayed_at, next_attempt_at, response_excerpt)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     payment: db.prepare('SELECT merchant_id, status, amount_received, updated_at FROM payments WHERE payment_id = ?'),
     // An event written twice (same event id) is one state change.
@@ -167,6 +172,7 @@ export function statements(db: DatabaseSync) {
     allStatuses: db.prepare('SELECT payment_id, status FROM payments'),
     merchantStatuses: db.prepare('SELECT payment_id, status FROM payments WHERE merchant_id = ?'),
     delivery: db.prepare('SELECT * FROM deliveries WHERE delivery_id = ?'),
+    body: db.prepare('SELECT body FROM delivery_bodies WHERE delivery_id = ?'),
     attempts: db.prepare('SELECT * FROM attempts WHERE delivery_id = ? ORDER BY attempted_at, attempt, offset'),
     lastAttempt: db.prepare(
       `SELECT count(*) AS n, max(attempted_at) AS attempted_at,

@@ -96,6 +96,7 @@ export function openSqliteReadModel(options: SqliteReadModelOptions): ReadModelS
         record.dlqReason,
         record.replayedAtMs,
       );
+      q.insertBody.run(d.delivery_id, d.body);
       q.moveDelivery.run(
         record.stage,
         record.writtenAtMs,
@@ -123,6 +124,7 @@ export function openSqliteReadModel(options: SqliteReadModelOptions): ReadModelS
         a.attempted_at,
         a.replayed_at,
         a.next_attempt_at,
+        a.response_excerpt,
       );
       return a.delivery_id;
     }
@@ -271,9 +273,11 @@ export function openSqliteReadModel(options: SqliteReadModelOptions): ReadModelS
           attemptedAtMs: a.attempted_at,
           replayedAtMs: a.replayed_at,
           nextAttemptAtMs: a.next_attempt_at,
+          responseExcerpt: a.response_excerpt,
         }),
       );
-      return { ...summary(row), attempts };
+      const body = (q.body.get(deliveryId) as { body: string } | undefined)?.body ?? '';
+      return { ...summary(row), body, attempts };
     },
     async counts(): Promise<ReadModelCounts> {
       const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
@@ -334,4 +338,5 @@ interface AttemptRow {
   attempted_at: number;
   replayed_at: number | null;
   next_attempt_at: number | null;
+  response_excerpt: string | null;
 }

@@ -93,7 +93,7 @@ export function registerDeliveryRoutes(app: ApiServer, deps: DeliveryRouteDeps):
     },
     async (request) => {
       const detail = await visibleDelivery(deps, request.params.delivery_id, principalOf(request));
-      return { ...deliveryView(detail), attempts: detail.attempts.map(attemptView) };
+      return { ...deliveryView(detail), body: detail.body, attempts: detail.attempts.map(attemptView) };
     },
   );
 
@@ -178,5 +178,6 @@ function attemptView(a: AttemptEntry): DeliveryDetail['attempts'][number] {
     replayed: a.replayedAtMs !== null,
     replayed_at: iso(a.replayedAtMs),
     next_attempt_at: iso(a.nextAttemptAtMs),
+    response_excerpt: a.responseExcerpt,
   };
 }

@@ -3,7 +3,16 @@ import { href } from '../router.ts';
 import type { Problem } from '../session.ts';
 import { Loading, Page, ProblemNote, Status, Table, useClient, useLoad, When } from '../ui.tsx';
 
-/** One delivery: its state, every attempt, when the next is due; resend. */
+/** The body as sent, indented when it is JSON (it always is; an old record may not be). */
+function readableBody(body: string): string {
+  try {
+    return JSON.stringify(JSON.parse(body), null, 2);
+  } catch {
+    return body;
+  }
+}
+
+/** One delivery: its state, its body, every attempt with the start of its response, when the next is due; resend. */
 export function DeliveryPage(props: { deliveryId: string }) {
   const client = useClient();
   const id = props.deliveryId;
@@ -73,7 +82,7 @@ export function DeliveryPage(props: { deliveryId: string }) {
             ) : (
               <Table
                 caption="Attempts, in the order they were made"
-                columns={['#', 'Time', 'Tier', 'Outcome', 'HTTP status', 'Duration', 'Error']}
+                columns={['#', 'Time', 'Tier', 'Outcome', 'HTTP status', 'Duration', 'Error', 'Response']}
               >
                 {d.attempts.map((a) => (
                   <tr key={`${a.attempt}-${a.attempted_at}`}>
@@ -93,10 +102,18 @@ export function DeliveryPage(props: { deliveryId: string }) {
                       {a.error_class ?? '—'}
                       {a.error_message === null ? null : <div class="muted">{a.error_message}</div>}
                     </td>
+                    <td data-label="Response">
+                      {a.response_excerpt === null ? '—' : <code class="excerpt">{a.response_excerpt}</code>}
+                    </td>
                   </tr>
                 ))}
               </Table>
             )}
+            <h2>Body</h2>
+            <p class="muted">The exact bytes signed and sent (shown indented).</p>
+            <pre class="body" data-testid="delivery-body" tabIndex={0} aria-label="Delivery body">
+              {readableBody(d.body)}
+            </pre>
           </>
         )}
       </Loading>
