@@ -62,8 +62,11 @@ describe('dispatcher: per-endpoint protection', () => {
     const rated = receiver.arrivalsAt('/rated').map((a) => a.at);
     const free = receiver.arrivalsAt('/free').map((a) => a.at);
     assert.equal(free.length, 12);
-    // Burst of 2, then 2 per second: the last of 12 cannot come before 5 s after the first.
-    assert.ok((rated.at(-1) as number) - (rated[0] as number) >= 4_900, 'shaped to its rate');
+    // Burst of 2, then 2 per second: the last of 12 is sent 5 s after the first. Arrival times
+    // also carry each request's own latency (the first one opens the connection, which a busy
+    // machine can delay), so a second is left for that; unshaped, all 12 arrive within a blink.
+    const span = (rated.at(-1) as number) - (rated[0] as number);
+    assert.ok(span >= 4_000, `shaped to its rate: 12 requests over ${span} ms`);
     assert.ok(Math.max(...free) < (rated.at(-1) as number), 'the other endpoint did not wait for it');
   });
 
