@@ -111,7 +111,7 @@ export function DeliveryPage(props: { deliveryId: string }) {
             )}
             <h2>Body</h2>
             <p class="muted">The exact bytes signed and sent (shown indented).</p>
-            <pre class="body" data-testid="delivery-body" tabIndex={0} aria-label="Delivery body">
+            <pre class="body" data-testid="delivery-body">
               {readableBody(d.body)}
             </pre>
           </>
