@@ -99,7 +99,8 @@ export function createApiApp(deps: ApiDeps): ApiApp {
   const pipeline = JSON.stringify({ prefix: topics.prefix, tiers: topics.retry.map((t) => t.label) });
   const openReadModel =
     deps.openReadModel ??
-    ((c: ApiConfig, p: string) => openSqliteReadModel({ path: c.API_READ_MODEL_PATH, pipeline: p }));
+    ((c: ApiConfig, p: string) =>
+      openSqliteReadModel({ path: c.API_READ_MODEL_PATH, pipeline: p, cacheMb: c.API_READ_MODEL_CACHE_MB }));
   let readStore: ReadModelStore | undefined;
   let ingester: ReturnType<typeof createReadModelIngester> | undefined;
   const caughtUp = Promise.withResolvers<void>();

@@ -50,6 +50,8 @@ export const apiEnvSchema = z.object({
    * directory; deleting it rebuilds it from the topics. `:memory:` keeps it in the process.
    */
   API_READ_MODEL_PATH: z.string().min(1).default('.local/api/read-model.sqlite'),
+  /** The read model's page cache in MiB (SQLite's `cache_size`): how much of its indexes stays in memory. */
+  API_READ_MODEL_CACHE_MB: envField.positiveInt().max(65_536, 'must be at most 65536 (64 GiB)').default(64),
   /**
    * Signs portal tokens (HMAC-SHA256): base64 of at least 32 random bytes, the same on every API
    * replica. Unset: a random key per process (links die with it and work on that replica only).
