@@ -237,10 +237,13 @@ noteLoad('end');
 if (baselines.length > 0) report.baseline = median(baselines, (b) => b.receiver.deliveriesPerSecond);
 for (const eventsPartitions of opts.eventsPartitions) {
   const repeated = saturation.get(eventsPartitions) ?? [];
-  const runs = repeated.map((x) => x.run);
+  // A run that did not deliver everything (a stuck filter) has no rate to compare.
+  const runs = repeated.map((x) => x.run).filter((x) => x.complete);
   const failed = failures.get(eventsPartitions);
   const run: SaturationResult['run'] =
-    runs.length > 0 ? median(runs, (x) => x.webhooksPerSecond) : { error: failed ?? 'not run' };
+    runs.length > 0
+      ? median(runs, (x) => x.webhooksPerSecond)
+      : { error: failed ?? (repeated.length > 0 ? 'no repetition delivered every webhook' : 'not run') };
   // An incomplete run's rate is that of the webhooks that made it: no ratio from it.
   const repeatRatios = repeated.map(({ repetition, run: x }) => {
     const b = baselineOf[repetition];
@@ -252,6 +255,7 @@ for (const eventsPartitions of opts.eventsPartitions) {
     run,
     ratioToBaseline: known.length === 0 ? null : (known[Math.floor((known.length - 1) / 2)] as number),
     repeatRatios,
+    incompleteRepetitions: repeated.length - runs.length,
   });
 }
 report.durationSeconds = Math.round((Date.now() - startedAt.getTime()) / 1000);

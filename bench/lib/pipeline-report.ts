@@ -11,8 +11,10 @@ export interface SaturationResult {
    * within each repetition (the two ran a minute apart) and the median kept.
    */
   readonly ratioToBaseline: number | null;
-  /** The ratio of every repetition, in order. */
+  /** The ratio of every repetition, in order (null for one that did not deliver everything). */
   readonly repeatRatios: readonly (number | null)[];
+  /** Repetitions whose webhooks did not all arrive within the run's time limit. */
+  readonly incompleteRepetitions: number;
 }
 
 /** One paced run. */
@@ -46,6 +48,17 @@ const fmt = (n: number | null | undefined) =>
 const ok = <T extends object>(r: T | { readonly error: string } | undefined): T | undefined =>
   r === undefined || 'error' in r ? undefined : (r as T);
 
+const stalled = (s: SaturationResult) =>
+  s.incompleteRepetitions > 0 ? `; ${s.incompleteRepetitions} more did not deliver every webhook in time` : '';
+
+/** Filter and dispatcher CPU per webhook, ms, and its ratio to the raw client's per request. */
+function cpuPerWebhook(r: PipelineRunResult, rawMs: number | undefined): string {
+  if (r.filterCpuMsPerEvent === undefined || r.dispatcherCpuMsPerWebhook === undefined || r.arrived === 0) return '–';
+  const ms = (r.filterCpuMsPerEvent * r.eventsWritten) / r.arrived + r.dispatcherCpuMsPerWebhook;
+  const times = rawMs === undefined || rawMs === 0 ? '–' : fmt(Math.round((ms / rawMs) * 100) / 100);
+  return `${fmt(Math.round(ms * 1000) / 1000)} (${times})`;
+}
+
 /** results/pipeline.md: the figures as tables, then how they were taken. */
 export function renderPipelineMarkdown(report: PipelineReport): string {
   const base = ok(report.baseline);
@@ -70,21 +83,25 @@ export function renderPipelineMarkdown(report: PipelineReport): string {
       `client ${fmt(base?.cpu.byProcess.client)} cores busy). Each ratio is taken within a repetition (baseline r, then ` +
       "every variant r) and the median of the repetitions kept: the machine's speed moves a lot between minutes.",
     '',
-    '| payments.events partitions | events | webhooks arrived | webhooks/s | ratio to raw undici | from first write | filter cores | dispatcher cores | broker cores | filter CPU ms/event | dispatcher CPU ms/webhook | filter RSS MiB | dispatcher RSS MiB | signatures verified (bad) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    `CPU per webhook is steadier than webhooks/s on a shared machine: the raw client spent ${fmt(base?.client.cpuMsPerRequest)} ms per request; ` +
+      "the last column gives the filter's and the dispatcher's CPU per webhook together, and that sum ÷ the raw client's.",
+    '',
+    '| payments.events partitions | events | webhooks arrived | webhooks/s (repetitions) | ratio to raw undici (repetitions) | from first write | filter cores | dispatcher cores | broker cores | other work, cores | filter CPU ms/event | dispatcher CPU ms/webhook | filter RSS MiB | dispatcher RSS MiB | signatures verified (bad) | filter + dispatcher CPU ms/webhook (÷ raw client) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const s of report.saturation) {
     const r = ok(s.run);
     if (r === undefined) {
-      lines.push(`| ${s.eventsPartitions} | failed: ${'error' in s.run ? s.run.error : ''} |||||||||||||`);
+      lines.push(`| ${s.eventsPartitions} | failed: ${'error' in s.run ? s.run.error : ''} ||||||||||||||`);
       continue;
     }
     const p = r.cpu.byProcess;
     lines.push(
       `| ${s.eventsPartitions} | ${fmt(r.events)} | ${fmt(r.arrived)}/${fmt(r.expected)} | **${fmt(r.webhooksPerSecond)}** ` +
-        `(${r.repeatRates.map(fmt).join(', ')}) | **${fmt(s.ratioToBaseline)}** (${s.repeatRatios.map(fmt).join(', ')}) | ${fmt(r.endToEndPerSecond)}/s | ${fmt(p.filter)} | ` +
-        `${fmt(p.dispatcher)} | ${fmt(p.broker)} | ${fmt(r.filterCpuMsPerEvent)} | ${fmt(r.dispatcherCpuMsPerWebhook)} | ` +
-        `${fmt(r.rssMaxMb.filter)} | ${fmt(r.rssMaxMb.dispatcher)} | ${fmt(r.verified)} (${fmt(r.badSignatures)}) |`,
+        `(${r.repeatRates.map(fmt).join(', ')}${stalled(s)}) | **${fmt(s.ratioToBaseline)}** (${s.repeatRatios.map(fmt).join(', ')}) | ${fmt(r.endToEndPerSecond)}/s | ${fmt(p.filter)} | ` +
+        `${fmt(p.dispatcher)} | ${fmt(p.broker)} | ${fmt(r.cpu.others)} | ${fmt(r.filterCpuMsPerEvent)} | ${fmt(r.dispatcherCpuMsPerWebhook)} | ` +
+        `${fmt(r.rssMaxMb.filter)} | ${fmt(r.rssMaxMb.dispatcher)} | ${fmt(r.verified)} (${fmt(r.badSignatures)}) | ` +
+        `${cpuPerWebhook(r, base?.client.cpuMsPerRequest)} |`,
     );
   }
   lines.push(
@@ -120,7 +137,9 @@ export function renderPipelineMarkdown(report: PipelineReport): string {
     `From the start of the event's transaction to the webhook's arrival at the receiver; each writer commits every ${report.settings.blockMs} ms. ` +
       'Reached: every event written at ≥ 95 % of the pace, every webhook arrived, at ≥ 90 % of the pace from first to last arrival. ' +
       'Split: a read_committed probe beside the dispatcher notes when each delivery record becomes readable in webhooks.dispatch ' +
-      "(write → dispatch: the writer's transaction, the filter's fetch, decode and transaction; dispatch → arrival: the dispatcher).",
+      "(write → dispatch: the writer's transaction, the filter's fetch, decode and transaction; dispatch → arrival: the dispatcher). " +
+      "The probe shares the benchmark's process with the writers and the receiver and can read a record tens of ms after the " +
+      'dispatcher did (a negative dispatch → arrival): the split is indicative, the total is exact.',
     '',
     '| payments.events partitions | target webhooks/s | events/s | reached | arrived | webhooks/s | p50 ms | p95 ms | p99 ms | max ms | write → dispatch p50 / p99 ms | dispatch → arrival p50 / p99 ms | filter cores | dispatcher cores | broker cores | bench cores | machine cores busy |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
