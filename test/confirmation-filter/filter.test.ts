@@ -121,3 +121,50 @@ describe('confirmation filter', () => {
     assert.equal(new Set(out.map((d) => d.delivery_id)).size, 83);
   });
 });
+
+describe('confirmation filter, a backlog larger than one send', () => {
+  // One partition each way: a fetch of about 1 MiB of events fans out to twice as many delivery
+  // records on one dispatch partition, several MiB in one transaction. The broker refuses a
+  // partition's share of a send above its message.max.bytes (1 MiB), so the filter splits the
+  // transaction's writes; in one send, the transaction failed and the batch was retried for ever.
+  const EVENTS = 6_000;
+  let backlog: PipelineFixture;
+  let app: FilterApp | undefined;
+
+  before(async () => {
+    backlog = await createPipelineFixture({ partitions: 1 });
+  });
+  after(async () => {
+    await app?.stop().catch(() => undefined);
+    await backlog?.close();
+  });
+
+  it('writes every delivery of a backlog whose batch passes 1 MiB on one partition', async () => {
+    const merchant = uniqueName('mer');
+    const endpoints = ['https://a.example/hook', 'https://b.example/hook'].map((url) =>
+      testEndpoint({ url, merchant_id: merchant }),
+    );
+    await backlog.produce(
+      backlog.topics.endpoints,
+      'ENDPOINT',
+      endpoints.map((e) => ({ key: e.endpoint_id, value: e })),
+    );
+    const events = Array.from({ length: EVENTS }, (_, i) => ({
+      key: `pay_${i}`,
+      value: event(`pay_${i}`, merchant, 1, 'CONFIRMED'),
+    }));
+    for (let i = 0; i < events.length; i += 1_000) {
+      await backlog.produce(backlog.topics.events, 'PAYMENT_EVENT', events.slice(i, i + 1_000));
+    }
+    const config = parseEnv(filterEnvSchema, { ...backlog.serviceEnv(), FILTER_INSTANCE_ID: 'backlog' });
+    const logger = createLogger({ name: 'filter-test', level: process.env.TEST_LOG_LEVEL ?? 'error' });
+    app = createFilterApp({ config, logger, registry: createMetricsRegistry('confirmation-filter') });
+    await app.start();
+    const out = await backlog.read(backlog.topics.dispatch, 2 * EVENTS, 120_000);
+    assert.equal(out.length, 2 * EVENTS);
+    const ids = await Promise.all(
+      out.map(async (r) => (await backlog.codec.decode('WEBHOOK_DELIVERY', r.value)).delivery_id),
+    );
+    assert.equal(new Set(ids).size, 2 * EVENTS, 'each delivery once');
+  });
+});

@@ -1,6 +1,7 @@
 import { type Logger, PayhookError } from '@payhook/runtime';
 import type { ICustomPartitioner, Kafka, Message, PartitionMetadata, Producer, RecordMetadata } from 'kafkajs';
 import { keyHashPartitioner } from './partitioner.ts';
+import { MAX_SEND_BYTES, recordBytes } from './record-size.ts';
 
 /** Stable error codes of {@link createBatchingProducer}. */
 export const BatchingProducerErrorCode = {
@@ -60,7 +61,7 @@ export interface BatchingProducerOptions {
 const defaults = {
   lingerMs: 5,
   maxBatchRecords: 500,
-  maxBatchBytes: 900_000,
+  maxBatchBytes: MAX_SEND_BYTES,
   metadataMaxAgeMs: 300_000,
   createPartitioner: keyHashPartitioner,
 } as const satisfies Partial<BatchingProducerOptions>;
@@ -102,9 +103,6 @@ interface Route {
   readonly readAt: number;
   refreshing: boolean;
 }
-
-/** Rough per-record overhead of the record batch format (varints, attributes, timestamps). */
-const RECORD_OVERHEAD_BYTES = 70;
 
 /**
  * Wraps a connected producer (normally `createIdempotentProducer`) so that `send` queues
@@ -358,22 +356,4 @@ export function createBatchingProducer(producer: Producer, options: BatchingProd
       return outstanding.size;
     },
   };
-}
-
-function byteLength(value: Buffer | string | null | undefined): number {
-  if (value === null || value === undefined) return 0;
-  return typeof value === 'string' ? Buffer.byteLength(value) : value.length;
-}
-
-function recordBytes(message: Message): number {
-  let bytes = RECORD_OVERHEAD_BYTES + byteLength(message.key) + byteLength(message.value);
-  const headers = message.headers;
-  if (headers === undefined) return bytes;
-  for (const name in headers) {
-    const value = headers[name];
-    bytes += Buffer.byteLength(name);
-    if (Array.isArray(value)) for (const item of value) bytes += byteLength(item);
-    else bytes += byteLength(value);
-  }
-  return bytes;
 }

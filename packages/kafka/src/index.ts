@@ -39,6 +39,7 @@ export {
   type ReplicationMismatch,
   readTopicConfigs,
 } from './provision.ts';
+export { MAX_SEND_BYTES, recordBytes, sendSizedChunks } from './record-size.ts';
 export {
   DEFAULT_REPLICATION,
   type EffectiveReplication,

@@ -142,7 +142,12 @@ export function createTransactionalWriter(options: TransactionalWriterOptions): 
         broken = true;
       }
       if (fenced !== undefined) throw fencedError(fenced);
-      throw new TransactionError(TransactionErrorCode.ABORTED, 'the transaction was aborted', error);
+      // The cause in the message: it is what an operator needs to read in the log.
+      throw new TransactionError(
+        TransactionErrorCode.ABORTED,
+        `the transaction was aborted: ${error instanceof Error ? error.message : String(error)}`,
+        error,
+      );
     }
   }
 

@@ -1,5 +1,11 @@
 import { type ContractCodec, eventTypeOf, type PipelineTopics } from '@payhook/contracts';
-import { type TransactionalWriter, TransactionError, TransactionErrorCode, watchConsumerCrash } from '@payhook/kafka';
+import {
+  sendSizedChunks,
+  type TransactionalWriter,
+  TransactionError,
+  TransactionErrorCode,
+  watchConsumerCrash,
+} from '@payhook/kafka';
 import type { Logger } from '@payhook/runtime';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message } from 'kafkajs';
 import { deliveriesFor } from './deliveries.ts';
@@ -164,7 +170,9 @@ export function createFilterConsumer(deps: FilterConsumerDeps): FilterConsumer {
     }
     try {
       await writer.run(async (tx) => {
-        if (out.length > 0) await tx.send({ topic: topics.dispatch, messages: out });
+        // In sends the broker accepts: a large batch fanned out to many endpoints can pass 1 MiB
+        // on one partition, which the broker refuses, and the same batch would fail for ever.
+        for (const messages of sendSizedChunks(out)) await tx.send({ topic: topics.dispatch, messages });
         await tx.sendOffsets({
           consumerGroupId: deps.groupId,
           topics: [
