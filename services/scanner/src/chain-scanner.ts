@@ -1,6 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BlockRef, ContractCodec, PaymentEvent, PipelineTopics, ScannerCheckpoint } from '@payhook/contracts';
-import { isFencedError, type TransactionalWriter, TransactionError, TransactionErrorCode } from '@payhook/kafka';
+import {
+  isFencedError,
+  sendSizedChunks,
+  type TransactionalWriter,
+  TransactionError,
+  TransactionErrorCode,
+} from '@payhook/kafka';
 import type { Logger } from '@payhook/runtime';
 import { checkLinked, checkSameFork, InconsistentRead } from './block-checks.ts';
 import type { BlockSource, ScannedBlock, TokenTransfer } from './block-source.ts';
@@ -133,7 +139,9 @@ export function createChainScanner(deps: ChainScannerDeps): ChainScanner {
     // Events and checkpoint in one transaction: after a crash either both are there or neither.
     // A failed one throws a TransactionError; the in-memory state moves on only after a commit.
     await writer.run(async (tx) => {
-      if (eventMessages.length > 0) await tx.send({ topic: topics.events, messages: eventMessages });
+      // In sends below the broker's 1 MiB per partition: a step may carry many events (a wave of
+      // expiries, say), and a refused send would fail the same step for ever.
+      for (const messages of sendSizedChunks(eventMessages)) await tx.send({ topic: topics.events, messages });
       await tx.send({ topic: topics.checkpoints, messages: [checkpointMessage] });
       await abortHook?.(events);
     });
