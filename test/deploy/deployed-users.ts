@@ -15,9 +15,9 @@ export const DEPLOYED_KAFKA_USERS = {
   cli: 'payhook-admin',
 } as const;
 
-/** What a stand-in for a mounted file holds: a key ring for the secrets key, any text for the others. */
+/** What a stand-in for a mounted file holds: keys for the two keys, any text for the others. */
 export function standInContent(variable: string): string {
-  return variable === 'PAYHOOK_SECRETS_KEY_FILE'
-    ? `k1:${randomBytes(32).toString('base64')}`
-    : `stand-in of ${variable}`;
+  if (variable === 'PAYHOOK_SECRETS_KEY_FILE') return `k1:${randomBytes(32).toString('base64')}`;
+  if (variable === 'PAYHOOK_PORTAL_KEY_FILE') return randomBytes(32).toString('base64');
+  return `stand-in of ${variable}`;
 }

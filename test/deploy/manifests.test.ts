@@ -436,6 +436,24 @@ describe('deploy/k8s agrees with the code', () => {
     }
   });
 
+  it('gives every API replica the one portal key from a Secret, and the public address links point at', () => {
+    const api = allContainers.filter((c) => c.service === 'api');
+    assert.ok(api.length > 0);
+    for (const { workload, container } of api) {
+      const env = declaredEnvironmentOf(container);
+      assert.equal(env.PAYHOOK_PORTAL_KEY, undefined, 'the key only from a file');
+      const file =
+        env.PAYHOOK_PORTAL_KEY_FILE ??
+        assert.fail('no PAYHOOK_PORTAL_KEY_FILE: each pod would sign with a key of its own');
+      assert.equal(volumeHolding(workload, container, file)?.secret?.secretName, 'payhook-portal-key');
+      assert.match(env.API_PUBLIC_URL ?? '', /^https:\/\//, 'links over https');
+    }
+    const others = allContainers.filter(
+      (c) => c.service !== 'api' && declaredEnvironmentOf(c.container).PAYHOOK_PORTAL_KEY_FILE !== undefined,
+    );
+    assert.deepEqual(others, [], 'only the API holds the portal key');
+  });
+
   it("authenticates KEDA's lag reads as the lag exporter's user, over the same TLS and SASL", () => {
     const [scaled] = ofKind('ScaledObject');
     assert.ok(scaled !== undefined);
