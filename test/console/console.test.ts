@@ -6,9 +6,7 @@
 // merchant's link shows none of it; expired and altered links show a clear page. axe-core runs
 // on every page, and every page is photographed under test/results/console/.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { createPortalTokens, PortalRole } from '@payhook/api';
 import { waitUntil } from '@payhook/testkit';
 import type { Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
@@ -16,25 +14,23 @@ import { parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import type { Arrival } from '../dispatcher/receiver.ts';
 import { type Browser, launchBrowser, screenshot, seriousViolations } from './browser.ts';
-import { type ConsolePipeline, startConsolePipeline } from './console-pipeline.ts';
+import type { ConsolePipeline } from './console-pipeline.ts';
+import { type PortalConsole, startPortalConsole } from './console-portal.ts';
 
-const PORTAL_KEY = randomBytes(32);
 const PHONE = { width: 375, height: 740 };
 
+let portal: PortalConsole;
 let pipeline: ConsolePipeline;
 let browser: Browser;
 let operator: string;
 
 before(async () => {
-  [pipeline, browser] = await Promise.all([
-    startConsolePipeline({ PAYHOOK_PORTAL_KEY: PORTAL_KEY.toString('base64') }),
-    launchBrowser(),
-  ]);
-  operator = (await pipeline.api.createKey(['--operator'])).key;
+  [portal, browser] = await Promise.all([startPortalConsole(), launchBrowser()]);
+  ({ pipeline, operator } = portal);
 });
 after(async () => {
   await browser?.close();
-  await pipeline?.close();
+  await portal?.close();
 });
 
 async function endpointNow(endpointId: string) {
@@ -95,15 +91,6 @@ async function recoverOne(page: Page, path: string, deliveryId: string, name: st
   assert.equal(pipeline.receiver.arrivalsAt(path)[before]?.headers['webhook-id'], deliveryId);
 }
 
-async function portalLink(merchant: string): Promise<{ url: string; token: string }> {
-  const { data, response } = await pipeline.api.client(operator).POST('/v1/merchants/{merchant_id}/portal-links', {
-    params: { path: { merchant_id: merchant } },
-  });
-  assert.equal(response.status, 201);
-  assert.ok(data !== undefined);
-  return data;
-}
-
 /** Waits for the page's heading, checks it with axe-core and photographs it. */
 async function checkPage(page: Page, heading: string | RegExp, name: string): Promise<void> {
   await page.getByRole('heading', { level: 1, name: heading }).waitFor();
@@ -122,7 +109,7 @@ describe("a merchant's portal", () => {
   let paymentId: string;
 
   before(async () => {
-    link = await portalLink('mer_console_1');
+    link = await portal.merchantLink('mer_console_1');
     page = await browser.newPage();
   });
 
@@ -326,7 +313,7 @@ describe("a merchant's portal", () => {
 
   it("another merchant's link shows none of it", async () => {
     const other = await browser.newPage();
-    await other.goto((await portalLink('mer_console_2')).url);
+    await other.goto((await portal.merchantLink('mer_console_2')).url);
     await checkPage(other, 'Endpoints', 'other-merchant-endpoints');
     await other.getByText('No endpoints yet').waitFor();
     await other.getByRole('link', { name: 'Deliveries' }).click();
@@ -351,9 +338,8 @@ describe("a merchant's portal", () => {
 describe('the operator view', () => {
   it('shows every merchant, deliveries per minute, and the DLQ by reason and endpoint, recovered after a dry run', async () => {
     const failed = await deadLetter(operator, '/failing-again');
-    const { data } = await pipeline.api.client(operator).POST('/v1/operator/portal-links');
     const page = await browser.newPage();
-    await page.goto(data?.url ?? '');
+    await page.goto((await portal.operatorLink()).url);
     await checkPage(page, 'Overview', 'operator-overview');
     await page.getByRole('img', { name: /Deliveries per minute/ }).waitFor();
     await page.getByRole('row').filter({ hasText: 'mer_console_1' }).waitFor();
@@ -371,11 +357,8 @@ describe('the operator view', () => {
 
 describe('a link that no longer works', () => {
   it('shows a clear page when expired', async () => {
-    // Signed with the API's key an hour ago, for a minute.
-    const past = createPortalTokens(PORTAL_KEY, () => Date.now() - 3_600_000);
-    const { token } = past.issue({ role: PortalRole.MERCHANT, merchantId: 'mer_console_1', ttlMs: 60_000 });
     const page = await browser.newPage();
-    await page.goto(`${pipeline.api.baseUrl}/console/#token=${token}`);
+    await page.goto(portal.expiredLink('mer_console_1'));
     await checkPage(page, 'This link has expired', 'link-expired');
     await page.getByText('Ask for a new link').waitFor();
     assert.equal(await page.evaluate('sessionStorage.length'), 0, 'the refused token is forgotten');
@@ -383,7 +366,7 @@ describe('a link that no longer works', () => {
   });
 
   it('shows a clear page when altered', async () => {
-    const { token } = await portalLink('mer_console_1');
+    const { token } = await portal.merchantLink('mer_console_1');
     const page = await browser.newPage();
     await page.goto(`${pipeline.api.baseUrl}/console/#token=${token.slice(0, -3)}AAA`);
     await checkPage(page, 'This link is not valid', 'link-altered');
