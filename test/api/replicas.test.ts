@@ -140,3 +140,25 @@ it('a job started on A shows on B with its progress and counts, and on A after a
   assert.equal(restarted.response.status, 200);
   assert.deepEqual([restarted.data?.status, restarted.data?.matched], ['succeeded', 3]);
 });
+
+it('a change on B right after one on A starts from it: a rotated-in secret is kept, a deleted endpoint stays deleted', async () => {
+  const created = await a.client(key).POST('/v1/endpoints', { body: { url: 'https://example.com/both-replicas' } });
+  assert.equal(created.response.status, 201, JSON.stringify(created.error));
+  const id = created.data?.endpoint_id as string;
+  const path = { params: { path: { endpoint_id: id } } };
+  await waitUntil(() => b.app.store.endpoints.get(id) !== undefined, { what: 'the endpoint on B' });
+
+  const rotated = await a.client(key).POST('/v1/endpoints/{endpoint_id}/rotate-secret', { ...path, body: {} });
+  assert.equal(rotated.response.status, 200, JSON.stringify(rotated.error));
+  const patched = await b.client(key).PATCH('/v1/endpoints/{endpoint_id}', { ...path, body: { description: 'on B' } });
+  assert.equal(patched.response.status, 200, JSON.stringify(patched.error));
+  await waitUntil(() => a.app.store.endpoints.get(id)?.description === 'on B', { what: "B's change on A" });
+  assert.equal(a.app.store.endpoints.get(id)?.secrets.length, 2, 'the new secret and the old one in its overlap');
+
+  const deleted = await a.client(key).DELETE('/v1/endpoints/{endpoint_id}', path);
+  assert.equal(deleted.response.status, 204);
+  const late = await b.client(key).PATCH('/v1/endpoints/{endpoint_id}', { ...path, body: { description: 'too late' } });
+  assert.equal(late.response.status, 404, 'B sees the delete first');
+  await waitUntil(() => b.app.store.endpoints.get(id)?.deleted_at !== null, { what: 'the delete on B' });
+  assert.notEqual(a.app.store.endpoints.get(id)?.deleted_at, null, 'still deleted');
+});

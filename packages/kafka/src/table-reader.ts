@@ -214,14 +214,33 @@ export function createTableReader<T>(options: TableReaderOptions<T>): TableReade
     const deadline = Date.now() + timeoutMs;
     const admin = kafka.admin();
     let ends: Awaited<ReturnType<typeof admin.fetchTopicOffsets>>;
+    // The whole wait is bounded, the end offsets' read too (kafkajs retries it for longer while
+    // a broker is slow or gone); a read that loses the race is left to finish in the background.
+    let timer: NodeJS.Timeout | undefined;
+    const reading = (async () => {
+      try {
+        await admin.connect();
+        return await admin.fetchTopicOffsets(topic);
+      } finally {
+        await admin.disconnect().catch(() => undefined);
+      }
+    })();
     try {
-      await admin.connect();
-      ends = await admin.fetchTopicOffsets(topic);
+      const late = new Promise<undefined>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs, undefined);
+      });
+      const answered = await Promise.race([reading, late]);
+      if (answered === undefined) {
+        reading.catch(() => undefined);
+        logger.warn({ timeoutMs }, 'the end offsets to catch up to did not come in time');
+        return false;
+      }
+      ends = answered;
     } catch (error) {
       logger.warn({ err: error }, 'could not read the end offsets to catch up to');
       return false;
     } finally {
-      await admin.disconnect().catch(() => undefined);
+      clearTimeout(timer);
     }
     const behind = () =>
       ends.some((p) => BigInt(p.high) > BigInt(p.low) && (read.get(p.partition) ?? 0n) < BigInt(p.high));

@@ -25,6 +25,11 @@ export interface ApiStore {
   /** Every table has caught up with its topic and still follows it. */
   readonly caughtUp: boolean;
   /**
+   * Waits until the endpoints table has read what the topic held at the call (another replica's
+   * change too); false when that did not happen within `timeoutMs`.
+   */
+  latestEndpoints(timeoutMs: number): Promise<boolean>;
+  /**
    * Encodes with the registry and writes, acknowledged by every in-sync replica. The value is
    * readable here from the call on (so a concurrent create conflicts with it) and forgotten if
    * the write fails. Across replicas the check stays a read of the topic: two pods may accept
@@ -111,6 +116,7 @@ export function createApiStore(options: ApiStoreOptions): ApiStore {
         throw error;
       }
     },
+    latestEndpoints: (timeoutMs) => endpoints.catchUp(timeoutMs),
     async writeDelivery(delivery) {
       const value = await codec.encode(topics.dispatch, 'WEBHOOK_DELIVERY', delivery);
       await producer.send({ topic: topics.dispatch, acks: -1, messages: [{ key: delivery.endpoint_id, value }] });

@@ -1,4 +1,4 @@
-import { TEST_EVENT_TYPE } from '@payhook/contracts';
+import { type Endpoint as EndpointRecord, TEST_EVENT_TYPE } from '@payhook/contracts';
 import type { DevAllowList } from '@payhook/http-delivery';
 import {
   deleteEndpoint,
@@ -15,9 +15,10 @@ import {
   updateEndpoint,
 } from '@payhook/inputs';
 import type { Static } from 'typebox';
-import { principalOf } from '../auth.ts';
+import { type Principal, principalOf } from '../auth.ts';
 import { EndpointPatch, SecretRotated, SecretRotationBody, TestSent } from '../endpoint-change-schemas.ts';
 import { asField } from '../input-problems.ts';
+import { Problem, ProblemError } from '../problems.ts';
 import { commonProblems, Endpoint, EndpointParams, problemResponse } from '../schemas.ts';
 import type { ApiServer } from '../server.ts';
 import type { ApiStore } from '../store.ts';
@@ -41,6 +42,25 @@ const bodyProblems = {
   422: problemResponse('A field is not acceptable (named in `errors`)'),
 } as const;
 const notFound = { 404: problemResponse('No such endpoint for this key') } as const;
+
+/** How long a change waits for the endpoints table to read the topic to its end. */
+const LATEST_MS = 5_000;
+
+/**
+ * The endpoint as the topic holds it now. Another replica may have changed it moments ago, and
+ * a change writes the whole endpoint: from an older version it would bring a deleted endpoint
+ * back or drop a secret just rotated in. So the table reads the topic to its end first.
+ */
+async function latestVisibleEndpoint(
+  deps: EndpointChangeRouteDeps,
+  principal: Principal,
+  endpointId: string,
+): Promise<EndpointRecord> {
+  if (!(await deps.store.latestEndpoints(LATEST_MS))) {
+    throw new ProblemError(Problem.UNAVAILABLE, 'the latest version of the endpoint could not be read; try again');
+  }
+  return visibleEndpoint(deps.store, principal, endpointId);
+}
 
 /**
  * `PATCH` and `DELETE /v1/endpoints/{endpoint_id}`, `POST …/rotate-secret` and `POST …/test`.
@@ -69,7 +89,7 @@ export function registerEndpointChangeRoutes(app: ApiServer, deps: EndpointChang
       },
     },
     async (request) => {
-      const current = visibleEndpoint(deps.store, principalOf(request), request.params.endpoint_id);
+      const current = await latestVisibleEndpoint(deps, principalOf(request), request.params.endpoint_id);
       const update = updateEndpoint(current, parsePatch(request.body, deps.allowList), deps.now(), DISABLED_REASON);
       if (update.changed.length > 0) await deps.store.writeEndpoint(update.endpoint);
       return endpointView(update.endpoint);
@@ -91,7 +111,7 @@ export function registerEndpointChangeRoutes(app: ApiServer, deps: EndpointChang
       },
     },
     async (request, reply) => {
-      const current = visibleEndpoint(deps.store, principalOf(request), request.params.endpoint_id);
+      const current = await latestVisibleEndpoint(deps, principalOf(request), request.params.endpoint_id);
       const deleted = deleteEndpoint(current, deps.now());
       if (deleted !== undefined) await deps.store.writeEndpoint(deleted);
       return reply.code(204).send(null);
@@ -119,7 +139,7 @@ export function registerEndpointChangeRoutes(app: ApiServer, deps: EndpointChang
       },
     },
     async (request) => {
-      const current = visibleEndpoint(deps.store, principalOf(request), request.params.endpoint_id);
+      const current = await latestVisibleEndpoint(deps, principalOf(request), request.params.endpoint_id);
       const overlapMs = asField(() =>
         parseDuration('overlap', request.body.overlap ?? DEFAULT_OVERLAP, { minMs: 0, maxMs: MAX_OVERLAP_MS }),
       );
