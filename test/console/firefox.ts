@@ -61,6 +61,10 @@ const OFFLINE_PREFS: Record<string, string | number | boolean> = {
   'network.prefetch-next': false,
   'network.predictor.enabled': false,
   'network.http.speculative-parallel-limit': 0,
+  // The network-change service asks the kernel for its route to a fixed outside address (no
+  // packet leaves); loopback answers the same question without naming one.
+  'network.netlink.route.check.IPv4': '127.0.0.1',
+  'network.netlink.route.check.IPv6': '::1',
   // Nor does it guess at /favicon.ico for pages that name no icon (the console names none).
   'browser.chrome.site_icons': false,
 };
