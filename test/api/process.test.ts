@@ -35,12 +35,14 @@ after(async () => {
 it('refuses bad configuration with status 78, naming each variable', async () => {
   const run = start({
     API_BODY_LIMIT_BYTES: '0',
+    API_IDEMPOTENCY_TTL_MS: String(8 * 86_400_000),
     DISPATCHER_DEV_ALLOW_LIST: 'not a host!',
     KAFKA_BROKERS: '127.0.0.1:1',
   });
   const [code] = (await once(run.child, 'exit')) as [number | null];
   assert.equal(code, 78, run.stderr());
   assert.match(run.stderr(), /API_BODY_LIMIT_BYTES: must be > 0/);
+  assert.match(run.stderr(), /API_IDEMPOTENCY_TTL_MS: must be at most 604800000/);
   assert.match(run.stderr(), /DISPATCHER_DEV_ALLOW_LIST: /);
 });
 

@@ -22,8 +22,14 @@ export const apiEnvSchema = z.object({
   API_BODY_LIMIT_BYTES: envField.positiveInt().default(65_536),
   /** Requests per API key per minute; more get 429 with Retry-After. */
   API_RATE_LIMIT_PER_MINUTE: envField.positiveInt().default(600),
-  /** How long an Idempotency-Key is remembered (in this process), in milliseconds. */
-  API_IDEMPOTENCY_TTL_MS: envField.positiveInt().default(86_400_000),
+  /**
+   * How long an Idempotency-Key is remembered, in milliseconds; at most the api.idempotency
+   * topic's retention (a week), after which its records are deleted.
+   */
+  API_IDEMPOTENCY_TTL_MS: envField
+    .positiveInt()
+    .max(7 * 86_400_000, "must be at most 604800000 (a week: the api.idempotency topic's retention)")
+    .default(86_400_000),
   /**
    * Hosts, IPs or CIDRs an endpoint URL may use over http or at private addresses (development
    * only): the dispatcher's variable, so an endpoint the API accepts is one it will send to.

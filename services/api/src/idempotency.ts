@@ -56,7 +56,8 @@ export interface IdempotencyStoreOptions {
  * or after a restart gets the first response. A key not found waits for the table to read all
  * that was written before it is taken as new; a repeat on this replica while the first is still
  * running waits for it. Two replicas given the same new key at the same moment may both run the
- * create (as two CLI runs may); the first record written is the one later repeats get.
+ * create (as two CLI runs may); the topic keeps the last record of a key, so later repeats get
+ * whichever of the two was written last.
  */
 export class IdempotencyStore {
   readonly #pending = new Map<string, { fingerprint: string; result: Promise<StoredResponse> }>();
