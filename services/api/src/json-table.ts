@@ -2,6 +2,7 @@ import { createTableReader, type TableReader } from '@payhook/kafka';
 import type { Logger, PayhookError } from '@payhook/runtime';
 import type { Kafka, Producer } from 'kafkajs';
 import type { z } from 'zod';
+import { withOwnWrites } from './own-writes.ts';
 
 /**
  * A compacted topic of the API's own state (idempotency records, jobs), held in memory by every
@@ -41,16 +42,16 @@ export function createJsonTable<T>(options: JsonTableOptions<T>): JsonTable<T> {
     logger: options.logger,
     onFailed: options.onFailed,
   });
-  const own = new Map<string, T>();
-  reader.onChange((key) => own.delete(key));
+  // Keys are given with each write; the view's listing (which needs a value's key) is not used.
+  const own = withOwnWrites(reader, () => '');
   return {
     topic,
-    get: (key) => own.get(key) ?? reader.get(key),
+    get: (key) => own.view.get(key),
     catchUp: (timeoutMs) => reader.catchUp(timeoutMs),
-    async write(key, value) {
-      own.set(key, value);
-      await producer.send({ topic, acks: -1, messages: [{ key, value: JSON.stringify(value) }] });
-    },
+    write: (key, value) =>
+      own.write(key, value, async () => {
+        await producer.send({ topic, acks: -1, messages: [{ key, value: JSON.stringify(value) }] });
+      }),
     get caughtUp() {
       return reader.caughtUp;
     },

@@ -39,6 +39,8 @@ export interface RecoveryJobs {
 const PROGRESS_INTERVAL_MS = 1_000;
 /** How long a job not found waits for the jobs table to read what other replicas wrote. */
 const CATCH_UP_MS = 5_000;
+/** Tries of a job's last record before this replica keeps it to itself. */
+const FINAL_WRITE_ATTEMPTS = 4;
 
 /**
  * `payhook replay --from dlq --endpoint <id> --since … --until …` over HTTP: the same scan
@@ -61,18 +63,32 @@ export function createRecoveryJobs(deps: {
   const running = new Set<Promise<void>>();
 
   /** Writes the job's state; a failed write is logged (the next one carries the counts again). */
-  async function record(job: RecoverJob): Promise<void> {
+  async function record(job: RecoverJob): Promise<boolean> {
     try {
       await table.write(job.id, jobRecord(job, deps.now()));
+      return true;
     } catch (error) {
       deps.logger.warn({ job: job.id, err: { type: (error as Error).name } }, 'job record not written');
+      return false;
     }
+  }
+
+  /**
+   * The job's last record, tried a few times: without it the other replicas would show the job
+   * running until it looks abandoned. If it still fails, this replica keeps showing the job.
+   */
+  async function recordEnd(job: RecoverJob): Promise<boolean> {
+    for (let attempt = 1; attempt <= FINAL_WRITE_ATTEMPTS; attempt++) {
+      if (await record(job)) return true;
+      if (attempt < FINAL_WRITE_ATTEMPTS) await new Promise((resolve) => setTimeout(resolve, attempt * 1_000));
+    }
+    return false;
   }
 
   async function run(job: RecoverJob, reason: string): Promise<void> {
     // Progress written at most once per interval, one write at a time.
     let lastWrite = 0;
-    let writing: Promise<void> | undefined;
+    let writing: Promise<unknown> | undefined;
     const written = {
       update() {
         if (writing !== undefined || deps.now() - lastWrite < PROGRESS_INTERVAL_MS) return;
@@ -155,8 +171,7 @@ export function createRecoveryJobs(deps: {
         })
         .finally(async () => {
           job.finishedAtMs = deps.now();
-          await record(job);
-          jobs.delete(job.id);
+          if (await recordEnd(job)) jobs.delete(job.id);
           running.delete(done);
         });
       running.add(done);

@@ -6,16 +6,13 @@ import type {
   PipelineTopics,
   WebhookDelivery,
 } from '@payhook/contracts';
-import { createTableReader, type TableReader } from '@payhook/kafka';
+import { createTableReader } from '@payhook/kafka';
 import type { Logger, PayhookError } from '@payhook/runtime';
 import { type SecretsKeyRing, sealSecrets } from '@payhook/signing';
 import type { Kafka, Producer } from 'kafkajs';
+import { type TableView, withOwnWrites } from './own-writes.ts';
 
-/** Reads of one table: what the topic says, plus this process's own writes it has not read back yet. */
-export interface TableView<T> {
-  get(key: string): T | undefined;
-  values(): Iterable<T>;
-}
+export type { TableView } from './own-writes.ts';
 
 /** The compacted topics the API reads and writes: Kafka stays the source of truth. */
 export interface ApiStore {
@@ -92,29 +89,20 @@ export function createApiStore(options: ApiStoreOptions): ApiStore {
     get caughtUp() {
       return readers.every((r) => r.caughtUp);
     },
-    async writeIntent(intent) {
-      // Held before the first await: a concurrent create of the same id or deposit address sees it.
-      recentIntents.remember(intent.payment_id, intent);
-      try {
+    // Held before the first await: a concurrent create of the same id or deposit address sees it.
+    writeIntent: (intent) =>
+      recentIntents.write(intent.payment_id, intent, async () => {
         const value = await codec.encode(topics.intents, 'PAYMENT_INTENT', intent);
         await producer.send({ topic: topics.intents, acks: -1, messages: [{ key: intent.payment_id, value }] });
-      } catch (error) {
-        recentIntents.forget(intent.payment_id);
-        throw error;
-      }
-    },
+      }),
     async writeEndpoint(plain) {
       const ring = options.secretsKey;
       const endpoint =
         ring === undefined ? plain : { ...plain, secrets: sealSecrets(plain.secrets, plain.endpoint_id, ring) };
-      recentEndpoints.remember(endpoint.endpoint_id, endpoint);
-      try {
+      await recentEndpoints.write(endpoint.endpoint_id, endpoint, async () => {
         const value = await codec.encode(topics.endpoints, 'ENDPOINT', endpoint);
         await producer.send({ topic: topics.endpoints, acks: -1, messages: [{ key: endpoint.endpoint_id, value }] });
-      } catch (error) {
-        recentEndpoints.forget(endpoint.endpoint_id);
-        throw error;
-      }
+      });
     },
     latestEndpoints: (timeoutMs) => endpoints.catchUp(timeoutMs),
     async writeDelivery(delivery) {
@@ -126,33 +114,6 @@ export function createApiStore(options: ApiStoreOptions): ApiStore {
     },
     async stop() {
       await Promise.all(readers.map((r) => r.stop()));
-    },
-  };
-}
-
-/**
- * A written object is readable at once, before the table reads it back (moments later): kept
- * here, and shown instead of the table's older version, until the table's next change of that key.
- */
-function withOwnWrites<T>(
-  reader: TableReader<T>,
-  keyOf: (value: T) => string,
-): {
-  view: TableView<T>;
-  remember(key: string, value: T): void;
-  forget(key: string): void;
-} {
-  const own = new Map<string, T>();
-  reader.onChange((key) => own.delete(key));
-  return {
-    remember: (key, value) => void own.set(key, value),
-    forget: (key) => void own.delete(key),
-    view: {
-      get: (key) => own.get(key) ?? reader.get(key),
-      *values() {
-        for (const value of reader.values()) yield own.get(keyOf(value)) ?? value;
-        for (const [key, value] of own) if (reader.get(key) === undefined) yield value;
-      },
     },
   };
 }
