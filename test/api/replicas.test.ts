@@ -124,8 +124,11 @@ it('a job started on A shows on B with its progress and counts, and on A after a
       last = (await get(b)).data;
       return last?.status === 'succeeded';
     },
-    { what: `job ${jobId} succeeded on B (last: ${JSON.stringify(last)})`, timeoutMs: 30_000 },
-  );
+    { what: `job ${jobId} succeeded on B`, timeoutMs: 30_000 },
+  ).catch((error: Error) => {
+    // The job as B last showed it, read when the wait gave up.
+    throw new Error(`${error.message} (last: ${JSON.stringify(last)})`);
+  });
   assert.deepEqual([last?.progress, last?.scanned, last?.matched, last?.sent], [1, 3, 3, 0]);
   assert.ok(last?.finished_at !== null);
   const other = await b.createKey(['--merchant', 'mer_other']);
