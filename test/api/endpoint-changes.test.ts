@@ -117,18 +117,22 @@ it('PATCH changes the URL between two deliveries: the second reaches the new rec
   assert.deepEqual([patched.data?.timeout_ms, patched.data?.rate_limit_per_second], [5_000, 50]);
   assert.ok(!JSON.stringify(patched.data).includes('whsec_'), 'no secret in the response');
   // The dispatcher follows the endpoints topic on its own consumer: a record it reads before
-  // that consumer has read the change would still go to the old URL (so would one after a CLI
-  // update). A moment lets it read the change; the assertion is on where the delivery went.
-  await new Promise((r) => setTimeout(r, 1_000));
-  const second = await sendTest(id);
-  const arrival = await arrivalOf(second);
-  assert.equal(arrival.path, '/new');
-  verify(secret, arrival);
-  assert.deepEqual(
-    receiver.arrivalsAt('/old').map((a) => a.headers['webhook-id']),
-    [first],
-    'the old URL got the first delivery only',
+  // that consumer has read the change still goes to the old URL (so would one after a CLI
+  // update). Test events go out until one reaches the new URL; from then on none goes to the old.
+  let arrival: Arrival | undefined;
+  await waitUntil(
+    async () => {
+      arrival = await arrivalOf(await sendTest(id));
+      return arrival.path === '/new';
+    },
+    { what: 'a test event at the new URL', timeoutMs: 30_000, intervalMs: 100 },
   );
+  verify(secret, arrival as Arrival);
+  const oldCount = receiver.arrivalsAt('/old').length;
+  assert.equal(receiver.arrivalsAt('/old')[0]?.headers['webhook-id'], first);
+  const next = await arrivalOf(await sendTest(id));
+  assert.equal(next.path, '/new');
+  assert.equal(receiver.arrivalsAt('/old').length, oldCount, 'nothing more to the old URL');
   const back = await f.client(merchantA).PATCH('/v1/endpoints/{endpoint_id}', {
     params: { path: { endpoint_id: id } },
     body: { timeout_ms: null, enabled: false },
