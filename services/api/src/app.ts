@@ -13,6 +13,7 @@ import type { ApiConfig } from './config.ts';
 import { eventTypeSchemas } from './event-type-schemas.ts';
 import { createApiMetrics } from './metrics.ts';
 import { openApiOptions } from './openapi.ts';
+import { createPipelineLag } from './pipeline-lag.ts';
 import { createPortalTokens } from './portal-tokens.ts';
 import { handleError, Problem, ProblemError, ProblemSchema, sendProblem } from './problems.ts';
 import { createReadModelIngester } from './read-model/ingester.ts';
@@ -25,6 +26,7 @@ import { registerDeliveryRoutes } from './routes/deliveries.ts';
 import { registerEndpointRoutes } from './routes/endpoints.ts';
 import { registerEventTypeRoutes } from './routes/event-types.ts';
 import { registerOperationsRoutes } from './routes/operations.ts';
+import { registerOperatorRoutes } from './routes/operator.ts';
 import { registerPaymentRoutes } from './routes/payments.ts';
 import { registerPortalLinkRoutes } from './routes/portal-links.ts';
 import { registerRecoveryRoutes } from './routes/recovery.ts';
@@ -111,6 +113,12 @@ export function createApiApp(deps: ApiDeps): ApiApp {
   };
   const portalKey = config.PAYHOOK_PORTAL_KEY_FILE ?? config.PAYHOOK_PORTAL_KEY;
   const portal = createPortalTokens(portalKey ?? randomBytes(32), () => clock.now());
+  const lag = createPipelineLag({
+    kafka,
+    topics,
+    filterGroupId: config.FILTER_GROUP_ID,
+    dispatcherGroupId: config.DISPATCHER_GROUP_ID,
+  });
   const resender = createResender({ kafka, codec, topics, producer });
   const jobs = createRecoveryJobs({
     kafka,
@@ -163,6 +171,7 @@ export function createApiApp(deps: ApiDeps): ApiApp {
     registerDeliveryRoutes(v1, { readModel, resender });
     registerEventTypeRoutes(v1, { eventTypes: eventTypeSchemas() });
     registerRecoveryRoutes(v1, { store, jobs, now: () => clock.now() });
+    registerOperatorRoutes(v1, { readModel, lag, now: () => clock.now() });
     registerPortalLinkRoutes(v1, { portal, ttlMs: config.API_PORTAL_LINK_TTL_MS, publicUrl: config.API_PUBLIC_URL });
   });
 
@@ -210,6 +219,7 @@ export function createApiApp(deps: ApiDeps): ApiApp {
       await ingester?.stop();
       await readStore?.close();
       await resender.stop();
+      await lag.stop();
       // Jobs still running finish their scan; what they sent is acknowledged before the producer goes.
       await jobs.stop();
       await state.stop();

@@ -83,6 +83,16 @@ export function requireOperatorKey(request: FastifyRequest): Principal {
   return principal;
 }
 
+/**
+ * The principal of a request made for every merchant: an operator key or an operator portal link.
+ * @throws ProblemError 403 for a merchant key or a merchant's portal link.
+ */
+export function requireOperator(request: FastifyRequest): Principal {
+  const principal = principalOf(request);
+  if (principal.merchantId !== null) throw new ProblemError(Problem.FORBIDDEN, 'an operator key or link is required');
+  return principal;
+}
+
 /** The principal of a request that passed authentication. */
 export function principalOf(request: FastifyRequest): Principal {
   if (request.principal === undefined) throw new Error('route reached without authentication');

@@ -79,6 +79,9 @@ export const apiEnvSchema = z.object({
   API_PORTAL_LINK_TTL_MS: envField.positiveInt().max(86_400_000, 'must be at most 86400000 (a day)').default(900_000),
   /** The API's public origin for portal links, e.g. https://pay.example.com; default: the request's Host. */
   API_PUBLIC_URL: envField.httpUrl().optional(),
+  /** The pipeline's consumer groups (before the prefix) whose lag the operator overview shows. */
+  FILTER_GROUP_ID: z.string().min(1).default('payhook-confirmation-filter'),
+  DISPATCHER_GROUP_ID: z.string().min(1).default('payhook-dispatcher'),
   /** The console's static build, served under /console/ (`npm run build` makes it). */
   API_CONSOLE_DIR: z
     .string()

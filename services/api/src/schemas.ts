@@ -125,15 +125,6 @@ export const EndpointCreate = Type.Object(
 );
 export type EndpointCreate = Static<typeof EndpointCreate>;
 
-export const EndpointList = Type.Object(
-  {
-    data: Type.Array(Endpoint),
-    iterator: Nullable(Type.String({ description: 'Pass as `iterator` for the next page; null on the last' })),
-    done: Type.Boolean(),
-  },
-  { additionalProperties: false },
-);
-
 export const ListQuery = Type.Object(
   {
     // A string: query values are not coerced (bodies must not be either).

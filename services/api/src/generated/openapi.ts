@@ -54,7 +54,7 @@ export interface paths {
         };
         /**
          * Get an endpoint
-         * @description Never its signing secret. Another merchant's endpoint, or a deleted one, is a 404.
+         * @description With its health over the last 24 h; never its signing secret. Another merchant's endpoint, or a deleted one, is a 404.
          */
         get: operations["getEndpoint"];
         put?: never;
@@ -122,7 +122,7 @@ export interface paths {
         };
         /**
          * List endpoints
-         * @description The key's merchant's endpoints (every merchant's for an operator key), by endpoint id; deleted ones are left out.
+         * @description The key's merchant's endpoints (every merchant's for an operator key), by endpoint id, each with its health over the last 24 h; deleted ones are left out.
          */
         get: operations["listEndpoints"];
         put?: never;
@@ -249,6 +249,26 @@ export interface paths {
          * @description Every replica shows every job (they are kept in the api.jobs topic), its progress written about every second while it runs; a running job whose process stopped is shown failed with error ABANDONED. Another merchant's job is a 404.
          */
         get: operations["getJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operator/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The pipeline's latency and lag
+         * @description Operator keys and operator links only. Request durations per minute over the last hour from the read model, and the consumer lag of the confirmation filter's and the dispatcher's groups, read from the broker at each call.
+         */
+        get: operations["getOperatorOverview"];
         put?: never;
         post?: never;
         delete?: never;
@@ -690,6 +710,34 @@ export interface operations {
                          * @description When this version of the endpoint was written
                          */
                         updated_at: string;
+                        /** @description The endpoint's deliveries over the last 24 h, from the read model */
+                        health: {
+                            /**
+                             * Format: date-time
+                             * @description Start of the window: 24 h ago
+                             */
+                            since: string;
+                            /** @description Requests made in the window (waits taken without a request are not counted) */
+                            requests: number;
+                            /** @description Of those, the ones answered 2xx */
+                            delivered: number;
+                            success_rate: number | null;
+                            last_attempt: {
+                                /**
+                                 * Format: date-time
+                                 * @description When it was made
+                                 */
+                                attempted_at: string;
+                                /** @description As in a delivery's attempts (HELD: waited without a request) */
+                                outcome: string;
+                                status_code: number | null;
+                                error_class: string | null;
+                            } | null;
+                            /** @description The dispatcher's circuit breaker for this endpoint is open: its latest entry waited on the open circuit and the next try is still ahead */
+                            circuit_open: boolean;
+                            circuit_open_until: string | null;
+                            retry_after_until: string | null;
+                        };
                     };
                 };
             };
@@ -1068,6 +1116,34 @@ export interface operations {
                              * @description When this version of the endpoint was written
                              */
                             updated_at: string;
+                            /** @description The endpoint's deliveries over the last 24 h, from the read model */
+                            health: {
+                                /**
+                                 * Format: date-time
+                                 * @description Start of the window: 24 h ago
+                                 */
+                                since: string;
+                                /** @description Requests made in the window (waits taken without a request are not counted) */
+                                requests: number;
+                                /** @description Of those, the ones answered 2xx */
+                                delivered: number;
+                                success_rate: number | null;
+                                last_attempt: {
+                                    /**
+                                     * Format: date-time
+                                     * @description When it was made
+                                     */
+                                    attempted_at: string;
+                                    /** @description As in a delivery's attempts (HELD: waited without a request) */
+                                    outcome: string;
+                                    status_code: number | null;
+                                    error_class: string | null;
+                                } | null;
+                                /** @description The dispatcher's circuit breaker for this endpoint is open: its latest entry waited on the open circuit and the next try is still ahead */
+                                circuit_open: boolean;
+                                circuit_open_until: string | null;
+                                retry_after_until: string | null;
+                            };
                         }[];
                         iterator: string | null;
                         done: boolean;
@@ -1713,6 +1789,99 @@ export interface operations {
             };
             /** @description Too many requests for this API key: wait for Retry-After seconds */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOperatorOverview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description When the figures were read
+                         */
+                        measured_at: string;
+                        /** @description Request durations of every endpoint per minute over the last hour, oldest first (nearest-rank percentiles; 0 in a minute without requests) */
+                        latency: {
+                            /**
+                             * Format: date-time
+                             * @description The minute's start
+                             */
+                            minute: string;
+                            requests: number;
+                            p50_ms: number;
+                            p95_ms: number;
+                            p99_ms: number;
+                        }[];
+                        /** @description The confirmation filter's and the dispatcher's consumer groups, measured as `payhook lag` does */
+                        lag: {
+                            group_id: string;
+                            role: "filter" | "dispatcher";
+                            /** @description As the broker reports it (Stable, Empty, Dead, …) */
+                            state: string;
+                            members: number;
+                            /** @description Records not yet consumed (transaction markers excluded) */
+                            lag_records: number;
+                            /** @description The longest wait among them (retry tiers: only time past the due time counts) */
+                            lag_seconds: number;
+                            topics: {
+                                topic: string;
+                                /** @description Records not yet consumed (transaction markers excluded) */
+                                lag_records: number;
+                                /** @description The longest wait among them (retry tiers: only time past the due time counts) */
+                                lag_seconds: number;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description No API key, or one that is malformed, unknown or revoked */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A merchant key or link */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests for this API key: wait for Retry-After seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The broker did not answer, or the read model is not open yet */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,4 +1,5 @@
 import type { AttemptOutcome, DeliveryAttempt, PaymentEvent, PaymentStatus, WebhookDelivery } from '@payhook/contracts';
+import type { EndpointHealthFigures, LatencyMinute } from './read-model-figures.ts';
 
 /** Where a delivery record was read: the stages a delivery passes through. */
 export const DeliveryStage = { DISPATCH: 'dispatch', RETRY: 'retry', DLQ: 'dlq' } as const;
@@ -160,6 +161,10 @@ export interface ReadModelStore {
   deliveries(query: DeliveryQuery): Promise<DeliverySummary[]>;
   delivery(deliveryId: string): Promise<DeliveryDetail | undefined>;
   counts(): Promise<ReadModelCounts>;
+  /** An endpoint's requests, delivered ones and latest entry, over its attempts since `sinceMs`. */
+  endpointHealth(endpointId: string, sinceMs: number): Promise<EndpointHealthFigures>;
+  /** p50/p95/p99 of every endpoint's request durations, per minute from `sinceMs` to `nowMs`. */
+  attemptLatency(sinceMs: number, nowMs: number): Promise<LatencyMinute[]>;
   /** Deletes every row and position: the model is rebuilt from the topics. */
   reset(): Promise<void>;
   close(): Promise<void>;

@@ -63,6 +63,8 @@ export const ADDED_INDEXES: Readonly<Record<string, string>> = {
   deliveries_by_merchant_status: 'deliveries (merchant_id, status, created_at DESC, delivery_id DESC)',
   deliveries_by_endpoint_status: 'deliveries (endpoint_id, status, created_at DESC, delivery_id DESC)',
   deliveries_by_status: 'deliveries (status, created_at DESC, delivery_id DESC)',
+  // The operator's latency percentiles read the last hour's requests from this index alone.
+  attempts_by_time: 'attempts (attempted_at, outcome, duration_ms)',
 };
 
 /** Creates the {@link ADDED_INDEXES} a file lacks. */
@@ -174,6 +176,20 @@ export function statements(db: DatabaseSync) {
     delivery: db.prepare('SELECT * FROM deliveries WHERE delivery_id = ?'),
     body: db.prepare('SELECT body FROM delivery_bodies WHERE delivery_id = ?'),
     attempts: db.prepare('SELECT * FROM attempts WHERE delivery_id = ? ORDER BY attempted_at, attempt, offset'),
+    // One pass over the endpoint's deliveries (deliveries_by_endpoint) and, per delivery, its
+    // attempts in the window (attempts_by_delivery). The bare columns are those of the row
+    // holding max(attempted_at): the endpoint's latest entry.
+    endpointHealth: db.prepare(
+      `SELECT sum(CASE WHEN a.outcome IN ('HELD', 'PARKED') THEN 0 ELSE 1 END) AS requests,
+         sum(CASE WHEN a.outcome = 'DELIVERED' THEN 1 ELSE 0 END) AS delivered,
+         max(a.attempted_at) AS attempted_at, a.outcome, a.status_code, a.error_class, a.next_attempt_at
+       FROM deliveries d JOIN attempts a ON a.delivery_id = d.delivery_id
+       WHERE d.endpoint_id = ? AND a.attempted_at >= ?`,
+    ),
+    requestDurations: db.prepare(
+      `SELECT attempted_at, duration_ms FROM attempts
+       WHERE attempted_at >= ? AND attempted_at <= ? AND outcome NOT IN ('HELD', 'PARKED')`,
+    ),
     lastAttempt: db.prepare(
       `SELECT count(*) AS n, max(attempted_at) AS attempted_at,
          (SELECT next_attempt_at FROM attempts WHERE delivery_id = ?1 ORDER BY attempted_at DESC, attempt DESC LIMIT 1)

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import type { AttemptOutcome, PaymentStatus } from '@payhook/contracts';
+import { latencyPerMinute } from './read-model-figures.ts';
 import {
   type AttemptEntry,
   DeliveryStage,
@@ -12,7 +13,6 @@ import {
   type ReadModelCounts,
   type ReadModelStore,
 } from './read-model-store.ts';
-
 import { prepareSchema, statements } from './sqlite-schema.ts';
 
 /** Later stages win when two records of a delivery carry the same write time. */
@@ -296,6 +296,27 @@ export function openSqliteReadModel(options: SqliteReadModelOptions): ReadModelS
         payments: count('payments'),
       };
     },
+    async endpointHealth(endpointId, sinceMs) {
+      const row = q.endpointHealth.get(endpointId, sinceMs) as unknown as HealthRow;
+      return {
+        requests: row.requests ?? 0,
+        delivered: row.delivered ?? 0,
+        last:
+          row.attempted_at === null
+            ? null
+            : {
+                attemptedAtMs: row.attempted_at,
+                outcome: row.outcome as AttemptOutcome,
+                statusCode: row.status_code,
+                errorClass: row.error_class,
+                nextAttemptAtMs: row.next_attempt_at,
+              },
+      };
+    },
+    async attemptLatency(sinceMs, nowMs) {
+      const rows = q.requestDurations.all(sinceMs, nowMs) as { attempted_at: number; duration_ms: number }[];
+      return latencyPerMinute(rows, sinceMs, nowMs);
+    },
     async reset() {
       prepareSchema(db, options.pipeline, true);
       q = statements(db);
@@ -319,6 +340,16 @@ interface DeliveryRow {
   last_dlq_reason: string | null;
   replayed_at: number | null;
   status: string;
+}
+
+interface HealthRow {
+  requests: number | null;
+  delivered: number | null;
+  attempted_at: number | null;
+  outcome: string | null;
+  status_code: number | null;
+  error_class: string | null;
+  next_attempt_at: number | null;
 }
 
 interface EventRow {

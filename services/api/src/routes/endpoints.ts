@@ -2,15 +2,17 @@ import type { Endpoint as EndpointRecord } from '@payhook/contracts';
 import type { DevAllowList } from '@payhook/http-delivery';
 import { buildEndpoint, type EndpointFieldNames } from '@payhook/inputs';
 import { canSee, merchantFor, type Principal, principalOf } from '../auth.ts';
+import { endpointHealth } from '../endpoint-health.ts';
+import { EndpointWithHealth, EndpointWithHealthList } from '../figure-schemas.ts';
 import type { IdempotencyStore } from '../idempotency.ts';
 import { asField } from '../input-problems.ts';
 import { invalidField, Problem, ProblemError } from '../problems.ts';
+import type { ReadModelStore } from '../read-model/read-model-store.ts';
 import {
   commonProblems,
-  Endpoint,
+  type Endpoint,
   EndpointCreate,
   EndpointCreated,
-  EndpointList,
   EndpointParams,
   IdempotencyHeaders,
   ListQuery,
@@ -39,6 +41,8 @@ export interface EndpointRouteDeps {
   readonly idempotency: IdempotencyStore;
   readonly allowList: DevAllowList;
   readonly now: () => number;
+  /** The read model (health): a 503 until it is open. */
+  readonly readModel: () => ReadModelStore;
 }
 
 /**
@@ -55,11 +59,11 @@ export function registerEndpointRoutes(app: ApiServer, deps: EndpointRouteDeps):
         tags: ['endpoints'],
         summary: 'List endpoints',
         description:
-          "The key's merchant's endpoints (every merchant's for an operator key), by endpoint id; deleted ones are left out.",
+          "The key's merchant's endpoints (every merchant's for an operator key), by endpoint id, each with its health over the last 24 h; deleted ones are left out.",
         security: [{ bearer: [] }],
         querystring: ListQuery,
         response: {
-          200: { ...EndpointList, description: 'One page of endpoints' },
+          200: { ...EndpointWithHealthList, description: 'One page of endpoints' },
           422: problemResponse('A query parameter is not acceptable'),
           ...commonProblems,
         },
@@ -76,8 +80,10 @@ export function registerEndpointRoutes(app: ApiServer, deps: EndpointRouteDeps):
         .sort((a, b) => (a.endpoint_id < b.endpoint_id ? -1 : 1));
       const page = visible.slice(0, limit);
       const done = visible.length <= limit;
+      const readModel = deps.readModel();
+      const now = deps.now();
       return {
-        data: page.map(endpointView),
+        data: await Promise.all(page.map((e) => endpointWithHealth(readModel, e, now))),
         iterator: done ? null : (page.at(-1)?.endpoint_id ?? null),
         done,
       };
@@ -91,18 +97,20 @@ export function registerEndpointRoutes(app: ApiServer, deps: EndpointRouteDeps):
         operationId: 'getEndpoint',
         tags: ['endpoints'],
         summary: 'Get an endpoint',
-        description: "Never its signing secret. Another merchant's endpoint, or a deleted one, is a 404.",
+        description:
+          "With its health over the last 24 h; never its signing secret. Another merchant's endpoint, or a deleted one, is a 404.",
         security: [{ bearer: [] }],
         params: EndpointParams,
         response: {
-          200: { ...Endpoint, description: 'The endpoint' },
+          200: { ...EndpointWithHealth, description: 'The endpoint' },
           404: problemResponse('No such endpoint for this key'),
           ...commonProblems,
         },
       },
     },
     async (request) => {
-      return endpointView(visibleEndpoint(deps.store, principalOf(request), request.params.endpoint_id));
+      const endpoint = visibleEndpoint(deps.store, principalOf(request), request.params.endpoint_id);
+      return endpointWithHealth(deps.readModel(), endpoint, deps.now());
     },
   );
 
@@ -201,4 +209,13 @@ export function endpointView(e: EndpointRecord): Endpoint {
     description: e.description,
     updated_at: new Date(e.updated_at).toISOString(),
   };
+}
+
+/** An endpoint as the API shows it, with its health over the last 24 h. */
+async function endpointWithHealth(
+  readModel: ReadModelStore,
+  e: EndpointRecord,
+  nowMs: number,
+): Promise<EndpointWithHealth> {
+  return { ...endpointView(e), health: await endpointHealth(readModel, e.endpoint_id, nowMs) };
 }
