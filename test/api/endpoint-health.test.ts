@@ -97,7 +97,7 @@ it('a healthy endpoint shows its requests delivered; one answering 500 shows its
   const good = await health(healthy);
   assert.equal(good.requests, 3);
   assert.equal(good.success_rate, 1);
-  assert.equal(good.last_attempt?.outcome, 'DELIVERED');
+  assert.equal(good.last_attempt?.outcome, 'delivered');
   assert.equal(good.last_attempt?.status_code, 200);
   assert.equal(good.circuit_open, false);
   assert.equal(good.circuit_open_until, null);
@@ -117,7 +117,7 @@ it('a healthy endpoint shows its requests delivered; one answering 500 shows its
     },
     { what: 'the breaker open in the API', timeoutMs: 30_000 },
   );
-  assert.equal(bad?.last_attempt?.outcome, 'HELD');
+  assert.equal(bad?.last_attempt?.outcome, 'held');
   assert.equal(bad?.last_attempt?.error_class, 'circuit_open');
   assert.ok(Date.parse(bad?.circuit_open_until ?? '') > Date.now() - 1_000, 'open until a time ahead');
   assert.equal(bad?.delivered, 0);

@@ -1,4 +1,7 @@
 import type { EndpointHealth } from './figure-schemas.ts';
+
+type AttemptOutcomeName = NonNullable<EndpointHealth['last_attempt']>['outcome'];
+
 import type { ReadModelStore } from './read-model/read-model-store.ts';
 
 /** The window of an endpoint's health. */
@@ -37,7 +40,7 @@ export async function endpointHealth(
         ? null
         : {
             attempted_at: iso(last.attemptedAtMs),
-            outcome: last.outcome,
+            outcome: last.outcome.toLowerCase() as AttemptOutcomeName,
             status_code: last.statusCode,
             error_class: last.errorClass,
           },

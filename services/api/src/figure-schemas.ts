@@ -1,7 +1,7 @@
 // The figures the API derives from its read model and the pipeline's consumer groups: an
 // endpoint's health and the operator's overview.
 import { type Static, Type } from 'typebox';
-import { Endpoint } from './schemas.ts';
+import { AttemptOutcome, Endpoint } from './schemas.ts';
 
 const Timestamp = (description: string) => Type.String({ format: 'date-time', description });
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -18,7 +18,7 @@ export const EndpointHealth = Type.Object(
       Type.Object(
         {
           attempted_at: Timestamp('When it was made'),
-          outcome: Type.String({ description: "As in a delivery's attempts (HELD: waited without a request)" }),
+          outcome: AttemptOutcome,
           status_code: Nullable(Type.Integer({ description: "The endpoint's HTTP status; null without a response" })),
           error_class: Nullable(
             Type.String({ description: 'Why it failed, or why it waited (circuit_open, retry_after)' }),

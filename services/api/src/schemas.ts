@@ -258,6 +258,22 @@ export const DeliveryList = Type.Object(
   { additionalProperties: false },
 );
 
+/** What an attempt came to, lower-case (the attempts log's outcome). */
+export const AttemptOutcome = Type.Union(
+  [
+    Type.Literal('delivered'),
+    Type.Literal('retry_scheduled'),
+    Type.Literal('dead_lettered'),
+    Type.Literal('endpoint_disabled'),
+    Type.Literal('held'),
+    Type.Literal('parked'),
+  ],
+  {
+    description:
+      'held: moved to a retry tier without a request; parked: sent to the DLQ without a request (reason says why)',
+  },
+);
+
 export const DeliveryAttempt = Type.Object(
   {
     attempt: Type.Integer({
@@ -265,20 +281,7 @@ export const DeliveryAttempt = Type.Object(
     }),
     attempted_at: Timestamp('When the attempt started (or the decision was taken)'),
     tier: Type.String({ description: 'Where the record was read: dispatch, or a retry tier label' }),
-    outcome: Type.Union(
-      [
-        Type.Literal('delivered'),
-        Type.Literal('retry_scheduled'),
-        Type.Literal('dead_lettered'),
-        Type.Literal('endpoint_disabled'),
-        Type.Literal('held'),
-        Type.Literal('parked'),
-      ],
-      {
-        description:
-          'held: moved to a retry tier without a request; parked: sent to the DLQ without a request (reason says why)',
-      },
-    ),
+    outcome: AttemptOutcome,
     status_code: Nullable(
       Type.Integer({ description: 'HTTP status; null when no response arrived or no request was made' }),
     ),

@@ -728,8 +728,8 @@ export interface operations {
                                  * @description When it was made
                                  */
                                 attempted_at: string;
-                                /** @description As in a delivery's attempts (HELD: waited without a request) */
-                                outcome: string;
+                                /** @description held: moved to a retry tier without a request; parked: sent to the DLQ without a request (reason says why) */
+                                outcome: "delivered" | "retry_scheduled" | "dead_lettered" | "endpoint_disabled" | "held" | "parked";
                                 status_code: number | null;
                                 error_class: string | null;
                             } | null;
@@ -1134,8 +1134,8 @@ export interface operations {
                                      * @description When it was made
                                      */
                                     attempted_at: string;
-                                    /** @description As in a delivery's attempts (HELD: waited without a request) */
-                                    outcome: string;
+                                    /** @description held: moved to a retry tier without a request; parked: sent to the DLQ without a request (reason says why) */
+                                    outcome: "delivered" | "retry_scheduled" | "dead_lettered" | "endpoint_disabled" | "held" | "parked";
                                     status_code: number | null;
                                     error_class: string | null;
                                 } | null;
