@@ -43,13 +43,15 @@ export function DeliveriesPage(props: { route: Route }) {
   };
   return (
     <Page title="Deliveries">
-      <form class="filters" onSubmit={apply} aria-label="Filter deliveries">
+      {/* Uncontrolled fields, set afresh on each navigation (the key): the list's polling
+          re-renders the page, and controlled fields would undo what the reader is typing. */}
+      <form class="filters" onSubmit={apply} aria-label="Filter deliveries" key={q.toString()}>
         <div class="field">
           <label for="filter-endpoint">Endpoint</label>
-          <select id="filter-endpoint" name="endpoint_id" value={filters.endpoint_id ?? ''}>
+          <select id="filter-endpoint" name="endpoint_id">
             <option value="">All endpoints</option>
             {(endpoints.data?.data ?? []).map((e) => (
-              <option key={e.endpoint_id} value={e.endpoint_id}>
+              <option key={e.endpoint_id} value={e.endpoint_id} selected={e.endpoint_id === filters.endpoint_id}>
                 {e.url} ({e.endpoint_id})
               </option>
             ))}
@@ -57,14 +59,14 @@ export function DeliveriesPage(props: { route: Route }) {
         </div>
         <div class="field">
           <label for="filter-payment">Payment id</label>
-          <input id="filter-payment" name="payment_id" value={filters.payment_id ?? ''} />
+          <input id="filter-payment" name="payment_id" defaultValue={filters.payment_id ?? ''} />
         </div>
         <div class="field">
           <label for="filter-status">Status</label>
-          <select id="filter-status" name="status" value={filters.status ?? ''}>
+          <select id="filter-status" name="status">
             <option value="">Any status</option>
             {STATUSES.map((s) => (
-              <option key={s} value={s}>
+              <option key={s} value={s} selected={s === filters.status}>
                 {s}
               </option>
             ))}
@@ -72,11 +74,11 @@ export function DeliveriesPage(props: { route: Route }) {
         </div>
         <div class="field">
           <label for="filter-since">Created from</label>
-          <input id="filter-since" name="since" type="datetime-local" value={timeValue(filters.since)} />
+          <input id="filter-since" name="since" type="datetime-local" defaultValue={timeValue(filters.since)} />
         </div>
         <div class="field">
           <label for="filter-until">Created before</label>
-          <input id="filter-until" name="until" type="datetime-local" value={timeValue(filters.until)} />
+          <input id="filter-until" name="until" type="datetime-local" defaultValue={timeValue(filters.until)} />
         </div>
         <div class="actions">
           <button type="submit">Filter</button>
