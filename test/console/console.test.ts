@@ -3,8 +3,10 @@
 // anvil shows up confirmed with its webhook on the open payment page, the delivery in the log
 // with its attempts, and a resend arrives with the same webhook-id; a test event sent from the
 // endpoint's page is watched until delivered; settings, rotation, disable/enable work; a second
-// merchant's link shows none of it; expired and altered links show a clear page. axe-core runs
-// on every page, and every page is photographed under test/results/console/.
+// merchant's link shows none of it; an endpoint answering 500 shows its open breaker from the
+// API's health; the operator view shows latency percentiles and consumer lag; expired and
+// altered links show a clear page. axe-core runs on every page, and every page is photographed
+// under test/results/console/.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { waitUntil } from '@payhook/testkit';
@@ -299,6 +301,42 @@ describe("a merchant's portal", () => {
       .waitFor({ state: 'detached' });
   });
 
+  it('shows the API health: an endpoint answering 500 until its breaker opens has the circuit-open badge, a healthy one its share delivered', async () => {
+    const client = pipeline.api.client(link.token);
+    const url = `${pipeline.receiver.url}/breaking`;
+    pipeline.receiver.program('/breaking', [{ status: 500 }]);
+    const created = await client.POST('/v1/endpoints', { body: { url } });
+    assert.equal(created.response.status, 201, JSON.stringify(created.error));
+    const id = created.data?.endpoint_id ?? '';
+    const path = { params: { path: { endpoint_id: id } } };
+    // The breaker's five failures (the dispatcher's default), then one more delivery, held on it.
+    for (let i = 0; i < 5; i += 1) await client.POST('/v1/endpoints/{endpoint_id}/test', path);
+    await waitUntil(() => pipeline.receiver.arrivalsAt('/breaking').length >= 5, {
+      what: 'five failed requests',
+      timeoutMs: 60_000,
+    });
+    await client.POST('/v1/endpoints/{endpoint_id}/test', path);
+    await waitUntil(async () => (await endpointNow(id))?.health.circuit_open === true, {
+      what: 'the breaker open in the API',
+      timeoutMs: 30_000,
+    });
+
+    await page.evaluate(`location.hash = '#/endpoints'`);
+    await checkPage(page, 'Endpoints', 'endpoints-health');
+    const breaking = page.getByRole('row').filter({ hasText: url });
+    await breaking.getByText('circuit open').waitFor({ timeout: 15_000 });
+    await breaking.getByText(/^0 %/).waitFor();
+    const shop = page.getByRole('row').filter({ hasText: `${pipeline.receiver.url}/shop` });
+    await shop.getByText(/^100 %/).waitFor();
+    await screenshot(page, 'endpoints-circuit-open');
+
+    await page.evaluate(`location.hash = '#/endpoints/${id}'`);
+    await checkPage(page, `Endpoint ${id}`, 'endpoint-circuit-open');
+    const health = page.getByRole('region', { name: 'Health (last 24 h)' });
+    await health.getByText('circuit open').waitFor({ timeout: 15_000 });
+    await health.getByText('until').waitFor();
+  });
+
   it('fits a phone-width screen', async () => {
     const phone = await browser.newPage(PHONE);
     await phone.goto(`${pipeline.api.baseUrl}/console/#token=${link.token}`);
@@ -342,6 +380,12 @@ describe('the operator view', () => {
     await page.goto((await portal.operatorLink()).url);
     await checkPage(page, 'Overview', 'operator-overview');
     await page.getByRole('img', { name: /Deliveries per minute/ }).waitFor();
+    await page.getByRole('img', { name: /Request latency percentiles/ }).waitFor();
+    for (const group of ['Confirmation filter', 'Dispatcher']) {
+      const lag = page.getByRole('region', { name: group });
+      await lag.getByText(/records behind/).waitFor();
+      await lag.getByRole('table', { name: `${group} lag per topic` }).waitFor();
+    }
     await page.getByRole('row').filter({ hasText: 'mer_console_1' }).waitFor();
 
     await page.getByRole('link', { name: 'Dead letters', exact: true }).click();

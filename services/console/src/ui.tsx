@@ -107,6 +107,11 @@ const STATUS_TONES: Readonly<Record<string, string>> = {
   overpaid: 'warn',
   disabled: 'bad',
   enabled: 'good',
+  held: 'warn',
+  retry_scheduled: 'warn',
+  dead_lettered: 'bad',
+  endpoint_disabled: 'bad',
+  parked: 'bad',
 };
 
 /** A status as a labelled badge (the word carries the meaning; the colour only repeats it). */

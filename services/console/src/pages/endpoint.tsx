@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { href } from '../router.ts';
 import type { Problem } from '../session.ts';
 import { Loading, Page, ProblemNote, Status, useClient, useLoad, When } from '../ui.tsx';
+import { HoldBadge, LastAttempt, SuccessShare } from './endpoint-health.tsx';
 import { RecoverFailed } from './endpoint-recover.tsx';
 import { RotateSecret, SettingsForm } from './endpoint-settings.tsx';
 
@@ -64,6 +65,9 @@ export function EndpointPage(props: { endpointId: string }) {
               </dd>
               <dt>Events</dt>
               <dd>{e.event_types.join(', ')}</dd>
+            </dl>
+            <HealthFacts endpointId={id} />
+            <dl class="facts">
               <dt>Changed</dt>
               <dd>
                 <When at={e.updated_at} />
@@ -103,6 +107,38 @@ export function EndpointPage(props: { endpointId: string }) {
         )}
       </Loading>
     </Page>
+  );
+}
+
+/**
+ * The endpoint's health over the last 24 h, as the API reports it; read again every few seconds
+ * apart from the settings, so a form being edited is left alone.
+ */
+function HealthFacts(props: { endpointId: string }) {
+  const client = useClient();
+  const loaded = useLoad(
+    () => client.GET('/v1/endpoints/{endpoint_id}', { params: { path: { endpoint_id: props.endpointId } } }),
+    `health:${props.endpointId}`,
+    5_000,
+  );
+  const health = loaded.data?.health;
+  if (health === undefined) return null;
+  return (
+    <section aria-labelledby="health-title">
+      <h2 id="health-title">Health (last 24 h)</h2>
+      <dl class="facts">
+        <dt>Delivered</dt>
+        <dd>
+          <SuccessShare health={health} />
+        </dd>
+        <dt>Last attempt</dt>
+        <dd>
+          <LastAttempt health={health} />
+        </dd>
+        <dt>Breaker, Retry-After</dt>
+        <dd>{health.circuit_open || health.retry_after_until !== null ? <HoldBadge health={health} /> : 'closed'}</dd>
+      </dl>
+    </section>
   );
 }
 

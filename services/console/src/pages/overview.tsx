@@ -2,6 +2,7 @@ import { href } from '../router.ts';
 import { Loading, Page, Table, useClient, useLoad } from '../ui.tsx';
 import { DeliveryChart, perMinute } from './delivery-chart.tsx';
 import { type DeliveryRow, loadDeliveries } from './load-all.ts';
+import { LagFigures, LatencyChart } from './pipeline-figures.tsx';
 
 const CHART_MINUTES = 60;
 
@@ -37,19 +38,21 @@ export function merchantRows(
   return [...rows.values()].sort((a, b) => a.merchantId.localeCompare(b.merchantId));
 }
 
-/** The operator's overview: deliveries per minute by outcome, and every merchant. */
+/** The operator's overview: deliveries per minute by outcome, request latency, consumer lag, and every merchant. */
 export function OverviewPage() {
   const client = useClient();
   const loaded = useLoad(
     async () => {
       const since = new Date(Date.now() - CHART_MINUTES * 60_000).toISOString();
-      const [endpoints, recent] = await Promise.all([
+      const [endpoints, recent, figures] = await Promise.all([
         client.GET('/v1/endpoints', { params: { query: { limit: '250' } } }),
         loadDeliveries(client, { since }),
+        client.GET('/v1/operator/overview'),
       ]);
       if (endpoints.data === undefined) return { error: endpoints.error };
       if (recent.data === undefined) return { error: recent.error };
-      return { data: { endpoints: endpoints.data.data, recent: recent.data } };
+      if (figures.data === undefined) return { error: figures.error };
+      return { data: { endpoints: endpoints.data.data, recent: recent.data, figures: figures.data } };
     },
     'overview',
     15_000,
@@ -57,10 +60,14 @@ export function OverviewPage() {
   return (
     <Page title="Overview">
       <Loading loaded={loaded}>
-        {({ endpoints, recent }) => (
+        {({ endpoints, recent, figures }) => (
           <>
             <DeliveryChart buckets={perMinute(recent.rows, Date.now(), CHART_MINUTES)} />
             {recent.complete ? null : <p class="muted">Drawn from the newest {recent.rows.length} deliveries.</p>}
+            <h2>Latency</h2>
+            <LatencyChart minutes={figures.latency} />
+            <h2>Consumer lag</h2>
+            <LagFigures groups={figures.lag} />
             <h2>Merchants</h2>
             <Table
               caption="Merchants"
