@@ -20,26 +20,30 @@ export function LatencyChart(props: { minutes: OperatorOverview['latency'] }) {
   const { minutes } = props;
   const width = 600;
   const height = 120;
-  const step = width / Math.max(1, minutes.length - 1);
+  // Inset by a dot's width, so that the first, last and highest dots are drawn whole.
+  const inset = 4;
+  const step = (width - 2 * inset) / Math.max(1, minutes.length - 1);
   const peak = Math.max(1, ...minutes.map((m) => m.p99_ms));
   const busy = minutes.filter((m) => m.requests > 0);
-  const y = (ms: number) => height - (ms / peak) * height;
+  const y = (ms: number) => height - (ms / peak) * (height - 16);
   return (
     <figure class="chart">
       <svg viewBox={`0 0 ${width} ${height + 20}`} role="img" aria-labelledby="latency-title">
         <title id="latency-title">Request latency percentiles per minute, last hour</title>
-        {PERCENTILES.map((p) => (
-          <polyline
-            key={p.key}
-            fill="none"
-            stroke={p.colour}
-            stroke-width="2"
-            points={minutes
-              .map((m, i) => (m.requests === 0 ? null : `${i * step},${y(m[p.key])}`))
-              .filter((point) => point !== null)
-              .join(' ')}
-          />
-        ))}
+        {PERCENTILES.map((p) => {
+          const points = minutes.flatMap((m, i) =>
+            m.requests === 0 ? [] : [[inset + i * step, y(m[p.key])] as const],
+          );
+          // A dot per busy minute as well: a line needs two, and one busy minute is common.
+          return (
+            <g key={p.key} fill={p.colour}>
+              <polyline fill="none" stroke={p.colour} stroke-width="2" points={points.join(' ')} />
+              {points.map(([x, py]) => (
+                <circle key={x} cx={x} cy={py} r="3" />
+              ))}
+            </g>
+          );
+        })}
         <text x="0" y={height + 16} font-size="12" fill="#545d68">
           {minutes[0] === undefined ? '' : time(minutes[0].minute)}
         </text>
