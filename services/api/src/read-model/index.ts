@@ -7,5 +7,5 @@ export type {
   ReadModelCounts,
   ReadModelStore,
 } from './read-model-store.ts';
-export { ADDED_INDEXES, addIndexes } from './sqlite-schema.ts';
+export { ADDED_INDEXES, addIndexes, FIGURE_QUERIES } from './sqlite-schema.ts';
 export { openSqliteReadModel, type SqliteReadModelOptions } from './sqlite-store.ts';

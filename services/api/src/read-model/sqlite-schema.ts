@@ -109,6 +109,20 @@ export function prepareSchema(db: DatabaseSync, pipeline: string, rebuild = fals
   }
 }
 
+/** The figures' queries (tests read their plans). */
+export const FIGURE_QUERIES = {
+  // One pass over the endpoint's deliveries (deliveries_by_endpoint) and, per delivery, its
+  // attempts in the window (attempts_by_delivery). The bare columns are those of the row
+  // holding max(attempted_at): the endpoint's latest entry.
+  endpointHealth: `SELECT sum(CASE WHEN a.outcome IN ('HELD', 'PARKED') THEN 0 ELSE 1 END) AS requests,
+      sum(CASE WHEN a.outcome = 'DELIVERED' THEN 1 ELSE 0 END) AS delivered,
+      max(a.attempted_at) AS attempted_at, a.outcome, a.status_code, a.error_class, a.next_attempt_at
+    FROM deliveries d JOIN attempts a ON a.delivery_id = d.delivery_id
+    WHERE d.endpoint_id = ? AND a.attempted_at >= ?`,
+  requestDurations: `SELECT attempted_at, duration_ms FROM attempts
+    WHERE attempted_at >= ? AND attempted_at <= ? AND outcome NOT IN ('HELD', 'PARKED')`,
+} as const;
+
 /** The store's prepared statements. */
 export function statements(db: DatabaseSync) {
   return {
@@ -176,20 +190,8 @@ export function statements(db: DatabaseSync) {
     delivery: db.prepare('SELECT * FROM deliveries WHERE delivery_id = ?'),
     body: db.prepare('SELECT body FROM delivery_bodies WHERE delivery_id = ?'),
     attempts: db.prepare('SELECT * FROM attempts WHERE delivery_id = ? ORDER BY attempted_at, attempt, offset'),
-    // One pass over the endpoint's deliveries (deliveries_by_endpoint) and, per delivery, its
-    // attempts in the window (attempts_by_delivery). The bare columns are those of the row
-    // holding max(attempted_at): the endpoint's latest entry.
-    endpointHealth: db.prepare(
-      `SELECT sum(CASE WHEN a.outcome IN ('HELD', 'PARKED') THEN 0 ELSE 1 END) AS requests,
-         sum(CASE WHEN a.outcome = 'DELIVERED' THEN 1 ELSE 0 END) AS delivered,
-         max(a.attempted_at) AS attempted_at, a.outcome, a.status_code, a.error_class, a.next_attempt_at
-       FROM deliveries d JOIN attempts a ON a.delivery_id = d.delivery_id
-       WHERE d.endpoint_id = ? AND a.attempted_at >= ?`,
-    ),
-    requestDurations: db.prepare(
-      `SELECT attempted_at, duration_ms FROM attempts
-       WHERE attempted_at >= ? AND attempted_at <= ? AND outcome NOT IN ('HELD', 'PARKED')`,
-    ),
+    endpointHealth: db.prepare(FIGURE_QUERIES.endpointHealth),
+    requestDurations: db.prepare(FIGURE_QUERIES.requestDurations),
     lastAttempt: db.prepare(
       `SELECT count(*) AS n, max(attempted_at) AS attempted_at,
          (SELECT next_attempt_at FROM attempts WHERE delivery_id = ?1 ORDER BY attempted_at DESC, attempt DESC LIMIT 1)
