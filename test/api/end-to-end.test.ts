@@ -5,9 +5,6 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import type { paths } from '@payhook/api/client';
-import { createFilterApp, filterEnvSchema } from '@payhook/confirmation-filter';
-import { createDispatcherApp, dispatcherEnvSchema } from '@payhook/dispatcher';
-import { createLogger, createMetricsRegistry, parseEnv, systemClock } from '@payhook/runtime';
 import { waitUntil } from '@payhook/testkit';
 import { Webhook } from 'standardwebhooks';
 import { parseEther } from 'viem';
@@ -15,6 +12,7 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { type Arrival, type Receiver, startReceiver } from '../dispatcher/receiver.ts';
 import { createScannerFixture, type ScannerFixture } from '../scanner/scanner-fixture.ts';
 import { type ApiFixture, startApiFixture } from './api-fixture.ts';
+import { startFilterAndDispatcher } from './pipeline-services.ts';
 
 type PaymentDetail = paths['/v1/payments/{payment_id}']['get']['responses'][200]['content']['application/json'];
 type DeliveryList = paths['/v1/deliveries']['get']['responses'][200]['content']['application/json'];
@@ -23,37 +21,13 @@ let fx: ScannerFixture;
 let api: ApiFixture;
 let receiver: Receiver;
 const stops: (() => Promise<void>)[] = [];
-const logger = createLogger({
-  name: 'api-e2e',
-  level: process.env.TEST_LOG_LEVEL ?? 'error',
-  destination: process.stderr,
-});
 
 before(async () => {
   receiver = await startReceiver();
   fx = await createScannerFixture();
   await fx.startScanner();
   api = await startApiFixture({}, undefined, { pipeline: fx.pipe });
-  const env = fx.pipe.serviceEnv();
-  const filter = createFilterApp({
-    config: parseEnv(filterEnvSchema, { ...env, FILTER_INSTANCE_ID: 'api-e2e' }),
-    logger,
-    registry: createMetricsRegistry('confirmation-filter'),
-  });
-  await filter.start();
-  stops.push(() => filter.stop());
-  const dispatcher = createDispatcherApp({
-    config: parseEnv(dispatcherEnvSchema, {
-      ...env,
-      DISPATCHER_DEV_ALLOW_LIST: '127.0.0.1',
-      DISPATCHER_RETRY_JITTER: '0',
-    }),
-    logger,
-    registry: createMetricsRegistry('dispatcher'),
-    clock: systemClock,
-  });
-  await dispatcher.start();
-  stops.push(() => dispatcher.stop());
+  stops.push(await startFilterAndDispatcher('api-e2e', fx.pipe.serviceEnv(), { DISPATCHER_RETRY_JITTER: '0' }));
 });
 after(async () => {
   for (const stop of stops.reverse()) await stop().catch(() => undefined);

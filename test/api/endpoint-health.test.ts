@@ -6,12 +6,10 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import type { paths } from '@payhook/api/client';
-import { createFilterApp, filterEnvSchema } from '@payhook/confirmation-filter';
-import { createDispatcherApp, dispatcherEnvSchema } from '@payhook/dispatcher';
-import { createLogger, createMetricsRegistry, parseEnv, systemClock } from '@payhook/runtime';
 import { waitUntil } from '@payhook/testkit';
 import { type Receiver, startReceiver } from '../dispatcher/receiver.ts';
 import { type ApiFixture, startApiFixture } from './api-fixture.ts';
+import { startFilterAndDispatcher } from './pipeline-services.ts';
 
 type EndpointView = paths['/v1/endpoints/{endpoint_id}']['get']['responses'][200]['content']['application/json'];
 
@@ -27,28 +25,12 @@ before(async () => {
   f = await startApiFixture();
   merchant = (await f.createKey(['--merchant', 'mer_health'])).key;
   operator = (await f.createKey(['--operator'])).key;
-  const logger = createLogger({ name: 'endpoint-health', level: process.env.TEST_LOG_LEVEL ?? 'error' });
-  const env = f.pipeline.serviceEnv();
-  const filter = createFilterApp({
-    config: parseEnv(filterEnvSchema, { ...env, FILTER_INSTANCE_ID: 'endpoint-health' }),
-    logger,
-    registry: createMetricsRegistry('confirmation-filter'),
-  });
-  await filter.start();
-  stops.push(() => filter.stop());
-  const dispatcher = createDispatcherApp({
-    config: parseEnv(dispatcherEnvSchema, {
-      ...env,
-      DISPATCHER_DEV_ALLOW_LIST: '127.0.0.1',
+  stops.push(
+    await startFilterAndDispatcher('endpoint-health', f.pipeline.serviceEnv(), {
       DISPATCHER_BREAKER_FAILURES: String(BREAKER_FAILURES),
       DISPATCHER_BREAKER_COOLDOWN_MS: '60000',
     }),
-    logger,
-    registry: createMetricsRegistry('dispatcher'),
-    clock: systemClock,
-  });
-  await dispatcher.start();
-  stops.push(() => dispatcher.stop());
+  );
 });
 after(async () => {
   for (const stop of stops.reverse()) await stop().catch(() => undefined);
