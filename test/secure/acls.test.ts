@@ -223,6 +223,22 @@ describe('payhook acls apply', () => {
       state.history.map((h) => h.status),
       ['detected', 'confirmed'],
     );
+    // The operator overview measures the groups' lag under the API's grant too.
+    const operator = await runCli(['api-keys', 'create', '--operator', '--json'], {
+      ...stack.env('payhook-cli'),
+      ...pipelineEnv,
+    });
+    assert.equal(operator.code, 0, operator.stderr);
+    const asOperator = { authorization: `Bearer ${(JSON.parse(operator.stdout) as { key: string }).key}` };
+    let overview: Response | undefined;
+    await waitUntil(
+      async () => {
+        overview = await fetch(`${api}/v1/operator/overview`, { headers: asOperator });
+        return overview.status !== 401;
+      },
+      { what: 'the API to read the operator key' },
+    );
+    assert.equal(overview?.status, 200, await overview?.clone().text());
     for (const name of ['api', 'scanner']) assert.doesNotMatch(logOf(name), /authoriz/i, name);
   });
 

@@ -116,6 +116,10 @@ export function pipelineGrants(topics: PipelineTopics): Grant[] {
   group(api, `${p}payhook-api`, 'READ');
   group(api, 'payhook-api', 'READ');
   group(api, TABLE_GROUPS, 'READ');
+  // The operator overview's lag, measured as the lag exporter measures it.
+  group(api, `${p}payhook-dispatcher`, 'DESCRIBE');
+  group(api, `${p}payhook-confirmation-filter`, 'DESCRIBE');
+  group(api, `${p}payhook-cli.lag`, 'READ');
   // CLI: provisions and inspects every topic, replays, reads lag; its cursors have a topic.
   const cursors = `${p}payhook.replay-cursors`;
   topic(cli, [...all, cursors], 'READ', 'WRITE', 'DESCRIBE', 'CREATE', 'ALTER', 'DESCRIBE_CONFIGS', 'ALTER_CONFIGS');
