@@ -242,11 +242,22 @@ describe("a merchant's portal", () => {
     await checkPage(page, `Endpoint ${endpointId}`, 'endpoint');
 
     const before = pipeline.receiver.arrivalsAt('/shop').length;
+    const watched: string[] = [];
+    const watch = (request: { url(): string }) => {
+      if (/\/v1\/deliveries\/[^/?]+$/.test(request.url())) watched.push(request.url());
+    };
+    page.on('request', watch);
     await page.getByRole('button', { name: 'Send test event' }).click();
     await page.locator('.test-watch').getByText('delivered').waitFor({ timeout: 30_000 });
     const test = pipeline.receiver.arrivalsAt('/shop')[before] as Arrival;
     assert.equal((verify(secret, test) as { type: string }).type, 'webhook.test');
     await screenshot(page, 'endpoint-test-delivered');
+    // Once delivered, the watch stops asking (it polled every second before).
+    const asked = watched.length;
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    page.off('request', watch);
+    assert.ok(asked > 0, 'the watch asked for the delivery');
+    assert.equal(watched.length, asked, 'no request for a delivered test event');
 
     await page.getByLabel('Timeout (ms)').fill('5');
     await page.getByRole('button', { name: 'Save changes' }).click();

@@ -26,14 +26,31 @@ export interface Loaded<T> {
   reload(): void;
 }
 
-/** Loads with `load` whenever `key` changes; `pollMs` reloads while the page is open. */
-export function useLoad<T>(load: () => Promise<Answer<T>>, key: string, pollMs?: number): Loaded<T> {
+/**
+ * Loads with `load` whenever `key` changes. With `pollMs`, loads again that long after each
+ * answer (never two at once, however slow the API is) while the page is open, until `settled`
+ * says the data will not change any more.
+ */
+export function useLoad<T>(
+  load: () => Promise<Answer<T>>,
+  key: string,
+  pollMs?: number,
+  settled?: (data: T) => boolean,
+): Loaded<T> {
   const [state, setState] = useState<{ data?: T; problem?: Problem; loading: boolean }>({ loading: true });
   const [tick, setTick] = useState(0);
   const loadRef = useRef(load);
   loadRef.current = load;
+  const settledRef = useRef(settled);
+  settledRef.current = settled;
   useEffect(() => {
     let live = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const again = (data: T | undefined) => {
+      if (!live || pollMs === undefined) return;
+      if (data !== undefined && settledRef.current?.(data) === true) return;
+      timer = setTimeout(() => setTick((t) => t + 1), pollMs);
+    };
     setState((s) => ({ ...s, loading: true }));
     loadRef.current().then(
       (answer) => {
@@ -43,10 +60,14 @@ export function useLoad<T>(load: () => Promise<Answer<T>>, key: string, pollMs?:
             ? { problem: (answer.error as Problem | undefined) ?? { detail: 'no answer' }, loading: false }
             : { data: answer.data, loading: false },
         );
+        again(answer.data);
       },
-      () => live && setState({ problem: { detail: 'the API could not be reached' }, loading: false }),
+      () => {
+        if (!live) return;
+        setState({ problem: { detail: 'the API could not be reached' }, loading: false });
+        again(undefined);
+      },
     );
-    const timer = pollMs === undefined ? undefined : setTimeout(() => setTick((t) => t + 1), pollMs);
     return () => {
       live = false;
       clearTimeout(timer);

@@ -150,6 +150,8 @@ function TestWatch(props: { deliveryId: string }) {
     () => client.GET('/v1/deliveries/{delivery_id}', { params: { path: { delivery_id: id } } }),
     id,
     1_000,
+    // Followed until delivered or failed (a resend starts a new watch from the delivery's page).
+    (d) => d.status === 'delivered' || d.status === 'failed',
   );
   // Until the read model has it, the delivery is a 404: it is on its way.
   const status = loaded.data?.status ?? 'sent';
