@@ -175,6 +175,23 @@ it('rotate-secret shows the new secret once; both secrets sign during the overla
   for (const s of stored.secrets) assert.match(s.secret, /^enc:v1:k1:/);
 });
 
+it("a create's Idempotency-Key repeats its response until the endpoint changes, then is a 409 without the secret", async () => {
+  const params = { header: { 'idempotency-key': 'endpoint-then-rotate' } };
+  const body = { url: `${receiver.url}/keyed` };
+  const first = await f.client(merchantA).POST('/v1/endpoints', { params, body });
+  assert.equal(first.response.status, 201, JSON.stringify(first.error));
+  const again = await f.client(merchantA).POST('/v1/endpoints', { params, body });
+  assert.equal(again.response.headers.get('idempotent-replayed'), 'true');
+  assert.equal(again.data?.secret, first.data?.secret);
+  const path = { params: { path: { endpoint_id: first.data?.endpoint_id as string } } };
+  const rotated = await f.client(merchantA).POST('/v1/endpoints/{endpoint_id}/rotate-secret', { ...path, body: {} });
+  assert.equal(rotated.response.status, 200, JSON.stringify(rotated.error));
+  const stale = await f.client(merchantA).POST('/v1/endpoints', { params, body });
+  assert.equal(stale.response.status, 409);
+  assert.match(stale.error?.detail ?? '', /has changed since/);
+  assert.ok(!JSON.stringify(stale.error).includes('whsec_'), 'no secret in the refusal');
+});
+
 it('DELETE hides the endpoint and the dispatcher parks its records as endpoint_disabled', async () => {
   const { id } = await createEndpoint('/deleted');
   const deleted = await f.client(merchantA).DELETE('/v1/endpoints/{endpoint_id}', {

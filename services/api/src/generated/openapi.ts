@@ -1252,7 +1252,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The endpoint id is taken */
+            /** @description The endpoint id is taken, or the endpoint this Idempotency-Key created has changed since (its first response is not repeated) */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -128,7 +128,9 @@ export function registerEndpointRoutes(app: ApiServer, deps: EndpointRouteDeps):
         body: EndpointCreate,
         response: {
           201: { ...EndpointCreated, description: 'The endpoint, with its signing secret (shown only here)' },
-          409: problemResponse('The endpoint id is taken'),
+          409: problemResponse(
+            'The endpoint id is taken, or the endpoint this Idempotency-Key created has changed since (its first response is not repeated)',
+          ),
           413: problemResponse('The body is larger than the limit'),
           415: problemResponse('The body is not application/json'),
           422: problemResponse('A field is not acceptable (named in `errors`), or the Idempotency-Key was reused'),
@@ -143,8 +145,12 @@ export function registerEndpointRoutes(app: ApiServer, deps: EndpointRouteDeps):
       const create = async () => ({ body: await createEndpoint(deps, principal, body) });
       if (key === undefined) return reply.code(201).send((await create()).body);
       const outcome = await deps.idempotency.run(principal.keyId, key, { route: 'POST /v1/endpoints', body }, create);
-      if (outcome.replayed) reply.header('idempotent-replayed', 'true');
-      return reply.code(201).send(outcome.response.body as EndpointCreated);
+      const first = outcome.response.body as EndpointCreated;
+      if (outcome.replayed) {
+        await refuseStaleReplay(deps.store, first);
+        reply.header('idempotent-replayed', 'true');
+      }
+      return reply.code(201).send(first);
     },
   );
 }
@@ -187,6 +193,22 @@ async function createEndpoint(
  * The endpoint with this id, when the principal may see it and it is not deleted.
  * @throws ProblemError 404 otherwise: another merchant's endpoint is not found, never forbidden.
  */
+/**
+ * A create's first response holds the secret it made; once the endpoint has changed (its secret
+ * rotated, say after a leak, or the endpoint deleted) that response is stale, and giving it again
+ * would hand out a secret that no longer signs, or one taken out of use on purpose.
+ */
+async function refuseStaleReplay(store: ApiStore, first: EndpointCreated): Promise<void> {
+  // Made on another replica moments ago: this one's table may not have read it yet.
+  if (store.endpoints.get(first.endpoint_id) === undefined) await store.latestEndpoints(5_000);
+  const now = store.endpoints.get(first.endpoint_id);
+  if (now !== undefined && now.deleted_at === null && now.updated_at === Date.parse(first.updated_at)) return;
+  throw new ProblemError(
+    Problem.CONFLICT,
+    `the endpoint this Idempotency-Key created (${first.endpoint_id}) has changed since; its first response, with its secret, is not given again`,
+  );
+}
+
 export function visibleEndpoint(store: ApiStore, principal: Principal, endpointId: string): EndpointRecord {
   const endpoint = store.endpoints.get(endpointId);
   if (endpoint === undefined || endpoint.deleted_at !== null || !canSee(principal, endpoint.merchant_id)) {
