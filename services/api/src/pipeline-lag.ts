@@ -10,6 +10,14 @@ export interface PipelineLagOptions {
   readonly filterGroupId: string;
   /** The dispatcher's group, before the prefix. */
   readonly dispatcherGroupId: string;
+  /**
+   * A measurement is reused this long: every open operator view asks every few seconds, and
+   * each measurement reads the groups' offsets and scans the topics' unread records.
+   * @defaultValue 5_000
+   */
+  readonly reuseMs?: number;
+  /** @defaultValue Date.now */
+  readonly now?: () => number;
 }
 
 /** The lag of the pipeline's two groups, measured as `payhook lag` and the lag exporter measure it. */
@@ -21,7 +29,10 @@ export interface PipelineLag {
   stop(): Promise<void>;
 }
 
-/** Measures on demand, over one admin client connected at the first measurement. */
+/**
+ * Measures on demand, over one admin client connected at the first measurement; callers within
+ * `reuseMs` of a measurement (or while one runs) share it.
+ */
 export function createPipelineLag(options: PipelineLagOptions): PipelineLag {
   const { kafka, topics } = options;
   const groups = [
@@ -45,10 +56,21 @@ export function createPipelineLag(options: PipelineLagOptions): PipelineLag {
     });
     return admin;
   };
+  const now = options.now ?? Date.now;
+  const reuseMs = options.reuseMs ?? 5_000;
+  let last: { at: number; result: Promise<GroupLag[]> } | undefined;
   return {
     groups,
-    async measure() {
-      return measureLag(await connected(), kafka, groups, topics);
+    measure() {
+      if (last !== undefined && now() - last.at < reuseMs) return last.result;
+      const result = (async () => measureLag(await connected(), kafka, groups, topics))();
+      const entry = { at: now(), result };
+      last = entry;
+      // A failure is not reused: the next caller measures again.
+      result.catch(() => {
+        if (last === entry) last = undefined;
+      });
+      return result;
     },
     async stop() {
       const client = await admin?.catch(() => undefined);
