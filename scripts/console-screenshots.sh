@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 TEST_FILES=test/console/console.test.ts bash scripts/test.sh
 mkdir -p docs/console
-for screen in endpoints endpoint-secret endpoint deliveries delivery payment operator-overview operator-dead-letters link-expired endpoints-phone; do
+for screen in endpoint-secret endpoint deliveries delivery payment operator-overview operator-dead-letters link-expired endpoints-phone; do
   cp "test/results/console/${screen}.png" "docs/console/${screen}.png"
 done
+# The list with health: a healthy endpoint beside one whose circuit is open.
+cp test/results/console/endpoints-circuit-open.png docs/console/endpoints.png
 echo "docs/console: $(ls docs/console | wc -l) screenshots"
