@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Logger, PayhookError } from '@payhook/runtime';
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
 
 /** Stable error codes of {@link createTableReader}. */
 export const TableReaderErrorCode = {
@@ -60,8 +60,8 @@ export interface TableReader<T> {
   /**
    * Waits until the table has read everything the topic held when the call was made (its
    * current end offsets), or `timeoutMs` passed; resolves whether it got there. For a caller
-   * that did not find a key that may just have been written. Concurrent calls share one read
-   * of the end offsets.
+   * that did not find a key that may just have been written. Each call reads the end offsets
+   * afresh (over one admin client the reader keeps).
    */
   catchUp(timeoutMs: number): Promise<boolean>;
   /** Leaves the consumer group and stops reading; the table keeps its last contents. */
@@ -90,7 +90,8 @@ export function createTableReader<T>(options: TableReaderOptions<T>): TableReade
   const positions = new Map<number, bigint>();
   /** Position reached per partition, transaction markers included (after every batch). */
   const read = new Map<number, bigint>();
-  let catchingUp: Promise<boolean> | undefined;
+  /** The admin client catch-ups read end offsets with: connected at the first, kept until stop. */
+  let catchUpAdmin: Promise<Admin> | undefined;
   /** End offset per partition still to reach; caught up when empty. */
   let remaining: Map<number, bigint> | undefined;
   let reachedEnd = false;
@@ -210,21 +211,30 @@ export function createTableReader<T>(options: TableReaderOptions<T>): TableReade
     return starting;
   }
 
-  async function waitForEnds(timeoutMs: number): Promise<boolean> {
+  function connectedAdmin(): Promise<Admin> {
+    catchUpAdmin ??= (async () => {
+      const admin = kafka.admin();
+      await admin.connect();
+      return admin;
+    })();
+    // A failed connection is tried again by the next catch-up.
+    catchUpAdmin.catch(() => {
+      catchUpAdmin = undefined;
+    });
+    return catchUpAdmin;
+  }
+
+  /**
+   * Reads the end offsets now (never shared with an earlier call: those may predate a write
+   * the caller knows of) and waits for the table to reach them.
+   */
+  async function catchUp(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    const admin = kafka.admin();
-    let ends: Awaited<ReturnType<typeof admin.fetchTopicOffsets>>;
+    let ends: Awaited<ReturnType<Admin['fetchTopicOffsets']>>;
     // The whole wait is bounded, the end offsets' read too (kafkajs retries it for longer while
     // a broker is slow or gone); a read that loses the race is left to finish in the background.
     let timer: NodeJS.Timeout | undefined;
-    const reading = (async () => {
-      try {
-        await admin.connect();
-        return await admin.fetchTopicOffsets(topic);
-      } finally {
-        await admin.disconnect().catch(() => undefined);
-      }
-    })();
+    const reading = (async () => (await connectedAdmin()).fetchTopicOffsets(topic))();
     try {
       const late = new Promise<undefined>((resolve) => {
         timer = setTimeout(resolve, timeoutMs, undefined);
@@ -251,17 +261,11 @@ export function createTableReader<T>(options: TableReaderOptions<T>): TableReade
     return true;
   }
 
-  function catchUp(timeoutMs: number): Promise<boolean> {
-    catchingUp ??= waitForEnds(timeoutMs).finally(() => {
-      catchingUp = undefined;
-    });
-    return catchingUp;
-  }
-
   function stop(): Promise<void> {
     stopping ??= (async () => {
       ready.reject(stoppedError(topic));
-      await consumer.disconnect();
+      const admin = await catchUpAdmin?.catch(() => undefined);
+      await Promise.all([consumer.disconnect(), admin?.disconnect().catch(() => undefined)]);
       logger.debug('table reader stopped');
     })();
     return stopping;

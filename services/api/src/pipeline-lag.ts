@@ -58,18 +58,24 @@ export function createPipelineLag(options: PipelineLagOptions): PipelineLag {
   };
   const now = options.now ?? Date.now;
   const reuseMs = options.reuseMs ?? 5_000;
-  let last: { at: number; result: Promise<GroupLag[]> } | undefined;
+  let last: { at: number | undefined; result: Promise<GroupLag[]> } | undefined;
   return {
     groups,
     measure() {
-      if (last !== undefined && now() - last.at < reuseMs) return last.result;
+      // Shared while it runs (`at` unset) and for reuseMs after it ended.
+      if (last !== undefined && (last.at === undefined || now() - last.at < reuseMs)) return last.result;
       const result = (async () => measureLag(await connected(), kafka, groups, topics))();
-      const entry = { at: now(), result };
+      const entry: { at: number | undefined; result: Promise<GroupLag[]> } = { at: undefined, result };
       last = entry;
-      // A failure is not reused: the next caller measures again.
-      result.catch(() => {
-        if (last === entry) last = undefined;
-      });
+      result.then(
+        () => {
+          entry.at = now();
+        },
+        // A failure is not reused: the next caller measures again.
+        () => {
+          if (last === entry) last = undefined;
+        },
+      );
       return result;
     },
     async stop() {

@@ -190,17 +190,15 @@ async function createEndpoint(
 }
 
 /**
- * The endpoint with this id, when the principal may see it and it is not deleted.
- * @throws ProblemError 404 otherwise: another merchant's endpoint is not found, never forbidden.
- */
-/**
  * A create's first response holds the secret it made; once the endpoint has changed (its secret
  * rotated, say after a leak, or the endpoint deleted) that response is stale, and giving it again
- * would hand out a secret that no longer signs, or one taken out of use on purpose.
+ * would hand out a secret that no longer signs, or one taken out of use on purpose. The topic is
+ * read to its end first: the create, or a change, may have been made on another replica moments ago.
  */
 async function refuseStaleReplay(store: ApiStore, first: EndpointCreated): Promise<void> {
-  // Made on another replica moments ago: this one's table may not have read it yet.
-  if (store.endpoints.get(first.endpoint_id) === undefined) await store.latestEndpoints(5_000);
+  if (!(await store.latestEndpoints(5_000))) {
+    throw new ProblemError(Problem.UNAVAILABLE, 'the endpoint could not be read to check this repeat; try again');
+  }
   const now = store.endpoints.get(first.endpoint_id);
   if (now !== undefined && now.deleted_at === null && now.updated_at === Date.parse(first.updated_at)) return;
   throw new ProblemError(
@@ -209,6 +207,10 @@ async function refuseStaleReplay(store: ApiStore, first: EndpointCreated): Promi
   );
 }
 
+/**
+ * The endpoint with this id, when the principal may see it and it is not deleted.
+ * @throws ProblemError 404 otherwise: another merchant's endpoint is not found, never forbidden.
+ */
 export function visibleEndpoint(store: ApiStore, principal: Principal, endpointId: string): EndpointRecord {
   const endpoint = store.endpoints.get(endpointId);
   if (endpoint === undefined || endpoint.deleted_at !== null || !canSee(principal, endpoint.merchant_id)) {

@@ -43,8 +43,10 @@ export function registerOperatorRoutes(app: ApiServer, deps: OperatorRouteDeps):
       const [latency, lag] = await Promise.all([
         deps.readModel().attemptLatency(now - LATENCY_WINDOW_MS, now),
         deps.lag.measure().catch((error: unknown) => {
-          const reason = error instanceof Error ? error.message : String(error);
-          throw new ProblemError(Problem.UNAVAILABLE, `consumer lag could not be measured: ${reason}`);
+          // Only the kind: a broker's message can name hosts.
+          request.log.warn({ err: error }, 'consumer lag could not be measured');
+          const kind = (error as { code?: string; type?: string }).type ?? (error as Error).name ?? 'Error';
+          throw new ProblemError(Problem.UNAVAILABLE, `consumer lag could not be measured (${kind})`);
         }),
       ]);
       return {
