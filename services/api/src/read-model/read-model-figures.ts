@@ -33,34 +33,43 @@ export interface LatencyMinute {
   readonly p99Ms: number;
 }
 
-/** The value below which `share` of the sorted values lie (nearest rank). */
-export function percentile(sorted: readonly number[], share: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = Math.max(1, Math.ceil(share * sorted.length));
-  return sorted[Math.min(sorted.length, rank) - 1] ?? 0;
+/** How many requests of one minute took one duration (minutes since the epoch). */
+export interface DurationCount {
+  readonly minute: number;
+  readonly duration_ms: number;
+  readonly n: number;
 }
 
 /**
  * Percentiles of each minute's request durations, for every minute from `sinceMs` up to the one
- * holding `nowMs`; a minute without requests has zeros.
+ * holding `nowMs`; a minute without requests has zeros. `counted` comes in order of minute, then
+ * duration (as the read model's query gives it), so each minute's values arrive sorted.
  */
-export function latencyPerMinute(
-  rows: readonly { attempted_at: number; duration_ms: number }[],
-  sinceMs: number,
-  nowMs: number,
-): LatencyMinute[] {
-  const start = Math.floor(sinceMs / 60_000) * 60_000;
-  const minutes = Math.floor(nowMs / 60_000) - start / 60_000 + 1;
-  const buckets: number[][] = Array.from({ length: Math.max(0, minutes) }, () => []);
-  for (const r of rows) buckets[Math.floor((r.attempted_at - start) / 60_000)]?.push(r.duration_ms);
-  return buckets.map((durations, i) => {
-    const sorted = durations.sort((a, b) => a - b);
+export function latencyPerMinute(counted: Iterable<DurationCount>, sinceMs: number, nowMs: number): LatencyMinute[] {
+  const first = Math.floor(sinceMs / 60_000);
+  const minutes = Math.max(0, Math.floor(nowMs / 60_000) - first + 1);
+  const byMinute: [duration: number, n: number][][] = Array.from({ length: minutes }, () => []);
+  for (const c of counted) byMinute[c.minute - first]?.push([c.duration_ms, c.n]);
+  return byMinute.map((counts, i) => {
+    const requests = counts.reduce((sum, [, n]) => sum + n, 0);
     return {
-      atMs: start + i * 60_000,
-      requests: sorted.length,
-      p50Ms: percentile(sorted, 0.5),
-      p95Ms: percentile(sorted, 0.95),
-      p99Ms: percentile(sorted, 0.99),
+      atMs: (first + i) * 60_000,
+      requests,
+      p50Ms: percentileOfCounts(counts, requests, 0.5),
+      p95Ms: percentileOfCounts(counts, requests, 0.95),
+      p99Ms: percentileOfCounts(counts, requests, 0.99),
     };
   });
+}
+
+/** The nearest-rank percentile of sorted values given with their counts. */
+function percentileOfCounts(counts: readonly [number, number][], total: number, share: number): number {
+  if (total === 0) return 0;
+  const rank = Math.max(1, Math.ceil(share * total));
+  let seen = 0;
+  for (const [value, n] of counts) {
+    seen += n;
+    if (seen >= rank) return value;
+  }
+  return counts.at(-1)?.[0] ?? 0;
 }

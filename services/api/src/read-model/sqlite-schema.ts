@@ -119,8 +119,10 @@ export const FIGURE_QUERIES = {
       max(a.attempted_at) AS attempted_at, a.outcome, a.status_code, a.error_class, a.next_attempt_at
     FROM deliveries d JOIN attempts a ON a.delivery_id = d.delivery_id
     WHERE d.endpoint_id = ? AND a.attempted_at >= ?`,
-  requestDurations: `SELECT attempted_at, duration_ms FROM attempts
-    WHERE attempted_at >= ? AND attempted_at <= ? AND outcome NOT IN ('HELD', 'PARKED')`,
+  // Counted per minute and duration, in order: the rows an hour holds never reach JavaScript.
+  requestDurations: `SELECT attempted_at / 60000 AS minute, duration_ms, count(*) AS n FROM attempts
+    WHERE attempted_at >= ? AND attempted_at <= ? AND outcome NOT IN ('HELD', 'PARKED')
+    GROUP BY minute, duration_ms ORDER BY minute, duration_ms`,
 } as const;
 
 /** The store's prepared statements. */

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import type { AttemptOutcome, PaymentStatus } from '@payhook/contracts';
-import { latencyPerMinute } from './read-model-figures.ts';
+import { type DurationCount, latencyPerMinute } from './read-model-figures.ts';
 import {
   type AttemptEntry,
   DeliveryStage,
@@ -314,8 +314,8 @@ export function openSqliteReadModel(options: SqliteReadModelOptions): ReadModelS
       };
     },
     async attemptLatency(sinceMs, nowMs) {
-      const rows = q.requestDurations.all(sinceMs, nowMs) as { attempted_at: number; duration_ms: number }[];
-      return latencyPerMinute(rows, sinceMs, nowMs);
+      const counted = q.requestDurations.iterate(sinceMs, nowMs) as Iterable<DurationCount>;
+      return latencyPerMinute(counted, sinceMs, nowMs);
     },
     async reset() {
       prepareSchema(db, options.pipeline, true);
