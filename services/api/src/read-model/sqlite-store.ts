@@ -121,6 +121,7 @@ export function openSqliteReadModel(options: SqliteReadModelOptions): ReadModelS
       q.insertAttempt.run(
         ...at,
         a.delivery_id,
+        a.endpoint_id,
         a.attempt,
         a.tier,
         a.outcome,
