@@ -51,6 +51,7 @@ export function createApiState(options: ApiStateOptions): ApiState {
     schema: JobRecordSchema,
     logger,
     onFailed,
+    versionOf: (job) => job.updated_at,
   });
   const idempotency = new IdempotencyStore({
     ttlMs: options.idempotencyTtlMs,

@@ -30,6 +30,8 @@ export interface JsonTableOptions<T> {
   readonly schema: z.ZodType<T>;
   readonly logger: Logger;
   readonly onFailed: (error: PayhookError) => void;
+  /** Orders a key's values (see `withOwnWrites`); without it any change replaces an own write. */
+  readonly versionOf?: (value: T) => number;
 }
 
 /** A {@link JsonTable} on `options.topic`, read with the table reader every service uses. */
@@ -43,7 +45,7 @@ export function createJsonTable<T>(options: JsonTableOptions<T>): JsonTable<T> {
     onFailed: options.onFailed,
   });
   // Keys are given with each write; the view's listing (which needs a value's key) is not used.
-  const own = withOwnWrites(reader, () => '');
+  const own = withOwnWrites(reader, () => '', options.versionOf);
   return {
     topic,
     get: (key) => own.view.get(key),

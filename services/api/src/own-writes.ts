@@ -18,11 +18,22 @@ export interface OwnWrites<T> {
 
 /**
  * A written object is readable at once, before the table reads it back (moments later): kept
- * here, and shown instead of the table's older version, until the table's next change of that key.
+ * here, and shown instead of the table's older version, until the table reads a value of that key
+ * at least as new (by `versionOf`; without it, any change). A record written before it and read
+ * after it (a job's last progress record, say) does not take it back. The written record itself
+ * is read back in the end, so an own value never outlives it.
  */
-export function withOwnWrites<T>(reader: TableReader<T>, keyOf: (value: T) => string): OwnWrites<T> {
+export function withOwnWrites<T>(
+  reader: TableReader<T>,
+  keyOf: (value: T) => string,
+  versionOf?: (value: T) => number,
+): OwnWrites<T> {
   const own = new Map<string, T>();
-  reader.onChange((key) => own.delete(key));
+  reader.onChange((key, value) => {
+    const mine = own.get(key);
+    if (mine === undefined) return;
+    if (value === undefined || versionOf === undefined || versionOf(value) >= versionOf(mine)) own.delete(key);
+  });
   return {
     async write(key, value, send) {
       own.set(key, value);

@@ -79,7 +79,11 @@ export function createApiStore(options: ApiStoreOptions): ApiStore {
     onFailed: options.onFailed,
   });
   const recentIntents = withOwnWrites(intents, (i) => i.payment_id);
-  const recentEndpoints = withOwnWrites(endpoints, (e) => e.endpoint_id);
+  const recentEndpoints = withOwnWrites(
+    endpoints,
+    (e) => e.endpoint_id,
+    (e) => e.updated_at,
+  );
   const readers = [intents, endpoints, apiKeys] as const;
 
   return {
