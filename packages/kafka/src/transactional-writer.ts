@@ -141,14 +141,6 @@ export function createTransactionalWriter(options: TransactionalWriterOptions): 
       } else if (tx === undefined) {
         broken = true;
       }
-      // The broker refused the producer's sequence numbers (seen after broker restarts): kafkajs
-      // keeps the same numbers for the next transaction, which the broker refuses again, for
-      // ever. As the Java client bumps the epoch then, a new producer registered under this id
-      // starts the sequences afresh.
-      if (hasErrorType(error, SEQUENCE_ERROR_TYPES)) {
-        broken = true;
-        logger.warn({ err: error }, 'sequence numbers refused; the producer will be replaced');
-      }
       if (fenced !== undefined) throw fencedError(fenced);
       // The cause in the message: it is what an operator needs to read in the log.
       throw new TransactionError(
@@ -194,27 +186,6 @@ function fencedError(cause: unknown): TransactionError {
 }
 
 const FENCED_TYPES = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED']);
-const SEQUENCE_ERROR_TYPES = new Set([
-  'OUT_OF_ORDER_SEQUENCE_NUMBER',
-  'UNKNOWN_PRODUCER_ID',
-  'DUPLICATE_SEQUENCE_NUMBER',
-]);
-
-/**
- * Whether an error, one of its causes, or one of the errors it gathers (kafkajs aggregates a
- * send's failures by partition) is a protocol error of one of `types`.
- */
-function hasErrorType(error: unknown, types: ReadonlySet<string>): boolean {
-  type Chained = { type?: string; cause?: unknown; originalError?: unknown; errors?: unknown[] };
-  const pending: unknown[] = [error];
-  for (let seen = 0; pending.length > 0 && seen < 32; seen++) {
-    const e = pending.shift() as Chained | undefined;
-    if (e === undefined || e === null || typeof e !== 'object') continue;
-    if (e.type !== undefined && types.has(e.type)) return true;
-    pending.push(e.originalError, e.cause, ...(Array.isArray(e.errors) ? e.errors : []));
-  }
-  return false;
-}
 
 /**
  * Whether an error means a newer producer with the same transactional id took over. kafkajs
