@@ -6,9 +6,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DeliveryAttempt, WebhookDelivery } from '@payhook/contracts';
+import type { WebhookDelivery } from '@payhook/contracts';
 import { createPipelineFixture, uniqueName } from '@payhook/testkit';
 import { type ApiProcess, startApiProcess } from './lib/api-process.ts';
+import { deliveredAttempt } from './lib/attempt-corpus.ts';
 import { dispatcherPeak as dispatcherPeakOf, machineInfo, reportHeader, writeResults } from './lib/report.ts';
 import { summarize } from './lib/stats.ts';
 
@@ -52,23 +53,7 @@ const delivery = (i: number): WebhookDelivery => ({
   body: '{"type":"payment.confirmed"}',
   created_at: now + i,
 });
-const attempt = (d: WebhookDelivery, n: number, at: number): DeliveryAttempt => ({
-  delivery_id: d.delivery_id,
-  event_id: d.event_id,
-  payment_id: d.payment_id,
-  endpoint_id: d.endpoint_id,
-  attempt: n,
-  tier: 'dispatch',
-  outcome: 'DELIVERED',
-  status_code: 200,
-  duration_ms: 5,
-  error_class: null,
-  error_message: null,
-  attempted_at: at,
-  replayed_at: null,
-  next_attempt_at: null,
-  response_excerpt: null,
-});
+const attempt = (d: WebhookDelivery, n: number, at: number) => deliveredAttempt(d, n, at);
 
 async function produceInChunks<T>(
   topic: string,

@@ -186,24 +186,11 @@ export function* attemptCorpus(
     };
     const attempt = (n: number, at: number, fields: Partial<DeliveryAttempt>) => {
       totals.attempts++;
-      const value: DeliveryAttempt = {
-        delivery_id: d.delivery_id,
-        event_id: d.event_id,
-        payment_id: d.payment_id,
-        endpoint_id: d.endpoint_id,
-        attempt: n,
+      const value = deliveredAttempt(d, n, at, {
         tier: n === 1 ? 'dispatch' : (tiers[n - 2]?.label ?? 'dispatch'),
-        outcome: 'DELIVERED',
-        status_code: 200,
         duration_ms: 40 + pick(400),
-        error_class: null,
-        error_message: null,
-        attempted_at: at,
-        replayed_at: null,
-        next_attempt_at: null,
-        response_excerpt: null,
         ...fields,
-      };
+      });
       pending.push({ stage: 'attempt', record: { kind: 'attempt', attempt: value } });
     };
     deliveryRecord('dispatch', d.created_at, {});
@@ -239,4 +226,31 @@ export function* attemptCorpus(
       at = due + 20 + pick(500);
     }
   }
+}
+
+/** A delivered first attempt of `d` at `at`, as the dispatcher logs one; `fields` change it. */
+export function deliveredAttempt(
+  d: WebhookDelivery,
+  attempt: number,
+  at: number,
+  fields: Partial<DeliveryAttempt> = {},
+): DeliveryAttempt {
+  return {
+    delivery_id: d.delivery_id,
+    event_id: d.event_id,
+    payment_id: d.payment_id,
+    endpoint_id: d.endpoint_id,
+    attempt,
+    tier: 'dispatch',
+    outcome: 'DELIVERED',
+    status_code: 200,
+    duration_ms: 5,
+    error_class: null,
+    error_message: null,
+    attempted_at: at,
+    replayed_at: null,
+    next_attempt_at: null,
+    response_excerpt: null,
+    ...fields,
+  };
 }
