@@ -5,7 +5,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTransactionalWriter, TransactionError, TransactionErrorCode } from '@payhook/kafka';
 import { createLogger } from '@payhook/runtime';
-import { readRecords, scratchTopics, testKafka, uniqueName } from '@payhook/testkit';
+import {
+  lossyProduceAnswers,
+  readRecords,
+  scratchTopics,
+  testEnvironment,
+  testKafka,
+  uniqueName,
+} from '@payhook/testkit';
+import { Kafka, logLevel } from 'kafkajs';
 
 const kafka = testKafka();
 const admin = kafka.admin();
@@ -17,7 +25,7 @@ const writer = (transactionalId: string) => createTransactionalWriter({ kafka, t
 describe('transactional writer', () => {
   before(async () => {
     await admin.connect();
-    topics = await scratchTopics(admin, 'txw', 3, 1);
+    topics = await scratchTopics(admin, 'txw', 4, 1);
   });
   after(async () => {
     await topics.drop();
@@ -71,6 +79,54 @@ describe('transactional writer', () => {
     }
     const records = await readRecords(kafka, topic, 5, { readCommitted: true, settleMs: 500 });
     assert.equal(records.length, 5);
+  });
+
+  it('after a send whose answer was lost, the next transaction with the same records is written, not taken for a retry', async () => {
+    const topic = topics.names[3] as string;
+    const lossy = lossyProduceAnswers();
+    const lossyKafka = new Kafka({
+      brokers: [...testEnvironment.kafkaBrokers],
+      clientId: uniqueName('lossy'),
+      socketFactory: lossy.socketFactory,
+      logLevel: logLevel.NOTHING,
+    });
+    const w = createTransactionalWriter({ kafka: lossyKafka, transactionalId: uniqueName('txw'), logger });
+    const same = [{ value: 'same-a' }, { value: 'same-b' }];
+    let replacedAfterFailure = false;
+    await w.connect();
+    try {
+      await w.run((tx) => tx.send({ topic, messages: [{ value: 'before' }] }));
+      lossy.dropping = true;
+      // The broker writes the batch every time; the client sees only dropped connections.
+      const failed = await w
+        .run((tx) => tx.send({ topic, messages: same }))
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      lossy.dropping = false;
+      assert.ok(failed instanceof TransactionError, String(failed));
+      assert.equal(failed.code, TransactionErrorCode.ABORTED);
+      replacedAfterFailure = !w.ready;
+      // The same records again, as a consumer that went back to its last commit sends them.
+      await w.run((tx) => tx.send({ topic, messages: same }));
+      await w.run((tx) => tx.send({ topic, messages: [{ value: 'after' }] }));
+      assert.equal(w.ready, true);
+    } finally {
+      await w.disconnect();
+    }
+    const committed = await readRecords(kafka, topic, 4, { readCommitted: true, settleMs: 1_000 });
+    assert.deepEqual(
+      committed.map((r) => String(r.message.value)),
+      ['before', 'same-a', 'same-b', 'after'],
+    );
+    const written = await readRecords(kafka, topic, 6, { readCommitted: false, settleMs: 1_000 });
+    assert.deepEqual(
+      written.map((r) => String(r.message.value)),
+      ['before', 'same-a', 'same-b', 'same-a', 'same-b', 'after'],
+      'the aborted copy and the committed one',
+    );
+    assert.ok(replacedAfterFailure, 'the producer was replaced before the next transaction');
   });
 
   it('fenced by a newer writer with the same id: fails for good, and never fences it back', async () => {

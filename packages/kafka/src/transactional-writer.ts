@@ -42,6 +42,15 @@ export interface TransactionalWriterOptions {
  * happens when the broker goes away mid-transaction. The writer then replaces the producer
  * (a new one registered under the same transactional id, which aborts the open transaction
  * or waits for the commit in flight to complete) before the next transaction.
+ *
+ * It does the same after a transaction in which a send failed. kafkajs advances a partition's
+ * sequence number only when the broker acknowledges a batch, but a batch whose acknowledgement
+ * was lost (a broker killed after replicating it, a dropped connection) is in the log. The next
+ * transaction would reuse that batch's sequence numbers: the broker refuses them for ever
+ * (OUT_OF_ORDER_SEQUENCE_NUMBER), or, for a batch of the same length, takes it for a retry of
+ * the aborted one and acknowledges it without writing it, so a committed transaction silently
+ * lacks its records. The new producer's bumped epoch starts every sequence afresh, as the Java
+ * client bumps its epoch after such a failure (KIP-360).
  */
 export interface TransactionalWriter {
   readonly transactionalId: string;
@@ -106,9 +115,10 @@ export function createTransactionalWriter(options: TransactionalWriterOptions): 
     }
     let tx: Transaction | undefined;
     let committing = false;
+    let sendFailed = false;
     try {
       tx = await producer.transaction();
-      const result = await work(tx);
+      const result = await work(watchSends(tx, () => (sendFailed = true)));
       committing = true;
       await tx.commit();
       return result;
@@ -140,6 +150,13 @@ export function createTransactionalWriter(options: TransactionalWriterOptions): 
         }
       } else if (tx === undefined) {
         broken = true;
+      }
+      if (sendFailed && !broken) {
+        broken = true;
+        logger.warn(
+          { err: error },
+          'a send failed; the producer will be replaced to start its sequence numbers afresh',
+        );
       }
       if (fenced !== undefined) throw fencedError(fenced);
       // The cause in the message: it is what an operator needs to read in the log.
@@ -174,6 +191,23 @@ export function createTransactionalWriter(options: TransactionalWriterOptions): 
       await tail;
       await producer.disconnect();
     },
+  };
+}
+
+/** `tx` whose `send` and `sendBatch` call `onFailure` when they reject (and still reject). */
+function watchSends(tx: Transaction, onFailure: () => void): Transaction {
+  const watched = <T>(sent: Promise<T>): Promise<T> =>
+    sent.catch((error: unknown) => {
+      onFailure();
+      throw error;
+    });
+  return {
+    send: (record) => watched(tx.send(record)),
+    sendBatch: (batch) => watched(tx.sendBatch(batch)),
+    sendOffsets: (offsets) => tx.sendOffsets(offsets),
+    commit: () => tx.commit(),
+    abort: () => tx.abort(),
+    isActive: () => tx.isActive(),
   };
 }
 
