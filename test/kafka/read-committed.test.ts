@@ -3,11 +3,15 @@
 // they ended (their abort markers), not the order they began, and a fetch that starts inside
 // several open transactions must register all of them before its first record. kafkajs 2.2.4
 // got both wrong, and also took a data record keyed like an abort marker for the marker, so it
-// handed out aborted records; patches/kafkajs+2.2.4.patch fixes it.
+// handed out aborted records; patches/kafkajs+2.2.4.patch fixes it. Kafka's own Java consumer
+// reads the same partitions as the reference, and a producer replaced under its transactional id
+// (a bumped epoch of the same producer id, which is how the transactional writer recovers) is
+// read from every offset of the log.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createTransactionalProducer } from '@payhook/kafka';
-import { scratchTopics, testKafka, uniqueName, waitUntil } from '@payhook/testkit';
+import { readCommittedReference } from '@payhook/devstack';
+import { connectTransactional, createTransactionalProducer } from '@payhook/kafka';
+import { readRecords, scratchTopics, testEnvironment, testKafka, uniqueName, waitUntil } from '@payhook/testkit';
 import type { Message, Producer, Transaction } from 'kafkajs';
 
 const kafka = testKafka();
@@ -15,7 +19,9 @@ const admin = kafka.admin();
 let topics: Awaited<ReturnType<typeof scratchTopics>>;
 
 type Writer = 'A' | 'B' | 'C';
-type Step = readonly [Writer, 'begin' | 'commit' | 'abort'] | readonly [Writer, 'send', ...(string | Message)[]];
+type Step =
+  | readonly [Writer, 'begin' | 'commit' | 'abort' | 'replace']
+  | readonly [Writer, 'send', ...(string | Message)[]];
 
 // Each send is one record batch, written in this order. The coordinator writes a transaction's
 // marker just after its commit or abort returns, so a marker may land behind the records of the
@@ -89,6 +95,39 @@ const markerLikeKey: readonly Step[] = [
   ['A', 'commit'],
 ];
 
+// A writer's producer replaced by a new one under the same transactional id: the same producer
+// id with a bumped epoch. While a transaction is open the coordinator aborts it first; after an
+// abort it is what the transactional writer does when a send failed.
+const epochBumps: readonly Step[] = [
+  ['A', 'begin'],
+  ['A', 'send', 'a1-x1'],
+  ['B', 'begin'],
+  ['B', 'send', 'b1-1'],
+  ['A', 'send', 'a1-x2'],
+  ['A', 'replace'],
+  ['A', 'begin'],
+  ['A', 'send', 'a2-1'],
+  ['B', 'send', 'b1-2'],
+  ['A', 'commit'],
+  ['A', 'begin'],
+  ['A', 'send', 'a3-x1', 'a3-x2'],
+  ['A', 'abort'],
+  ['A', 'replace'],
+  ['A', 'begin'],
+  ['A', 'send', 'a4-1'],
+  ['B', 'commit'],
+  ['B', 'begin'],
+  ['B', 'send', 'b2-x1'],
+  ['B', 'replace'],
+  ['A', 'send', 'a4-2'],
+  ['A', 'commit'],
+  ['C', 'begin'],
+  ['C', 'send', 'end'],
+  ['C', 'commit'],
+];
+
+const epochBumpsCommitted = ['b1-1', 'a2-1', 'b1-2', 'a4-1', 'a4-2', 'end'];
+
 // One record batch per fetch, a few batches per fetch, and the whole partition in one fetch.
 const fetchSizes = [
   { maxBytesPerPartition: 1, maxBytes: 1 },
@@ -99,14 +138,26 @@ const fetchSizes = [
 /** Plays the steps in order, one request at a time, so the log holds them in that order. */
 async function play(topic: string, steps: readonly Step[]): Promise<void> {
   const producers = new Map<Writer, Producer>();
+  const ids = new Map<Writer, string>();
   const open = new Map<Writer, Transaction>();
   try {
     for (const [writer, action, ...values] of steps) {
       let producer = producers.get(writer);
       if (producer === undefined) {
-        producer = createTransactionalProducer(kafka, uniqueName(`rc-${writer}`));
+        const id = uniqueName(`rc-${writer}`);
+        ids.set(writer, id);
+        producer = createTransactionalProducer(kafka, id);
         producers.set(writer, producer);
         await producer.connect();
+      }
+      if (action === 'replace') {
+        // Registering the id again aborts the open transaction and fences the old producer.
+        const next = createTransactionalProducer(kafka, ids.get(writer) as string);
+        await connectTransactional(next);
+        await producer.disconnect();
+        producers.set(writer, next);
+        open.delete(writer);
+        continue;
       }
       if (action === 'begin') {
         open.set(writer, await producer.transaction());
@@ -127,10 +178,14 @@ async function play(topic: string, steps: readonly Step[]): Promise<void> {
   }
 }
 
-/** Reads the partition from the start with a fresh group and read_committed, up to the record `end`. */
+/**
+ * Reads the partition with a fresh group and read_committed, up to the record `end`: from the
+ * start, or from `fromOffset` (as a consumer that resumes from its group's commit).
+ */
 async function readCommitted(
   topic: string,
   fetch: { maxBytesPerPartition: number; maxBytes: number },
+  fromOffset?: string,
 ): Promise<string[]> {
   const consumer = kafka.consumer({
     groupId: uniqueName('rc'),
@@ -143,6 +198,7 @@ async function readCommitted(
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({ eachMessage: async ({ message }) => void values.push(String(message.value)) });
+    if (fromOffset !== undefined) consumer.seek({ topic, partition: 0, offset: fromOffset });
     // `end` is the partition's last record: every record before it has been handed out.
     await waitUntil(() => values.includes('end'), { what: `the record end on ${topic}`, timeoutMs: 60_000 });
     return values;
@@ -154,10 +210,11 @@ async function readCommitted(
 describe('read_committed with interleaved transactions on one partition', () => {
   before(async () => {
     await admin.connect();
-    topics = await scratchTopics(admin, 'rc', 2, 1);
-    const [interleavedTopic, markerTopic] = topics.names as [string, string];
+    topics = await scratchTopics(admin, 'rc', 3, 1);
+    const [interleavedTopic, markerTopic, epochTopic] = topics.names as [string, string, string];
     await play(interleavedTopic, interleaved);
     await play(markerTopic, markerLikeKey);
+    await play(epochTopic, epochBumps);
   });
   after(async () => {
     await topics?.drop();
@@ -175,6 +232,42 @@ describe('read_committed with interleaved transactions on one partition', () => 
     const [, topic] = topics.names as [string, string];
     for (const fetch of fetchSizes) {
       assert.deepEqual(await readCommitted(topic, fetch), ['a2-1', 'end'], `fetch ${JSON.stringify(fetch)}`);
+    }
+  });
+
+  it("Kafka's own Java consumer reads exactly the same committed records", async () => {
+    const expected = [interleavedCommitted, ['a2-1', 'end'], epochBumpsCommitted];
+    for (const [i, topic] of topics.names.entries()) {
+      const reference = await readCommittedReference({
+        brokers: testEnvironment.kafkaBrokers,
+        topic,
+        values: true,
+        idleMs: 2_000,
+      });
+      assert.deepEqual(
+        reference.map((r) => r.value),
+        expected[i],
+        topic,
+      );
+    }
+  });
+
+  it('a producer replaced under its transactional id: the committed records from every offset of the log', async () => {
+    const topic = topics.names[2] as string;
+    // The log as written (aborted records too), to start from each of its offsets.
+    const written = await readRecords(kafka, topic, 9, { readCommitted: false, settleMs: 500 });
+    const offsetOf = new Map(written.map((r) => [String(r.message.value), BigInt(r.message.offset)]));
+    const end = offsetOf.get('end') as bigint;
+    for (let from = 0n; from <= end; from++) {
+      const expected = epochBumpsCommitted.filter((v) => (offsetOf.get(v) as bigint) >= from);
+      // A record batch per fetch, and the whole log in one.
+      for (const fetch of [fetchSizes[0], fetchSizes[2]]) {
+        assert.deepEqual(
+          await readCommitted(topic, fetch, String(from)),
+          expected,
+          `from offset ${from}, fetches of at most ${fetch.maxBytesPerPartition} bytes`,
+        );
+      }
     }
   });
 });

@@ -27,6 +27,12 @@ export {
   stopKafka,
 } from './kafka-node.ts';
 export { parseQuorumStatus, type QuorumStatus } from './metadata-quorum.ts';
+export {
+  parseReferenceOutput,
+  type ReferenceReadOptions,
+  type ReferenceRecord,
+  readCommittedReference,
+} from './reference-consumer.ts';
 export { CCOMPAT_PATH, registryUrl } from './registry-node.ts';
 export { SCRAM_USERS, SECURE_USERS, type SecureListener } from './secure-listener.ts';
 export { type DevStackSettings, devStackSettings, MAX_KAFKA_NODES, VERSIONS } from './settings.ts';
