@@ -20,7 +20,13 @@ import { after, before, it } from 'node:test';
 import { deliveryId } from '@payhook/confirmation-filter';
 import { measureLag } from '@payhook/consumer-lag';
 import type { ContractKey, ContractTypes, PaymentEvent, PaymentIntent } from '@payhook/contracts';
-import { type AnvilNode, type KafkaCluster, startAnvil, startKafkaCluster } from '@payhook/devstack';
+import {
+  type AnvilNode,
+  type KafkaCluster,
+  readCommittedReference,
+  startAnvil,
+  startKafkaCluster,
+} from '@payhook/devstack';
 import { describeTopicHealth, pipelineTopicSpecs, withLenientReader } from '@payhook/kafka';
 import {
   createPipelineFixture,
@@ -109,10 +115,30 @@ async function collect<K extends ContractKey>(
   return records;
 }
 
-/** Records read uncommitted whose offset the committed reader never got: aborted transactions'. */
-function abortedOnly<T>(uncommitted: readonly Read<T>[], committed: readonly Read<T>[]): Read<T>[] {
-  const seen = new Set(committed.map((r) => `${r.partition}:${r.offset}`));
-  return uncommitted.filter((r) => !seen.has(`${r.partition}:${r.offset}`));
+const position = (r: { partition: number; offset: string | bigint }) => `${r.partition}:${r.offset}`;
+
+/** Records read uncommitted whose position is not a committed record's: aborted transactions'. */
+function abortedOnly<T>(uncommitted: readonly Read<T>[], committed: ReadonlySet<string>): Read<T>[] {
+  return uncommitted.filter((r) => !committed.has(position(r)));
+}
+
+/**
+ * The committed records' positions as Kafka's own Java consumer reads them (the reference),
+ * and where the suite's kafkajs reader (patched read_committed) differs from it.
+ */
+async function referencePositions<T>(
+  topic: string,
+  kafkajs: readonly Read<T>[],
+): Promise<{ committed: Set<string>; records: number; onlyJava: string[]; onlyKafkajs: string[] }> {
+  const reference = await readCommittedReference({ brokers: cluster?.brokerList ?? [], topic });
+  const committed = new Set(reference.map(position));
+  const ours = new Set(kafkajs.map(position));
+  return {
+    committed,
+    records: committed.size,
+    onlyJava: [...committed].filter((x) => !ours.has(x)).slice(0, 50),
+    onlyKafkajs: [...ours].filter((x) => !committed.has(x)).slice(0, 50),
+  };
 }
 
 before(async () => {
@@ -509,11 +535,18 @@ it('every payment on two chains is accounted for through broker, controller and 
   // The readers have the log's end (they read every 100 ms).
   await sleep(3_000);
 
-  // Aborted records: in the log (read uncommitted) but never given to a read_committed reader.
-  const abortedEvents = abortedOnly(eventsAll, events);
-  const abortedDeliveries = abortedOnly(dispatchedAll, dispatched);
-  const committedEventIds = new Set(events.map((e) => e.value.event_id));
-  const committedDeliveryIds = new Set(dispatched.map((d) => d.value.delivery_id));
+  // Aborted records: in the log (read uncommitted) but never given to Kafka's own
+  // read_committed consumer, which the suite's kafkajs reader must agree with.
+  const eventsReference = await referencePositions(topics.events, events);
+  const dispatchReference = await referencePositions(topics.dispatch, dispatched);
+  const abortedEvents = abortedOnly(eventsAll, eventsReference.committed);
+  const abortedDeliveries = abortedOnly(dispatchedAll, dispatchReference.committed);
+  // The committed records, by the reference: what the accounting below counts.
+  const committedEvents = eventsAll.filter((e) => eventsReference.committed.has(position(e)));
+  const committedEventIds = new Set(committedEvents.map((e) => e.value.event_id));
+  const committedDeliveryIds = new Set(
+    dispatchedAll.filter((d) => dispatchReference.committed.has(position(d))).map((d) => d.value.delivery_id),
+  );
   // Ids that only an aborted transaction holds: whoever saw one read an aborted record.
   const abortedOnlyEventIds = new Set(
     abortedEvents.map((e) => e.value.event_id).filter((id) => !committedEventIds.has(id)),
@@ -530,7 +563,7 @@ it('every payment on two chains is accounted for through broker, controller and 
       .length + r.received.filter((w) => abortedOnlyDeliveryIds.has(w.webhookId)).length;
 
   const confirmations = new Map<string, number>();
-  for (const e of events)
+  for (const e of committedEvents)
     if (e.value.status === 'CONFIRMED')
       confirmations.set(e.value.payment_id, (confirmations.get(e.value.payment_id) ?? 0) + 1);
   // Where a payment was confirmed more than once: the same event written twice (a producer
@@ -538,7 +571,7 @@ it('every payment on two chains is accounted for through broker, controller and 
   const duplicatedConfirmations = [...confirmations]
     .filter(([, v]) => v > 1)
     .map(([id]) =>
-      events
+      committedEvents
         .filter((e) => e.value.payment_id === id && e.value.status === 'CONFIRMED')
         .map((e) => ({
           payment: id,
@@ -588,6 +621,11 @@ it('every payment on two chains is accounted for through broker, controller and 
       seenByFilter: filterSawAborted,
       seenByDispatcher: dispatcherSawAborted,
     },
+    // The suite's kafkajs read_committed reader against Kafka's own Java consumer.
+    readCommittedReference: {
+      paymentsEvents: { ...eventsReference, committed: undefined, kafkajsRecords: events.length },
+      webhooksDispatch: { ...dispatchReference, committed: undefined, kafkajsRecords: dispatched.length },
+    },
     lagAtEnd: lag,
     laggingPartitions: lagging,
     serviceRestarts: unexpectedExits(fleet),
@@ -613,6 +651,13 @@ it('every payment on two chains is accounted for through broker, controller and 
   assert.equal(counts.webhooksLost, 0, 'no webhook lost');
   assert.equal(counts.unexpectedWebhookIds, 0, 'every duplicate carries a known webhook-id');
   assert.equal(counts.badSignatures, 0);
+  for (const [topic, reference] of Object.entries(counts.readCommittedReference)) {
+    assert.deepEqual(
+      { onlyJava: reference.onlyJava, onlyKafkajs: reference.onlyKafkajs },
+      { onlyJava: [], onlyKafkajs: [] },
+      `${topic}: the kafkajs reader and Kafka's own consumer read the same committed records`,
+    );
+  }
   assert.equal(counts.abortedRecords.seenByFilter, 0, 'the filter never read an aborted record');
   assert.equal(counts.abortedRecords.seenByDispatcher, 0, 'the dispatcher never read an aborted record');
   assert.ok(
