@@ -7,14 +7,16 @@ import {
   BatchingProducerErrorCode,
   createBatchingProducer,
   createIdempotentProducer,
+  createRenewingProducer,
+  type RenewingProducer,
 } from '@payhook/kafka';
-import { readRecords, scratchTopics, testKafka, uniqueName } from '@payhook/testkit';
-import type { Producer, RecordMetadata } from 'kafkajs';
+import { lossyKafka, readRecords, scratchTopics, testKafka, uniqueName } from '@payhook/testkit';
+import type { RecordMetadata } from 'kafkajs';
 
 const kafka = testKafka();
 const admin = kafka.admin();
 let topics: Awaited<ReturnType<typeof scratchTopics>>;
-let producer: Producer;
+let producer: RenewingProducer;
 let produceRequests = 0;
 
 /** Whether a promise has settled yet, without waiting for it. */
@@ -35,9 +37,15 @@ describe('batching producer', () => {
   before(async () => {
     await admin.connect();
     topics = await scratchTopics(admin, 'batch', 6, 3);
-    producer = createIdempotentProducer(kafka);
-    producer.on(producer.events.REQUEST, ({ payload }) => {
-      if (payload.apiName === 'Produce') produceRequests++;
+    producer = createRenewingProducer({
+      kafka,
+      create: (client) => {
+        const made = createIdempotentProducer(client);
+        made.on(made.events.REQUEST, ({ payload }) => {
+          if (payload.apiName === 'Produce') produceRequests++;
+        });
+        return made;
+      },
     });
     await producer.connect();
   });
@@ -199,4 +207,68 @@ describe('batching producer', () => {
       await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     }
   });
+
+  // kafkajs gives a failed batch's sequence numbers back, yet a batch whose answer was lost is
+  // in the log: a producer that reused them was refused for ever (a different length) or was
+  // acknowledged without the batch being written (the same length, taken for a retry).
+  for (const [label, length] of [
+    ['the same', 2],
+    ['a different', 3],
+  ] as const) {
+    it(`after a batch whose answers were lost, ${label} number of records is written and acknowledged where it is`, async () => {
+      const [topic] = (await scratchTopics(admin, 'batch-lossy', 1, 1)).names as [string];
+      const { kafka: lossyClient, lossy } = lossyKafka();
+      const sender = createRenewingProducer({ kafka: lossyClient });
+      await sender.connect();
+      const batching = createBatchingProducer(sender, { kafka: lossyClient, lingerMs: 600_000 });
+      const sendTogether = async (values: readonly string[]) => {
+        const sends = values.map((value) => batching.send(topic, { key: 'k', value }));
+        await batching.flush();
+        return Promise.allSettled(sends);
+      };
+      try {
+        const acknowledged = new Map<string, string | undefined>();
+        const expectWritten = (values: readonly string[], results: PromiseSettledResult<RecordMetadata>[]) => {
+          for (const [index, result] of results.entries()) {
+            assert.equal(
+              result.status,
+              'fulfilled',
+              `${values[index]}: ${String((result as { reason?: unknown }).reason)}`,
+            );
+            if (result.status === 'fulfilled') acknowledged.set(values[index] as string, result.value.offset);
+          }
+        };
+        expectWritten(['before'], await sendTogether(['before']));
+
+        lossy.dropping = true;
+        // The broker writes the batch; the client sees only dropped connections.
+        const lost = await sendTogether(['lost-1', 'lost-2']);
+        lossy.dropping = false;
+        assert.deepEqual(
+          lost.map((r) => r.status),
+          ['rejected', 'rejected'],
+        );
+        assert.equal(sender.renewals, 0, 'replaced lazily, before the next batch');
+
+        const next = Array.from({ length }, (_, i) => `next-${i + 1}`);
+        expectWritten(next, await sendTogether(next));
+        expectWritten(['after'], await sendTogether(['after']));
+        assert.equal(sender.renewals, 1, 'one new producer after the failed batch');
+
+        const records = await readRecords(kafka, topic, 4 + length, { settleMs: 1_000 });
+        assert.deepEqual(
+          records.map((r) => String(r.message.value)),
+          ['before', 'lost-1', 'lost-2', ...next, 'after'],
+        );
+        const offsets = new Map(records.map((r) => [String(r.message.value), r.message.offset] as const));
+        for (const [value, offset] of acknowledged) {
+          assert.equal(offset, offsets.get(value), `${value} is at the offset its send was acknowledged with`);
+        }
+      } finally {
+        await batching.close();
+        await sender.disconnect();
+        await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      }
+    });
+  }
 });

@@ -1,7 +1,8 @@
 import { type Logger, PayhookError } from '@payhook/runtime';
-import type { ICustomPartitioner, Kafka, Message, PartitionMetadata, Producer, RecordMetadata } from 'kafkajs';
+import type { ICustomPartitioner, Kafka, Message, PartitionMetadata, RecordMetadata } from 'kafkajs';
 import { keyHashPartitioner } from './partitioner.ts';
 import { MAX_SEND_BYTES, recordBytes } from './record-size.ts';
+import type { RenewingProducer } from './renewing-producer.ts';
 
 /** Stable error codes of {@link createBatchingProducer}. */
 export const BatchingProducerErrorCode = {
@@ -49,8 +50,8 @@ export interface BatchingProducerOptions {
    */
   readonly metadataMaxAgeMs?: number;
   /**
-   * Chooses the partition of a record without one. Must be the partitioner the producer was
-   * built with, so keys land where the rest of the pipeline puts them.
+   * Chooses the partition of a record without one. Must be the partitioner of the producers
+   * it sends through, so keys land where the rest of the pipeline puts them.
    * @defaultValue {@link keyHashPartitioner} (the Java client's, as in `createIdempotentProducer`)
    */
   readonly createPartitioner?: ICustomPartitioner;
@@ -105,9 +106,11 @@ interface Route {
 }
 
 /**
- * Wraps a connected producer (normally `createIdempotentProducer`) so that `send` queues
- * records and they go out together via `producer.sendBatch({ acks: -1 })`, after `lingerMs`
- * or at `maxBatchRecords` / `maxBatchBytes`.
+ * Wraps a renewing producer (`createRenewingProducer`, the caller connects and disconnects it)
+ * so that `send` queues records and they go out together via `producer.sendBatch({ acks: -1 })`,
+ * after `lingerMs` or at `maxBatchRecords` / `maxBatchBytes`. A batch that failed may be in the
+ * log all the same (its answer lost); the renewing producer replaces its producer after it, so
+ * the next batch gets new sequence numbers instead of being refused or taken for a retry.
  *
  * At most one batch is in flight at a time. The idempotent producer keeps one request's
  * records in order, but kafkajs hands out sequence numbers per request and gives them back
@@ -118,7 +121,7 @@ interface Route {
  * larger exactly when the broker is slower, and callers that await their sends slow down
  * with it.
  */
-export function createBatchingProducer(producer: Producer, options: BatchingProducerOptions): BatchingProducer {
+export function createBatchingProducer(producer: RenewingProducer, options: BatchingProducerOptions): BatchingProducer {
   const settings = { ...defaults, ...options };
   const { kafka, logger, lingerMs, maxBatchRecords, maxBatchBytes, metadataMaxAgeMs } = settings;
   if (!Number.isFinite(lingerMs) || lingerMs < 0) throw new RangeError('lingerMs must be a number >= 0');

@@ -41,6 +41,13 @@ export {
 } from './provision.ts';
 export { MAX_SEND_BYTES, recordBytes, sendSizedChunks } from './record-size.ts';
 export {
+  createRenewingProducer,
+  type RecordSender,
+  type RenewingProducer,
+  RenewingProducerErrorCode,
+  type RenewingProducerOptions,
+} from './renewing-producer.ts';
+export {
   DEFAULT_REPLICATION,
   type EffectiveReplication,
   effectiveReplication,

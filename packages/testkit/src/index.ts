@@ -12,7 +12,7 @@ export {
 } from './chain.ts';
 export { testEnvironment, uniqueName } from './environment.ts';
 export { readRecords, scratchTopics, testKafka } from './kafka.ts';
-export { type LossyProduceAnswers, lossyProduceAnswers } from './lossy-socket.ts';
+export { type LossyProduceAnswers, lossyKafka, lossyProduceAnswers } from './lossy-socket.ts';
 export { type Merchant, type Received, startMerchant } from './merchant.ts';
 export { createPipelineFixture, type PipelineFixture } from './pipeline.ts';
 export { sampleValues } from './samples.ts';

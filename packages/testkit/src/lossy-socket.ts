@@ -1,5 +1,6 @@
 import net from 'node:net';
-import type { ISocketFactory } from 'kafkajs';
+import { type ISocketFactory, Kafka, type KafkaConfig, logLevel } from 'kafkajs';
+import { testEnvironment, uniqueName } from './environment.ts';
 
 const PRODUCE_API_KEY = 0;
 
@@ -9,6 +10,8 @@ export interface LossyProduceAnswers {
   readonly socketFactory: ISocketFactory;
   /** While true, an answer to a produce request closes its connection instead of arriving. */
   dropping: boolean;
+  /** While true, new connections fail as to a broker that is down (connections open stay). */
+  refusing: boolean;
 }
 
 /**
@@ -19,7 +22,14 @@ export interface LossyProduceAnswers {
 export function lossyProduceAnswers(): LossyProduceAnswers {
   const control: LossyProduceAnswers = {
     dropping: false,
+    refusing: false,
     socketFactory: ({ host, port, onConnect }) => {
+      if (control.refusing) {
+        const refused = new net.Socket();
+        // After kafkajs has put its listeners on the socket.
+        setImmediate(() => refused.destroy(new Error(`connection to ${host}:${port} refused`)));
+        return refused;
+      }
       const socket = net.connect({ host, port }, onConnect);
       // Correlation ids of the produce requests written on this connection.
       const produce = new Set<number>();
@@ -47,4 +57,20 @@ export function lossyProduceAnswers(): LossyProduceAnswers {
     },
   };
   return control;
+}
+
+/**
+ * A client of the test brokers over {@link lossyProduceAnswers} sockets, with kafkajs's own log
+ * silenced (the connections it loses are the point). `config` adds to or overrides its options.
+ */
+export function lossyKafka(config: Partial<KafkaConfig> = {}): { kafka: Kafka; lossy: LossyProduceAnswers } {
+  const lossy = lossyProduceAnswers();
+  const kafka = new Kafka({
+    brokers: [...testEnvironment.kafkaBrokers],
+    clientId: uniqueName('lossy'),
+    socketFactory: lossy.socketFactory,
+    logLevel: logLevel.NOTHING,
+    ...config,
+  });
+  return { kafka, lossy };
 }

@@ -14,7 +14,7 @@ import {
   type HttpSender,
   type Resolve,
 } from '@payhook/http-delivery';
-import { createBatchingProducer, createIdempotentProducer, createKafkaClient, createTableReader } from '@payhook/kafka';
+import { createBatchingProducer, createKafkaClient, createRenewingProducer, createTableReader } from '@payhook/kafka';
 import { CircuitBreakerRegistry, TokenBucketRegistry } from '@payhook/retry';
 import { type Clock, type Logger, PAYHOOK_VERSION, type ReadinessCheck, type Registry } from '@payhook/runtime';
 import { secretsKeyRingOf } from '@payhook/signing';
@@ -67,7 +67,8 @@ export function createDispatcherApp(deps: DispatcherDeps): DispatcherApp {
   const topics = pipelineTopics(config.PAYHOOK_RETRY_TIERS, config.PAYHOOK_TOPIC_PREFIX);
   const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: 'payhook-dispatcher', logger });
   const codec: ContractCodec = createContractCodec(createRegistryClient(config.SCHEMA_REGISTRY_URL), loadSchemas());
-  const producer = createIdempotentProducer(kafka);
+  // Replaced after a failed batch: the sink tries its records again and they need new sequence numbers.
+  const producer = createRenewingProducer({ kafka, logger });
   const sink = createBatchingProducer(producer, { kafka, logger });
   const endpoints = createTableReader<Endpoint>({
     kafka,
