@@ -8,9 +8,9 @@ import {
   type PaymentEvent,
   type WebhookDelivery,
 } from '@payhook/contracts';
-import { headerText, type ScanRange, scanTopics } from '@payhook/kafka';
+import { headerText, type RecordSender, type ScanRange, scanTopics } from '@payhook/kafka';
 import { TokenBucket } from '@payhook/retry';
-import type { IHeaders, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import type { IHeaders, Kafka, KafkaMessage, Message } from 'kafkajs';
 import { matchesDelivery, type ReplayFilter } from './delivery-filter.ts';
 import { inWindow } from './offset-ranges.ts';
 import type { Progress, ScanCounts } from './progress.ts';
@@ -212,7 +212,7 @@ const MAX_WAIT_STEP_MS = 1_000;
 
 /** A publisher to `destination` for the replay `mark`. */
 export function createPublisher(deps: {
-  readonly producer: () => Promise<Producer>;
+  readonly producer: () => Promise<RecordSender>;
   readonly destination: string;
   readonly mark: { readonly id: string; readonly reason: string };
   /** Records per second; unlimited when undefined. */

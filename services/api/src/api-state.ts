@@ -1,7 +1,8 @@
 import type { PipelineTopics } from '@payhook/contracts';
+import type { RecordSender } from '@payhook/kafka';
 import type { Logger, PayhookError } from '@payhook/runtime';
 import type { SecretsKeyRing } from '@payhook/signing';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { type IdempotencyRecord, IdempotencyRecordSchema, IdempotencyStore } from './idempotency.ts';
 import { type JobRecord, JobRecordSchema } from './job-records.ts';
 import { createJsonTable, type JsonTable } from './json-table.ts';
@@ -22,7 +23,7 @@ export interface ApiState {
 /** Options of {@link createApiState}. */
 export interface ApiStateOptions {
   readonly kafka: Kafka;
-  readonly producer: Producer;
+  readonly producer: RecordSender;
   readonly topics: PipelineTopics;
   readonly logger: Logger;
   readonly onFailed: (error: PayhookError) => void;

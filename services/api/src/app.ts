@@ -3,7 +3,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { createContractCodec, createRegistryClient, loadSchemas, pipelineTopics } from '@payhook/contracts';
-import { createIdempotentProducer, createKafkaClient } from '@payhook/kafka';
+import { createKafkaClient, createRenewingProducer } from '@payhook/kafka';
 import { type Clock, type Logger, PAYHOOK_VERSION, type ReadinessCheck, type Registry } from '@payhook/runtime';
 import { secretsKeyRingOf } from '@payhook/signing';
 import Fastify, { LogController } from 'fastify';
@@ -75,7 +75,8 @@ export function createApiApp(deps: ApiDeps): ApiApp {
   const topics = pipelineTopics(config.PAYHOOK_RETRY_TIERS, config.PAYHOOK_TOPIC_PREFIX);
   const kafka = createKafkaClient({ brokers: config.KAFKA_BROKERS, clientId: 'payhook-api', logger });
   const codec = createContractCodec(createRegistryClient(config.SCHEMA_REGISTRY_URL), loadSchemas());
-  const producer = createIdempotentProducer(kafka);
+  // Replaced after a failed write, so that the next write gets new sequence numbers.
+  const producer = createRenewingProducer({ kafka, logger });
   const store = createApiStore({
     kafka,
     producer,

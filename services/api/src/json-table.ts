@@ -1,6 +1,6 @@
-import { createTableReader, type TableReader } from '@payhook/kafka';
+import { createTableReader, type RecordSender, type TableReader } from '@payhook/kafka';
 import type { Logger, PayhookError } from '@payhook/runtime';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { z } from 'zod';
 import { withOwnWrites } from './own-writes.ts';
 
@@ -25,7 +25,7 @@ export interface JsonTable<T> {
 /** Options of {@link createJsonTable}. */
 export interface JsonTableOptions<T> {
   readonly kafka: Kafka;
-  readonly producer: Producer;
+  readonly producer: RecordSender;
   readonly topic: string;
   readonly schema: z.ZodType<T>;
   readonly logger: Logger;

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { ContractCodec, PipelineTopics } from '@payhook/contracts';
-import type { ScanRange } from '@payhook/kafka';
+import type { RecordSender, ScanRange } from '@payhook/kafka';
 import { createPublisher, deliveryCandidates, offsetRanges, requireTopics, runReplay } from '@payhook/replay';
 import type { Logger } from '@payhook/runtime';
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { type JobRecord, JobStatus, jobFromRecord, jobRecord, type RecoverJob } from './job-records.ts';
 import type { JsonTable } from './json-table.ts';
 
@@ -52,7 +52,7 @@ export function createRecoveryJobs(deps: {
   readonly kafka: Kafka;
   readonly codec: ContractCodec;
   readonly topics: PipelineTopics;
-  readonly producer: Producer;
+  readonly producer: RecordSender;
   readonly logger: Logger;
   readonly now: () => number;
   readonly table: JsonTable<JobRecord>;

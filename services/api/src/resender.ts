@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ContractCodec, PipelineTopics } from '@payhook/contracts';
+import type { RecordSender } from '@payhook/kafka';
 import { createPublisher, findDeliveries } from '@payhook/replay';
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 
 /** What a resend did. */
 export interface ResendOutcome {
@@ -26,7 +27,7 @@ export function createResender(deps: {
   readonly kafka: Kafka;
   readonly codec: ContractCodec;
   readonly topics: PipelineTopics;
-  readonly producer: Producer;
+  readonly producer: RecordSender;
 }): Resender {
   let admin: Promise<Admin> | undefined;
   const clients = {

@@ -6,10 +6,10 @@ import type {
   PipelineTopics,
   WebhookDelivery,
 } from '@payhook/contracts';
-import { createTableReader } from '@payhook/kafka';
+import { createTableReader, type RecordSender } from '@payhook/kafka';
 import type { Logger, PayhookError } from '@payhook/runtime';
 import { type SecretsKeyRing, sealSecrets } from '@payhook/signing';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { type TableView, withOwnWrites } from './own-writes.ts';
 
 export type { TableView } from './own-writes.ts';
@@ -43,7 +43,7 @@ export interface ApiStore {
 /** Options of {@link createApiStore}. */
 export interface ApiStoreOptions {
   readonly kafka: Kafka;
-  readonly producer: Producer;
+  readonly producer: RecordSender;
   readonly codec: ContractCodec;
   readonly topics: PipelineTopics;
   readonly logger: Logger;
