@@ -50,7 +50,7 @@ Writes results/pipeline.json and results/pipeline.md.
 Runs:
   baseline     raw undici POSTs, as many as a saturation run's webhooks, concurrency = endpoints
   saturation   --events events written as a backlog: webhooks/s, once per --events-partitions
-               value (how the filter's transactions are cut: one per fetched partition batch)
+               value (how the filter's transactions are cut: one per fetch, its partitions together)
   paced        --paced-rates webhooks/s for --paced-seconds each, once per --events-partitions
                value: write -> arrival latency, split at webhooks.dispatch by a probe
 

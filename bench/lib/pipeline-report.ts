@@ -108,8 +108,9 @@ export function renderPipelineMarkdown(report: PipelineReport): string {
     '',
     '### What the transactions cost',
     '',
-    'Every transaction leaves a commit marker in each partition it wrote; the filter writes one transaction per fetched ' +
-      'partition batch of payments.events (kafkajs eachBatch, one partition at a time), with no interval or size setting of its own.',
+    'Every transaction leaves a commit marker in each partition it wrote; the filter handles the partition batches of a fetch ' +
+      'of payments.events at once and commits them in one transaction (those arriving while a commit is in flight go in the ' +
+      'next), with no interval or size setting of its own.',
     '',
     '| run | writer transactions | filter: delivery records | commit markers in webhooks.dispatch | filter transactions (at least) | records per marker | write → arrival p50 ms |',
     '|---|---|---|---|---|---|---|',

@@ -9,6 +9,7 @@ import {
 import type { Logger } from '@payhook/runtime';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Message } from 'kafkajs';
 import { deliveriesFor } from './deliveries.ts';
+import { groupCommits } from './group-commit.ts';
 import type { FilterMetrics } from './metrics.ts';
 import type { SeenEvents } from './seen-events.ts';
 import type { Subscriptions } from './subscriptions.ts';
@@ -18,7 +19,10 @@ export interface FilterConsumerDeps {
   readonly kafka: Kafka;
   readonly groupId: string;
   readonly sessionTimeoutMs: number;
-  /** Writes each batch's delivery records and offsets in one transaction. */
+  /**
+   * Writes delivery records and offsets in transactions: the batches of several partitions
+   * fetched together share one.
+   */
   readonly writer: TransactionalWriter;
   readonly codec: ContractCodec;
   readonly topics: PipelineTopics;
@@ -41,11 +45,23 @@ export interface FilterConsumer {
   readiness(): true | string;
 }
 
+/** Partition batches handled at once; those of one fetch share a transaction. */
+const PARTITIONS_AT_ONCE = 32;
+
+/** One partition batch's output, committed with the others of its transaction. */
+interface BatchOutput {
+  readonly partition: number;
+  readonly messages: readonly Message[];
+  /** The offset after the batch's last record: the group's committed offset once it commits. */
+  readonly nextOffset: string;
+}
+
 /**
- * Reads payment events (read_committed) and, per batch, writes the delivery records and the
- * consumed offsets in one transaction: a crash or restart neither loses nor repeats output.
- * A transaction that fails is retried with the same batch (kafkajs fetches it again); when
- * its commit failed, the group's committed offset tells afterwards whether it had committed.
+ * Reads payment events (read_committed) and writes each batch's delivery records and consumed
+ * offsets in a transaction, shared by the batches of the partitions fetched together: a crash
+ * or restart neither loses nor repeats output. A transaction that fails fails every batch in
+ * it, and each is retried (kafkajs fetches it again); when its commit failed, the group's
+ * committed offset tells afterwards whether it had committed.
  */
 export function createFilterConsumer(deps: FilterConsumerDeps): FilterConsumer {
   const { codec, topics, subscriptions, seen, metrics, writer } = deps;
@@ -60,6 +76,25 @@ export function createFilterConsumer(deps: FilterConsumerDeps): FilterConsumer {
   let failure: unknown;
   /** Partitions whose last commit failed with an unknown outcome, to settle before going on. */
   const unsettled = new Set<number>();
+
+  const commit = groupCommits<BatchOutput>((batches) =>
+    writer.run(async (tx) => {
+      // In sends the broker accepts: a large batch fanned out to many endpoints can pass 1 MiB
+      // on one partition, which the broker refuses, and the same batch would fail for ever.
+      for (const messages of sendSizedChunks(batches.flatMap((b) => b.messages))) {
+        await tx.send({ topic: topics.dispatch, messages });
+      }
+      await tx.sendOffsets({
+        consumerGroupId: deps.groupId,
+        topics: [
+          {
+            topic: topics.events,
+            partitions: batches.map((b) => ({ partition: b.partition, offset: b.nextOffset })),
+          },
+        ],
+      });
+    }),
+  );
 
   function fail(error: unknown, message: string): void {
     if (failure !== undefined) return;
@@ -169,20 +204,7 @@ export function createFilterConsumer(deps: FilterConsumerDeps): FilterConsumer {
       }
     }
     try {
-      await writer.run(async (tx) => {
-        // In sends the broker accepts: a large batch fanned out to many endpoints can pass 1 MiB
-        // on one partition, which the broker refuses, and the same batch would fail for ever.
-        for (const messages of sendSizedChunks(out)) await tx.send({ topic: topics.dispatch, messages });
-        await tx.sendOffsets({
-          consumerGroupId: deps.groupId,
-          topics: [
-            {
-              topic: batch.topic,
-              partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }],
-            },
-          ],
-        });
-      });
+      await commit({ partition: batch.partition, messages: out, nextOffset: (BigInt(last) + 1n).toString() });
     } catch (error) {
       seen.restore(touched);
       if (error instanceof TransactionError) {
@@ -210,11 +232,11 @@ export function createFilterConsumer(deps: FilterConsumerDeps): FilterConsumer {
     async start() {
       await consumer.connect();
       await consumer.subscribe({ topic: topics.events, fromBeginning: true });
-      // One partition at a time: a transactional producer runs one transaction at a time.
+      // The partitions of a fetch at once, so that their batches share a transaction.
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: 1,
+        partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
         eachBatch,
       });
     },
