@@ -6,10 +6,10 @@ import {
   loadSchemas,
   type PipelineTopics,
 } from '@payhook/contracts';
-import { createIdempotentProducer, createKafkaClient, createTableReader } from '@payhook/kafka';
+import { createKafkaClient, createRenewingProducer, createTableReader, type RenewingProducer } from '@payhook/kafka';
 import { createLogger, PayhookError } from '@payhook/runtime';
 import { isSealed, sealSecrets, secretsKeyRingOf } from '@payhook/signing';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { type PipelineEnv, pipelineLayout } from './context.ts';
 
 /** Stable error codes of the CLI's table access. */
@@ -56,7 +56,7 @@ export async function withTables<R>(env: PipelineEnv, fn: (tables: CliTables) =>
   const kafkaLogger = createLogger({ name: 'payhook-cli', level: 'error', destination: process.stderr });
   let kafka: Kafka | undefined;
   let codec: ContractCodec | undefined;
-  let producer: Producer | undefined;
+  let producer: RenewingProducer | undefined;
   const ring = secretsKeyRingOf(env);
   let warned = false;
   /**
@@ -139,7 +139,8 @@ export async function withTables<R>(env: PipelineEnv, fn: (tables: CliTables) =>
       const topic = topicOf(table);
       const encoded = await contractCodec().encode(topic, table, table === Table.ENDPOINTS ? sealed(value) : value);
       if (producer === undefined) {
-        producer = createIdempotentProducer(client());
+        // Replaced after a failed write, so that a later write gets new sequence numbers.
+        producer = createRenewingProducer({ kafka: client() });
         await producer.connect();
       }
       await producer.send({ topic, acks: -1, messages: [{ key, value: encoded }] });

@@ -5,9 +5,9 @@ import {
   loadSchemas,
   type PipelineTopics,
 } from '@payhook/contracts';
-import { createIdempotentProducer, createKafkaClient } from '@payhook/kafka';
+import { createKafkaClient, createRenewingProducer, type RenewingProducer } from '@payhook/kafka';
 import { createLogger } from '@payhook/runtime';
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { type PipelineEnv, pipelineLayout } from '../context.ts';
 
 /** The clients an operations command works with; opened on first use, closed by {@link withOps}. */
@@ -18,8 +18,11 @@ export interface OpsClients {
   /** A connected admin client. */
   admin(): Promise<Admin>;
   codec(): ContractCodec;
-  /** A connected idempotent producer (the Java client's partitioner, like the pipeline's). */
-  producer(): Promise<Producer>;
+  /**
+   * A connected idempotent producer (the Java client's partitioner, like the pipeline's),
+   * replaced after a failed send so that the next one gets new sequence numbers.
+   */
+  producer(): Promise<RenewingProducer>;
 }
 
 /**
@@ -40,7 +43,7 @@ export async function withOps<R>(env: PipelineEnv, fn: (clients: OpsClients) => 
     retries: 2,
   });
   let admin: Promise<Admin> | undefined;
-  let producer: Promise<Producer> | undefined;
+  let producer: Promise<RenewingProducer> | undefined;
   let codec: ContractCodec | undefined;
   const clients: OpsClients = {
     env,
@@ -60,7 +63,7 @@ export async function withOps<R>(env: PipelineEnv, fn: (clients: OpsClients) => 
     },
     producer() {
       producer ??= (async () => {
-        const p = createIdempotentProducer(kafka);
+        const p = createRenewingProducer({ kafka });
         await p.connect();
         return p;
       })();

@@ -1,6 +1,6 @@
-import { ensureTopics, scanTopics } from '@payhook/kafka';
+import { ensureTopics, type RecordSender, scanTopics } from '@payhook/kafka';
 import { PayhookError } from '@payhook/runtime';
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { z } from 'zod';
 import { OpsErrorCode } from './ops-errors.ts';
 
@@ -50,7 +50,7 @@ export function createCursorStore(deps: {
   readonly prefix: string;
   readonly kafka: Kafka;
   readonly admin: () => Promise<Admin>;
-  readonly producer: () => Promise<Producer>;
+  readonly producer: () => Promise<RecordSender>;
 }): CursorStore {
   const topic = cursorTopic(deps.prefix);
   return {
