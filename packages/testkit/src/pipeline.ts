@@ -11,8 +11,8 @@ import {
   pipelineTopics,
   valueSubject,
 } from '@payhook/contracts';
-import { createIdempotentProducer, ensureTopics, pipelineTopicSpecs } from '@payhook/kafka';
-import type { Admin, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { createRenewingProducer, ensureTopics, pipelineTopicSpecs } from '@payhook/kafka';
+import type { Admin, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
 import { testEnvironment, uniqueName } from './environment.ts';
 import { testKafka } from './kafka.ts';
 
@@ -76,7 +76,8 @@ export async function createPipelineFixture(
     await registry.register(valueSubject(spec.name), schemas[contract]);
   }
   const codec = createContractCodec(registry, schemas);
-  const producer: Producer = createIdempotentProducer(kafka);
+  // Replaced after a failed send (a broker restarted by a test), so that later sends are written.
+  const producer = createRenewingProducer({ kafka });
   await producer.connect();
   const collectors: (() => Promise<void>)[] = [];
 
