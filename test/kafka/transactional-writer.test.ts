@@ -5,15 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTransactionalWriter, TransactionError, TransactionErrorCode } from '@payhook/kafka';
 import { createLogger } from '@payhook/runtime';
-import {
-  lossyProduceAnswers,
-  readRecords,
-  scratchTopics,
-  testEnvironment,
-  testKafka,
-  uniqueName,
-} from '@payhook/testkit';
-import { Kafka, logLevel } from 'kafkajs';
+import { lossyKafka, readRecords, scratchTopics, testKafka, uniqueName } from '@payhook/testkit';
 
 const kafka = testKafka();
 const admin = kafka.admin();
@@ -83,14 +75,8 @@ describe('transactional writer', () => {
 
   it('after a send whose answer was lost, the next transaction with the same records is written, not taken for a retry', async () => {
     const topic = topics.names[3] as string;
-    const lossy = lossyProduceAnswers();
-    const lossyKafka = new Kafka({
-      brokers: [...testEnvironment.kafkaBrokers],
-      clientId: uniqueName('lossy'),
-      socketFactory: lossy.socketFactory,
-      logLevel: logLevel.NOTHING,
-    });
-    const w = createTransactionalWriter({ kafka: lossyKafka, transactionalId: uniqueName('txw'), logger });
+    const { kafka: lossyClient, lossy } = lossyKafka();
+    const w = createTransactionalWriter({ kafka: lossyClient, transactionalId: uniqueName('txw'), logger });
     const same = [{ value: 'same-a' }, { value: 'same-b' }];
     let replacedAfterFailure = false;
     await w.connect();

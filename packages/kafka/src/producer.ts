@@ -4,6 +4,9 @@ import { keyHashPartitioner } from './partitioner.ts';
 /**
  * An idempotent producer: retries never duplicate or reorder a partition's records.
  * Uses the Java client's default partitioner, so keys land where other clients put them.
+ * A process that sends again after a failed send wants `createRenewingProducer`, which makes
+ * these and replaces one after a failure: a batch whose answer was lost is in the log, and this
+ * producer's next batch would reuse its sequence numbers.
  */
 export function createIdempotentProducer(kafka: Kafka): Producer {
   return kafka.producer({
