@@ -76,6 +76,40 @@ describe('createThreadedHttpSender against a real local server', () => {
     assert.equal(throttled?.retryAfterMs, 7_000);
   });
 
+  test('each request carries its own headers, whether they change within a batch, between batches or in place', async () => {
+    const sender = open({ devAllowList: ['127.0.0.1'] });
+    const a = { 'content-type': 'application/json', 'x-tag': 'a' };
+    const b = { 'content-type': 'application/json', 'x-tag': 'b' };
+    const send = (tag: string, headers: Record<string, string>) =>
+      sender.send({ url: `${server.origin}/ok?${tag}`, headers, body: BODY });
+    const tagsSeen = () =>
+      new Map(server.seen.map((s) => [String(s.url).split('?')[1], [s.headers['x-tag'], s.headers['x-extra']]]));
+
+    // One batch (one turn): equal, different, equal again, then fewer headers.
+    await Promise.all([send('1', a), send('2', { ...a }), send('3', b), send('4', a), send('5', {})]);
+    // Later batches: the same object changed in place, then a header added.
+    const mutable: Record<string, string> = { ...a };
+    await send('6', mutable);
+    mutable['x-tag'] = 'c';
+    await send('7', mutable);
+    mutable['x-extra'] = 'more';
+    await send('8', mutable);
+    const seen = tagsSeen();
+    assert.deepEqual(
+      ['1', '2', '3', '4', '5', '6', '7', '8'].map((tag) => seen.get(tag)),
+      [
+        ['a', undefined],
+        ['a', undefined],
+        ['b', undefined],
+        ['a', undefined],
+        [undefined, undefined],
+        ['a', undefined],
+        ['c', undefined],
+        ['c', 'more'],
+      ],
+    );
+  });
+
   test('the address guard runs in the thread: a private address is refused without a connection', async () => {
     const channel = 'guard-test';
     const seen = watchConnections(channel);

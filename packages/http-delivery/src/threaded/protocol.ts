@@ -18,7 +18,7 @@ export interface ThreadStart {
   readonly options: ThreadSenderOptions;
 }
 
-/** One attempt, as it crosses to the thread. */
+/** One attempt, as the thread reads it. */
 export interface WireRequest {
   readonly id: number;
   readonly url: string;
@@ -34,19 +34,128 @@ export interface WireRequest {
   readonly notifyStart: boolean;
 }
 
+/*
+ * Requests and results cross as flat arrays, a fixed number of slots each: copying values
+ * between threads costs less than copying objects, whose every property name is copied too.
+ * A request's headers are left out when they equal the ones before them in the same thread's
+ * stream (a dispatcher sends the same few headers every time).
+ */
+const REQUEST_SLOTS = 12;
+const RESULT_SLOTS = 11;
+
+/** Appends a request to a packed batch; `headers` undefined means "as the request before". */
+export function packRequest(
+  into: unknown[],
+  request: Omit<WireRequest, 'headers'>,
+  headers: Readonly<Record<string, string>> | undefined,
+): void {
+  const { signing } = request;
+  into.push(
+    request.id,
+    request.url,
+    headers,
+    request.body,
+    signing?.id,
+    signing?.timestamp,
+    signing?.secrets,
+    request.timeoutMs,
+    request.headersTimeoutMs,
+    request.bodyTimeoutMs,
+    request.signal,
+    request.notifyStart,
+  );
+}
+
+/**
+ * Reads a packed batch in order. `headers` is the last headers this stream carried (from
+ * earlier batches too); the new last ones are returned.
+ */
+export function unpackRequests(
+  packed: readonly unknown[],
+  headers: Readonly<Record<string, string>>,
+  each: (request: WireRequest) => void,
+): Readonly<Record<string, string>> {
+  let current = headers;
+  for (let at = 0; at + REQUEST_SLOTS <= packed.length; at += REQUEST_SLOTS) {
+    const given = packed[at + 2] as Readonly<Record<string, string>> | undefined;
+    if (given !== undefined) current = given;
+    const signingId = packed[at + 4] as string | undefined;
+    each({
+      id: packed[at] as number,
+      url: packed[at + 1] as string,
+      headers: current,
+      body: packed[at + 3] as string | Uint8Array,
+      signing:
+        signingId === undefined
+          ? undefined
+          : {
+              id: signingId,
+              timestamp: packed[at + 5] as number,
+              secrets: packed[at + 6] as SendSigning['secrets'],
+            },
+      timeoutMs: packed[at + 7] as number | undefined,
+      headersTimeoutMs: packed[at + 8] as number | undefined,
+      bodyTimeoutMs: packed[at + 9] as number | undefined,
+      signal: packed[at + 10] as number | undefined,
+      notifyStart: packed[at + 11] as boolean,
+    });
+  }
+  return current;
+}
+
+/** Appends an attempt's result to a packed batch. */
+export function packResult(into: unknown[], id: number, result: DeliveryResult): void {
+  into.push(
+    id,
+    result.outcome,
+    result.errorClass,
+    result.status,
+    result.durationMs,
+    result.retryAfter,
+    result.retryAfterMs,
+    result.bodySnippet,
+    result.bodyTruncated,
+    result.error,
+    result.bodyError,
+  );
+}
+
+/** Reads packed results in order; `error` and `bodyError` are present only when set, as from the sender itself. */
+export function unpackResults(packed: readonly unknown[], each: (id: number, result: DeliveryResult) => void): void {
+  for (let at = 0; at + RESULT_SLOTS <= packed.length; at += RESULT_SLOTS) {
+    const result: { -readonly [K in keyof DeliveryResult]: DeliveryResult[K] } = {
+      outcome: packed[at + 1] as DeliveryResult['outcome'],
+      errorClass: packed[at + 2] as DeliveryResult['errorClass'],
+      status: packed[at + 3] as number | undefined,
+      durationMs: packed[at + 4] as number,
+      retryAfter: packed[at + 5] as string | undefined,
+      retryAfterMs: packed[at + 6] as number | undefined,
+      bodySnippet: packed[at + 7] as string | undefined,
+      bodyTruncated: packed[at + 8] as boolean,
+    };
+    const error = packed[at + 9] as DeliveryResult['error'];
+    if (error !== undefined) result.error = error;
+    const bodyError = packed[at + 10] as DeliveryResult['bodyError'];
+    if (bodyError !== undefined) result.bodyError = bodyError;
+    each(packed[at] as number, result);
+  }
+}
+
 /** Messages to the thread. */
 export type ToThread =
-  | { readonly type: 'send'; readonly requests: readonly WireRequest[] }
+  /** Requests packed with {@link packRequest}. */
+  | { readonly type: 'send'; readonly requests: readonly unknown[] }
   | { readonly type: 'abort'; readonly signal: number }
   /** The caller's signal is gone: the thread drops its counterpart. */
   | { readonly type: 'forget'; readonly signal: number }
   | { readonly type: 'close' }
   | { readonly type: 'destroy' };
 
-/** How an attempt ended in the thread: a result, or the error `send` rejected with. */
-export type WireOutcome =
-  | { readonly id: number; readonly result: DeliveryResult }
-  | { readonly id: number; readonly failure: WireError };
+/** An attempt whose `send` rejected (rather than ending in a result), with the error. */
+export interface WireFailure {
+  readonly id: number;
+  readonly failure: WireError;
+}
 
 /** An error `send` rejected with, as far as it crosses: a payhook error keeps its code. */
 export interface WireError {
@@ -58,5 +167,11 @@ export interface WireError {
 
 /** Messages from the thread. Events of one turn of its loop travel together. */
 export type FromThread =
-  | { readonly type: 'events'; readonly started: readonly number[]; readonly outcomes: readonly WireOutcome[] }
+  | {
+      readonly type: 'events';
+      readonly started: readonly number[];
+      /** Results packed with {@link packResult}. */
+      readonly results: readonly unknown[];
+      readonly failures: readonly WireFailure[];
+    }
   | { readonly type: 'closed' };

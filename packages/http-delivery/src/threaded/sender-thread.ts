@@ -5,7 +5,15 @@ import { PayhookError } from '@payhook/runtime/errors';
 import type { Connector } from '../guarded-connector.ts';
 import { createHttpSender, type HttpSenderOptions } from '../http-sender.ts';
 import type { Resolve } from '../resolver.ts';
-import type { FromThread, ThreadStart, ToThread, WireOutcome, WireRequest } from './protocol.ts';
+import {
+  type FromThread,
+  packResult,
+  type ThreadStart,
+  type ToThread,
+  unpackRequests,
+  type WireFailure,
+  type WireRequest,
+} from './protocol.ts';
 
 if (parentPort === null) throw new Error('sender-thread.ts runs only as a worker thread');
 const port = parentPort;
@@ -33,16 +41,20 @@ const signalOf = (id: number): AbortSignal => {
 
 // Events of one turn go back in one message.
 let started: number[] = [];
-let outcomes: WireOutcome[] = [];
+let results: unknown[] = [];
+let failures: WireFailure[] = [];
 let flushing = false;
 const flush = () => {
   if (!flushing) return;
   flushing = false;
-  const message: FromThread = { type: 'events', started, outcomes };
+  const message: FromThread = { type: 'events', started, results, failures };
   started = [];
-  outcomes = [];
+  results = [];
+  failures = [];
   port.postMessage(message);
 };
+/** The headers of the last request read: a packed request without headers has these. */
+let lastHeaders: Readonly<Record<string, string>> = {};
 const queued = () => {
   if (!flushing) {
     flushing = true;
@@ -56,10 +68,15 @@ let onIdle: (() => void) | undefined;
 
 function run(request: WireRequest): void {
   running++;
-  // The wire request is a send request already, but for its signal and start callback.
   sender
     .send({
-      ...request,
+      url: request.url,
+      headers: request.headers,
+      body: request.body,
+      signing: request.signing,
+      timeoutMs: request.timeoutMs,
+      headersTimeoutMs: request.headersTimeoutMs,
+      bodyTimeoutMs: request.bodyTimeoutMs,
       signal: request.signal === undefined ? undefined : signalOf(request.signal),
       onStart: request.notifyStart
         ? () => {
@@ -69,11 +86,11 @@ function run(request: WireRequest): void {
         : undefined,
     })
     .then(
-      (result) => outcomes.push({ id: request.id, result }),
+      (result) => packResult(results, request.id, result),
       (error: unknown) => {
         const { name, message } = error instanceof Error ? error : new Error(String(error));
         const payhook = error instanceof PayhookError ? error : undefined;
-        outcomes.push({
+        failures.push({
           id: request.id,
           failure: { name, message, code: payhook?.code, retryable: payhook?.retryable ?? false },
         });
@@ -97,7 +114,7 @@ async function shutDown(how: 'close' | 'destroy'): Promise<void> {
 port.on('message', (message: ToThread) => {
   switch (message.type) {
     case 'send':
-      for (const request of message.requests) run(request);
+      lastHeaders = unpackRequests(message.requests, lastHeaders, run);
       break;
     case 'forget':
       signals.delete(message.signal);

@@ -3,14 +3,15 @@ import { PayhookError } from '@payhook/runtime/errors';
 import { onAbort } from '../abort-fanout.ts';
 import { SenderClosedError, SenderThreadError } from '../errors.ts';
 import { checkSenderOptions, type DeliveryResult, type HttpSender, type SendRequest } from '../http-sender.ts';
-import type {
-  FromThread,
-  ThreadSenderOptions,
-  ThreadStart,
-  ToThread,
-  WireError,
-  WireOutcome,
-  WireRequest,
+import {
+  type FromThread,
+  packRequest,
+  type ThreadSenderOptions,
+  type ThreadStart,
+  type ToThread,
+  unpackResults,
+  type WireError,
+  type WireFailure,
 } from './protocol.ts';
 
 /** Endpoint URLs whose thread is remembered; past this the cache starts afresh. */
@@ -47,7 +48,11 @@ interface Pending {
 interface SenderThread {
   readonly worker: Worker;
   readonly pending: Map<number, Pending>;
-  outbox: WireRequest[];
+  /** Requests packed for the next message, with their ids. */
+  outbox: unknown[];
+  outboxIds: number[];
+  /** A copy of the headers last packed for this thread: requests with equal ones leave theirs out. */
+  lastHeaders: Readonly<Record<string, string>> | undefined;
   /** The thread said it is done, or exited. */
   readonly closed: Promise<void>;
   readonly exited: Promise<void>;
@@ -93,12 +98,14 @@ export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}
       worker,
       pending: new Map(),
       outbox: [],
+      outboxIds: [],
+      lastHeaders: undefined,
       closed: new Promise<void>((resolve) => (done = resolve)),
       exited: new Promise<void>((resolve) => (gone = resolve)),
     };
     worker.on('message', (message: FromThread) => {
       if (message.type === 'closed') done();
-      else deliver(thread, message.started, message.outcomes);
+      else deliver(thread, message.started, message.results, message.failures);
     });
     worker.on('error', (error) => {
       const failed = new SenderThreadError(`sender thread ${index} failed`, { cause: error });
@@ -121,7 +128,12 @@ export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}
   };
   const threads: SenderThread[] = Array.from({ length: count }, (_, i) => start(i));
 
-  function deliver(thread: SenderThread, started: readonly number[], outcomes: readonly WireOutcome[]): void {
+  function deliver(
+    thread: SenderThread,
+    started: readonly number[],
+    results: readonly unknown[],
+    failures: readonly WireFailure[],
+  ): void {
     for (const id of started) {
       const pending = thread.pending.get(id);
       try {
@@ -133,12 +145,17 @@ export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}
         pending?.reject(error instanceof Error ? error : new Error(String(error)));
       }
     }
-    for (const outcome of outcomes) {
-      const pending = thread.pending.get(outcome.id);
+    unpackResults(results, (id, result) => {
+      const pending = thread.pending.get(id);
+      if (pending === undefined) return;
+      thread.pending.delete(id);
+      pending.resolve(result);
+    });
+    for (const { id, failure } of failures) {
+      const pending = thread.pending.get(id);
       if (pending === undefined) continue;
-      thread.pending.delete(outcome.id);
-      if ('result' in outcome) pending.resolve(outcome.result);
-      else pending.reject(rebuild(outcome.failure));
+      thread.pending.delete(id);
+      pending.reject(rebuild(failure));
     }
   }
 
@@ -193,14 +210,18 @@ export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}
     thread.worker.postMessage(message);
   };
   const flush = (thread: SenderThread) => {
-    if (thread.outbox.length === 0) return;
+    if (thread.outboxIds.length === 0) return;
     const requests = thread.outbox;
+    const ids = thread.outboxIds;
     thread.outbox = [];
+    thread.outboxIds = [];
     try {
       thread.worker.postMessage({ type: 'send', requests } satisfies ToThread);
     } catch (error) {
-      // A request that cannot cross (say, a body that cannot be cloned) fails with its batch.
-      for (const { id } of requests) {
+      // A request that cannot cross (say, a body that cannot be cloned) fails with its batch;
+      // the thread never saw the batch's headers either.
+      thread.lastHeaders = undefined;
+      for (const id of ids) {
         thread.pending.get(id)?.reject(error instanceof Error ? error : new Error(String(error)));
         thread.pending.delete(id);
       }
@@ -218,18 +239,24 @@ export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}
     const url = String(request.url);
     const thread = threadFor(url);
     const id = nextId++;
-    thread.outbox.push({
-      id,
-      url,
-      headers: request.headers,
-      body: request.body,
-      signing: request.signing,
-      timeoutMs: request.timeoutMs,
-      headersTimeoutMs: request.headersTimeoutMs,
-      bodyTimeoutMs: request.bodyTimeoutMs,
-      signal: request.signal === undefined ? undefined : signalId(request.signal),
-      notifyStart: request.onStart !== undefined,
-    });
+    const headers = sameHeaders(request.headers, thread.lastHeaders) ? undefined : { ...request.headers };
+    if (headers !== undefined) thread.lastHeaders = headers;
+    packRequest(
+      thread.outbox,
+      {
+        id,
+        url,
+        body: request.body,
+        signing: request.signing,
+        timeoutMs: request.timeoutMs,
+        headersTimeoutMs: request.headersTimeoutMs,
+        bodyTimeoutMs: request.bodyTimeoutMs,
+        signal: request.signal === undefined ? undefined : signalId(request.signal),
+        notifyStart: request.onStart !== undefined,
+      },
+      headers,
+    );
+    thread.outboxIds.push(id);
     if (!flushScheduled) {
       flushScheduled = true;
       setImmediate(flushAll);
@@ -258,6 +285,21 @@ export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}
     close: () => shutDown('close'),
     destroy: () => shutDown('destroy'),
   };
+}
+
+/** Whether two header records have the same names and values. */
+function sameHeaders(
+  given: Readonly<Record<string, string>>,
+  last: Readonly<Record<string, string>> | undefined,
+): boolean {
+  if (last === undefined) return false;
+  let count = 0;
+  for (const name in given) {
+    if (given[name] !== last[name]) return false;
+    count++;
+  }
+  for (const _ in last) count--;
+  return count === 0;
 }
 
 /** The error a thread's `send` rejected with, as near as it can be rebuilt here. */
