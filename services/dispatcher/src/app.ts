@@ -69,7 +69,7 @@ export function createDispatcherApp(deps: DispatcherDeps): DispatcherApp {
   const codec: ContractCodec = createContractCodec(createRegistryClient(config.SCHEMA_REGISTRY_URL), loadSchemas());
   // Replaced after a failed batch: the sink tries its records again and they need new sequence numbers.
   const producer = createRenewingProducer({ kafka, logger });
-  const sink = createBatchingProducer(producer, { kafka, logger });
+  const sink = createBatchingProducer(producer, { kafka, logger, lingerMs: config.DISPATCHER_WRITE_LINGER_MS });
   const endpoints = createTableReader<Endpoint>({
     kafka,
     topic: topics.endpoints,
