@@ -32,24 +32,37 @@ export function persistentSink(sink: RecordSink, options: PersistentSinkOptions)
   const { signal, logger, firstDelayMs = 200, maxDelayMs = 10_000, warnEveryMs = 5_000 } = options;
   let retried = 0;
   let warnedAt = Number.NEGATIVE_INFINITY;
-  return {
-    async send(topic: string, message: Message) {
-      for (let delayMs = firstDelayMs; ; delayMs = Math.min(delayMs * 2, maxDelayMs)) {
-        try {
-          return await sink.send(topic, message);
-        } catch (error) {
-          if (signal.aborted || error instanceof BatchingProducerClosedError) throw error;
-          retried++;
-          const now = performance.now();
-          if (now - warnedAt >= warnEveryMs) {
-            logger.warn({ err: error, topic, retried }, 'writing records failed; trying them again');
-            warnedAt = now;
-            retried = 0;
-          }
-          await sleep(delayMs, undefined, { signal }).catch(() => undefined);
-          if (signal.aborted) throw error;
-        }
+  /** After a failed write: pauses, then tries again until the write is taken or the signal aborts. */
+  async function again(topic: string, message: Message, first: unknown): Promise<unknown> {
+    let error = first;
+    for (let delayMs = firstDelayMs; ; delayMs = Math.min(delayMs * 2, maxDelayMs)) {
+      if (signal.aborted || error instanceof BatchingProducerClosedError) throw error;
+      retried++;
+      const now = performance.now();
+      if (now - warnedAt >= warnEveryMs) {
+        logger.warn({ err: error, topic, retried }, 'writing records failed; trying them again');
+        warnedAt = now;
+        retried = 0;
       }
+      await sleep(delayMs, undefined, { signal }).catch(() => undefined);
+      if (signal.aborted) throw error;
+      try {
+        return await sink.send(topic, message);
+      } catch (next) {
+        error = next;
+      }
+    }
+  }
+  return {
+    // The first try is the sink's own promise: a write that succeeds (nearly all) costs no more.
+    send(topic, message) {
+      let first: Promise<unknown>;
+      try {
+        first = sink.send(topic, message);
+      } catch (error) {
+        return again(topic, message, error);
+      }
+      return first.catch((error: unknown) => again(topic, message, error));
     },
   };
 }

@@ -24,8 +24,8 @@ export interface Router {
   ): Promise<void>;
   /** To the DLQ with its reason. Resolves once the broker has the record. */
   deadLetter(record: InboundRecord, failure: FailureFacts, reason: DeadLetterReason): Promise<void>;
-  /** Appends to the attempts log. */
-  attempt(attempt: DeliveryAttempt): Promise<void>;
+  /** Appends to the attempts log. Resolves once the broker has the record. */
+  attempt(attempt: DeliveryAttempt): Promise<unknown>;
 }
 
 /** A router over a record sink. */
@@ -46,9 +46,11 @@ export function createRouter(deps: { sink: RecordSink; codec: ContractCodec; top
         headers: nextHopHeaders(record.source, failure, { deadLetterReason: reason }),
       });
     },
-    async attempt(attempt) {
-      const value = await codec.encode(topics.attempts, 'DELIVERY_ATTEMPT', attempt);
-      await sink.send(topics.attempts, { key: attempt.delivery_id, value });
+    attempt(attempt) {
+      // One record per attempt: chained rather than awaited, one promise fewer each.
+      return codec
+        .encode(topics.attempts, 'DELIVERY_ATTEMPT', attempt)
+        .then((value) => sink.send(topics.attempts, { key: attempt.delivery_id, value }));
     },
   };
 }
