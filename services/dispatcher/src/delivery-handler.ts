@@ -17,7 +17,7 @@ import {
   type TokenBucketRegistry,
 } from '@payhook/retry';
 import { type Clock, type Logger, PayhookError } from '@payhook/runtime';
-import { activeSecrets, SealedSecretError, SigningErrorCode } from '@payhook/signing';
+import { SealedSecretError, SigningErrorCode } from '@payhook/signing';
 import { type HoldReason, noRequest, sentAttempt, type TierContext, unsentAttempt } from './attempt-records.ts';
 
 export type { TierContext };
@@ -246,7 +246,7 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
     // Before the breaker: a record that cannot be sent must not take a half-open probe.
     let secrets: string[];
     try {
-      secrets = deps.secrets.open(activeSecrets(endpoint.secrets, now), endpoint.endpoint_id);
+      secrets = deps.secrets.signingSecrets(endpoint.secrets, endpoint.endpoint_id, now);
     } catch (error) {
       if (!(error instanceof SealedSecretError)) throw error;
       // Never sent with a wrong signature: parked until the key is configured or the record mended.

@@ -40,18 +40,19 @@ const signalOf = (id: number): AbortSignal => {
 };
 
 // Events of one turn go back in one message.
-let started: number[] = [];
-let results: unknown[] = [];
-let failures: WireFailure[] = [];
+const started: number[] = [];
+const results: unknown[] = [];
+const failures: WireFailure[] = [];
 let flushing = false;
 const flush = () => {
   if (!flushing) return;
   flushing = false;
   const message: FromThread = { type: 'events', started, results, failures };
-  started = [];
-  results = [];
-  failures = [];
+  // Posting copies the events: the same arrays are emptied and filled again.
   port.postMessage(message);
+  started.length = 0;
+  results.length = 0;
+  failures.length = 0;
 };
 /** The headers of the last request read: a packed request without headers has these. */
 let lastHeaders: Readonly<Record<string, string>> = {};

@@ -213,11 +213,14 @@ export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}
     if (thread.outboxIds.length === 0) return;
     const requests = thread.outbox;
     const ids = thread.outboxIds;
-    thread.outbox = [];
-    thread.outboxIds = [];
+    // Posting copies the batch: the same arrays are emptied and filled again.
     try {
       thread.worker.postMessage({ type: 'send', requests } satisfies ToThread);
+      requests.length = 0;
+      ids.length = 0;
     } catch (error) {
+      thread.outbox = [];
+      thread.outboxIds = [];
       // A request that cannot cross (say, a body that cannot be cloned) fails with its batch;
       // the thread never saw the batch's headers either.
       thread.lastHeaders = undefined;
