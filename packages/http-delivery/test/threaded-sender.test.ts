@@ -110,6 +110,28 @@ describe('createThreadedHttpSender against a real local server', () => {
     );
   });
 
+  test('a batch that cannot cross fails each of its calls; the next batch carries its headers again', async () => {
+    const sender = open({ devAllowList: ['127.0.0.1'] });
+    const headers = { 'x-tag': 'kept' };
+    const send = (tag: string, body: string) => sender.send({ url: `${server.origin}/ok?${tag}`, headers, body });
+    // A function cannot be copied to a thread: the whole turn's batch fails with it.
+    const results = await Promise.allSettled([
+      send('clone-1', BODY),
+      send('clone-2', (() => BODY) as unknown as string),
+    ]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['rejected', 'rejected'],
+    );
+    const after = await send('clone-3', BODY);
+    assert.equal(after.outcome, 'delivered');
+    const seen = server.seen.filter((s) => String(s.url).includes('clone-'));
+    assert.deepEqual(
+      seen.map((s) => [String(s.url).split('?')[1], s.headers['x-tag']]),
+      [['clone-3', 'kept']],
+    );
+  });
+
   test('the address guard runs in the thread: a private address is refused without a connection', async () => {
     const channel = 'guard-test';
     const seen = watchConnections(channel);

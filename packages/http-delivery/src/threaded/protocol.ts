@@ -1,4 +1,4 @@
-import type { DeliveryResult, HttpSenderOptions, SendSigning } from '../http-sender.ts';
+import type { DeliveryResult, HttpSenderOptions, SendRequest, SendSigning } from '../http-sender.ts';
 
 /**
  * The sender options that can cross to a thread: plain data only. The resolver and the
@@ -43,16 +43,22 @@ export interface WireRequest {
 const REQUEST_SLOTS = 12;
 const RESULT_SLOTS = 11;
 
-/** Appends a request to a packed batch; `headers` undefined means "as the request before". */
+/**
+ * Appends a request to a packed batch: the caller's request with its id, its URL as a string
+ * and its signal's id; `headers` undefined means "as the request before".
+ */
 export function packRequest(
   into: unknown[],
-  request: Omit<WireRequest, 'headers'>,
+  id: number,
+  url: string,
   headers: Readonly<Record<string, string>> | undefined,
+  request: SendRequest,
+  signal: number | undefined,
 ): void {
   const { signing } = request;
   into.push(
-    request.id,
-    request.url,
+    id,
+    url,
     headers,
     request.body,
     signing?.id,
@@ -61,9 +67,16 @@ export function packRequest(
     request.timeoutMs,
     request.headersTimeoutMs,
     request.bodyTimeoutMs,
-    request.signal,
-    request.notifyStart,
+    signal,
+    request.onStart !== undefined,
   );
+}
+
+/** The ids of the requests in a packed batch. */
+export function packedRequestIds(packed: readonly unknown[]): number[] {
+  const ids: number[] = [];
+  for (let at = 0; at + REQUEST_SLOTS <= packed.length; at += REQUEST_SLOTS) ids.push(packed[at] as number);
+  return ids;
 }
 
 /**

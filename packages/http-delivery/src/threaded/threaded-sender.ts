@@ -5,6 +5,7 @@ import { SenderClosedError, SenderThreadError } from '../errors.ts';
 import { checkSenderOptions, type DeliveryResult, type HttpSender, type SendRequest } from '../http-sender.ts';
 import {
   type FromThread,
+  packedRequestIds,
   packRequest,
   type ThreadSenderOptions,
   type ThreadStart,
@@ -48,9 +49,8 @@ interface Pending {
 interface SenderThread {
   readonly worker: Worker;
   readonly pending: Map<number, Pending>;
-  /** Requests packed for the next message, with their ids. */
+  /** Requests packed for the next message. */
   outbox: unknown[];
-  outboxIds: number[];
   /** A copy of the headers last packed for this thread: requests with equal ones leave theirs out. */
   lastHeaders: Readonly<Record<string, string>> | undefined;
   /** The thread said it is done, or exited. */
@@ -98,7 +98,6 @@ export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}
       worker,
       pending: new Map(),
       outbox: [],
-      outboxIds: [],
       lastHeaders: undefined,
       closed: new Promise<void>((resolve) => (done = resolve)),
       exited: new Promise<void>((resolve) => (gone = resolve)),
@@ -210,21 +209,18 @@ export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}
     thread.worker.postMessage(message);
   };
   const flush = (thread: SenderThread) => {
-    if (thread.outboxIds.length === 0) return;
+    if (thread.outbox.length === 0) return;
     const requests = thread.outbox;
-    const ids = thread.outboxIds;
-    // Posting copies the batch: the same arrays are emptied and filled again.
+    // Posting copies the batch: the same array is emptied and filled again.
     try {
       thread.worker.postMessage({ type: 'send', requests } satisfies ToThread);
       requests.length = 0;
-      ids.length = 0;
     } catch (error) {
       thread.outbox = [];
-      thread.outboxIds = [];
       // A request that cannot cross (say, a body that cannot be cloned) fails with its batch;
       // the thread never saw the batch's headers either.
       thread.lastHeaders = undefined;
-      for (const id of ids) {
+      for (const id of packedRequestIds(requests)) {
         thread.pending.get(id)?.reject(error instanceof Error ? error : new Error(String(error)));
         thread.pending.delete(id);
       }
@@ -246,20 +242,12 @@ export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}
     if (headers !== undefined) thread.lastHeaders = headers;
     packRequest(
       thread.outbox,
-      {
-        id,
-        url,
-        body: request.body,
-        signing: request.signing,
-        timeoutMs: request.timeoutMs,
-        headersTimeoutMs: request.headersTimeoutMs,
-        bodyTimeoutMs: request.bodyTimeoutMs,
-        signal: request.signal === undefined ? undefined : signalId(request.signal),
-        notifyStart: request.onStart !== undefined,
-      },
+      id,
+      url,
       headers,
+      request,
+      request.signal === undefined ? undefined : signalId(request.signal),
     );
-    thread.outboxIds.push(id);
     if (!flushScheduled) {
       flushScheduled = true;
       setImmediate(flushAll);
