@@ -58,9 +58,13 @@ const report: BenchReport = {
     maxBackgroundCores: opts.maxBackground,
     attempts: opts.attempts,
     retryTiers: '30m (a failed delivery stays parked for the rest of the run)',
+    unpacedRuns: opts.liveProduce
+      ? 'produced while the dispatcher consumes'
+      : 'a backlog: written while the dispatcher is held (SIGSTOP), measured from its release',
     quick: opts.quick,
     scenarios: opts.scenarios.join(', '),
     dispatcherNodeFlags: opts.nodeFlags.join(' ') || 'none',
+    baselineNodeFlags: opts.baselineNodeFlags.join(' ') || 'none (Node’s defaults)',
     dispatcherEnv:
       Object.entries(opts.dispatcherEnv)
         .map(([k, v]) => `${k}=${v}`)

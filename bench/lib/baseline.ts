@@ -26,6 +26,8 @@ export interface BaselineOptions {
   readonly warmup: number;
   readonly concurrency: number;
   readonly timeoutMs: number;
+  /** Node flags of the client process (heap sizes, say). @defaultValue none: Node's defaults */
+  readonly nodeFlags?: readonly string[];
   /** Other processes whose CPU use is reported (the broker, the registry). */
   readonly watch?: Readonly<Record<string, number | undefined>>;
 }
@@ -45,7 +47,7 @@ export async function runBaseline(options: BaselineOptions): Promise<BaselineRes
     connectionsPerOrigin: 8,
     keepAliveTimeoutMs: 4_000,
   };
-  const child = spawn(process.execPath, [CLIENT], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), CLIENT], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     out += chunk;

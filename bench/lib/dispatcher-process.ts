@@ -24,6 +24,13 @@ export interface ServiceProcess {
   metrics(): Promise<Map<string, number>>;
   /** SIGTERM, then SIGKILL if it has not exited after `graceMs`. Resolves with its exit code. */
   stop(graceMs?: number): Promise<number | null>;
+  /**
+   * Holds every thread of the process (SIGSTOP) until {@link ServiceProcess.release}: its
+   * sockets keep their data and its timers fall due, as on a paused machine.
+   */
+  hold(): void;
+  /** SIGCONT: the process goes on where it was held. */
+  release(): void;
 }
 
 /** The dispatcher as a child process. */
@@ -107,6 +114,8 @@ export async function startService(service: BenchService, options: StartServiceO
 
   const stop = async (graceMs = 30_000): Promise<number | null> => {
     if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+    // A held process would not act on SIGTERM until released.
+    child.kill('SIGCONT');
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     try {
@@ -146,6 +155,8 @@ export async function startService(service: BenchService, options: StartServiceO
       return parsePrometheus(text);
     },
     stop,
+    hold: () => child.kill('SIGSTOP'),
+    release: () => child.kill('SIGCONT'),
   };
 }
 

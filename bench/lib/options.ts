@@ -53,8 +53,15 @@ export interface BenchOptions {
   readonly dispatcherEnv: Readonly<Record<string, string>>;
   /** Node flags of the dispatcher child: by default those of its Kubernetes manifest. */
   readonly nodeFlags: readonly string[];
+  /** Node flags of the raw-undici client: none by default (Node's own heap sizing). */
+  readonly baselineNodeFlags: readonly string[];
   /** Where the dispatcher child writes CPU profiles (`node --cpu-prof`); none when undefined. */
   readonly cpuProfileDir: string | undefined;
+  /**
+   * Unpaced runs produce while the dispatcher consumes, instead of into a backlog it is held
+   * from: the benchmark's own producer then shares the machine with the dispatcher.
+   */
+  readonly liveProduce: boolean;
   /** Where the results go. */
   readonly outDir: string;
   readonly quick: boolean;
@@ -102,7 +109,7 @@ topics afterwards, and writes results/dispatcher.json and results/dispatcher.md.
 
 Scenarios:
   baseline   raw undici POSTs of the same signed bodies at the same concurrency
-  healthy    --records deliveries over --endpoints endpoints, produced at once: throughput
+  healthy    --records deliveries over --endpoints endpoints, a backlog drained: throughput
   paced      --paced-rate deliveries/s for --paced-seconds: latency at that rate
   hot        --hot-records deliveries to one endpoint, against raw undici to one endpoint
   hanging    like healthy, but --hanging-share of the endpoints never answer
@@ -132,7 +139,14 @@ Options:
   --env KEY=VALUE        extra dispatcher environment, repeatable (e.g. DISPATCHER_MAX_IN_FLIGHT=256)
   --node-flags="F ..."   node flags of the dispatcher (default: those of deploy/k8s/dispatcher.yaml;
                          "" for none)
+  --baseline-node-flags="F ..."
+                         node flags of the raw-undici client (default none, Node's own heap
+                         sizing; the dispatcher's flags show what its heap limits cost)
   --cpu-prof DIR         write CPU profiles of the dispatcher child into DIR
+  --live-produce         unpaced runs produce while the dispatcher consumes (by default the
+                         dispatcher is held with SIGSTOP while the batch is written, then
+                         released, so that it drains a backlog without sharing the machine
+                         with the benchmark's producer, as the baseline does not)
   --out DIR              results directory                     (default bench/results)
   --quick                small counts, for a smoke run
   -h, --help             this text
@@ -222,7 +236,9 @@ export function parseOptions(argv: readonly string[], benchDir: string): BenchOp
     quietWaitSeconds: count('quiet-wait-seconds', v['quiet-wait-seconds'], base.quietWaitSeconds, 0),
     dispatcherEnv,
     nodeFlags: v['node-flags'] === undefined ? deployedNodeFlags() : v['node-flags'].split(/\s+/).filter(Boolean),
+    baselineNodeFlags: (v['baseline-node-flags'] ?? '').split(/\s+/).filter(Boolean),
     cpuProfileDir: v['cpu-prof'],
+    liveProduce: v['live-produce'] === true,
     outDir: v.out ?? `${benchDir}/results`,
     quick: isQuick,
   };
@@ -257,8 +273,10 @@ function parse(argv: readonly string[]) {
       env: { type: 'string', multiple: true },
       'cpu-prof': text,
       'node-flags': text,
+      'baseline-node-flags': text,
       out: text,
       quick: { type: 'boolean' },
+      'live-produce': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -240,7 +240,10 @@ export function renderMarkdown(report: BenchReport): string {
   lines.push(
     'The broker, the schema registry, the receiver and the dispatcher share the machine, as do the benchmark',
     'process (producer and receiver) and the baseline client: figures are relative to a baseline measured in',
-    'the same run. `cores` columns say how many cores each party kept busy.',
+    'the same run. `cores` columns say how many cores each party kept busy. The baseline’s bodies are built',
+    'before it starts; likewise an unpaced dispatcher run is written while the dispatcher is held and',
+    'measured from its release (unless `unpacedRuns` below says otherwise), so that neither shares the',
+    'machine with the benchmark’s producer.',
     '',
   );
   lines.push('## Settings', '', '| setting | value |', '| --- | --- |');
@@ -355,8 +358,9 @@ export function renderMarkdown(report: BenchReport): string {
   lines.push(
     'Baseline latency is one request, send to response end. Dispatcher latency is produce to arrival:',
     'the producer’s acknowledged write, the consumer’s fetch and the delivery. In the unpaced runs every',
-    'record is produced at once, so latency there is mostly time spent queued behind earlier records;',
-    'the paced run gives the latency at a steady rate.',
+    'record is written at once (by default into a backlog the dispatcher is held from, and latency counts',
+    'from its release), so latency there is mostly time spent queued behind earlier records; the paced',
+    'run gives the latency at a steady rate.',
     '',
   );
 

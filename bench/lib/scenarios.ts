@@ -96,6 +96,7 @@ async function withSession<T>(
     env: { DISPATCHER_PER_ENDPOINT_CONCURRENCY: String(opts.perEndpoint), ...opts.dispatcherEnv, ...env },
     nodeFlags: opts.nodeFlags,
     cpuProfileDir: opts.cpuProfileDir,
+    liveProduce: opts.liveProduce,
     watch: ctx.watch,
     track: ctx.open,
   });
@@ -108,8 +109,14 @@ async function withSession<T>(
   }
 }
 
+/** Half the benchmark dispatcher's session timeout: held longer, it may lose its partitions. */
+const HELD_WARNING_MS = 3_000;
+const HELD_TOO_LONG =
+  ' (the dispatcher was held that long: close to its 6 s session timeout, so the run may include a rebalance)';
+
 /** One line about a run, for the console. */
 export const describe = (r: RunResult) =>
+  (r.backlog ? `backlog written in ${r.produceMs} ms${r.produceMs > HELD_WARNING_MS ? HELD_TOO_LONG : ''}; ` : '') +
   `${r.arrived}/${r.expected} arrived, ${r.deliveriesPerSecond}/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms; ` +
   `cores busy: dispatcher ${r.cpu.byProcess.dispatcher}, broker ${r.cpu.byProcess.broker ?? '?'}, ` +
   `bench ${r.cpu.byProcess.bench}, others ${r.cpu.others}, machine ${r.cpu.machine}/${r.cpu.cores}`;
@@ -157,6 +164,7 @@ function baselineRun(
       endpoints,
       ...spec,
       timeoutMs: ctx.opts.runTimeoutMs,
+      nodeFlags: ctx.opts.baselineNodeFlags,
       watch: ctx.watch,
     });
     ctx.log(

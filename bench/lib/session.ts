@@ -30,13 +30,21 @@ export interface RunSpec {
   readonly pick?: (seq: number) => BenchEndpoint;
   /** Produce at this many deliveries per second; all at once when absent. */
   readonly ratePerSecond?: number;
+  /**
+   * For a run produced at once: the dispatcher is held while the batch is written and released
+   * when all of it is in, so that it drains a backlog; false produces while it consumes.
+   * @defaultValue the session's `liveProduce` negated
+   */
+  readonly backlog?: boolean;
   readonly timeoutMs: number;
 }
 
 /** What a run measured. */
 export interface RunResult extends Omit<RunArrivals, 'firstArrivalAt' | 'lastArrivalAt'> {
-  /** How long producing took, and at what rate it went. */
+  /** How long producing took (the dispatcher held meanwhile for a backlog), and at what rate it went. */
   readonly produceMs: number;
+  /** Whether the run drained a backlog written while the dispatcher was held. */
+  readonly backlog: boolean;
   readonly producedPerSecond: number;
   readonly cpu: CpuWindow;
   /** Highest sampled RSS of the dispatcher during the run, and its peak so far (VmHWM), MiB. */
@@ -83,6 +91,8 @@ export interface SessionOptions {
   readonly env?: Record<string, string>;
   readonly nodeFlags?: readonly string[];
   readonly cpuProfileDir?: string | undefined;
+  /** Runs produced at once write while the dispatcher consumes, unless a run says otherwise. */
+  readonly liveProduce?: boolean;
   /** Other processes whose CPU use is reported with the dispatcher's (the broker, the registry). */
   readonly watch?: Readonly<Record<string, number | undefined>>;
   /**
@@ -135,16 +145,36 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     const onSend = (ids: readonly string[]) => tracker.sent(ids, performance.now());
     const before = await dispatcher.metrics();
     receiver.listen(tracker.onArrival);
+    const backlog = spec.ratePerSecond === undefined && (spec.backlog ?? !options.liveProduce);
+    let produced = 0;
+    let heldMs: number | undefined;
+    if (backlog) {
+      // The measurement starts at the release: the producer's work is not the dispatcher's.
+      const holding = performance.now();
+      dispatcher.hold();
+      try {
+        await pipeline.produce(batch);
+      } catch (error) {
+        dispatcher.release();
+        throw error;
+      }
+      heldMs = performance.now() - holding;
+      produced = spec.count;
+    }
     const cpu = cpuWindow({ dispatcher: dispatcher.pid, ...options.watch });
     const rss = rssSampler(dispatcher.pid);
-    const runtime = runtimeSampler(dispatcher);
     const started = performance.now();
     const deadline = started + spec.timeoutMs;
-    let produced = 0;
-    if (spec.ratePerSecond === undefined) {
+    if (backlog) {
+      dispatcher.release();
+      tracker.sent(batch.ids, started);
+    }
+    // After the release: a held process answers no scrape.
+    const runtime = runtimeSampler(dispatcher);
+    if (!backlog && spec.ratePerSecond === undefined) {
       await pipeline.produce(batch, onSend);
       produced = spec.count;
-    } else {
+    } else if (spec.ratePerSecond !== undefined) {
       // Paced: every tick, whatever is due goes in one request (an upstream producer's
       // linger), and a slow send is caught up at the next tick.
       const rate = spec.ratePerSecond;
@@ -158,7 +188,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
         await sleep(PACE_TICK_MS);
       }
     }
-    const produceMs = performance.now() - started;
+    const produceMs = heldMs ?? performance.now() - started;
     await tracker.wait(Math.max(0, deadline - performance.now()));
     const arrivals = tracker.summary();
     const cpuUse = cpu.end(arrivals.arrived + arrivals.hangingRequests);
@@ -171,6 +201,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     return {
       ...figures,
       produceMs: Math.round(produceMs),
+      backlog,
       producedPerSecond: Math.round((produced / produceMs) * 1000),
       cpu: cpuUse,
       dispatcherRssMaxMb,
