@@ -41,6 +41,35 @@ export function cpuSecondsOf(pid: number): number | undefined {
   return (Number(fields[11]) + Number(fields[12])) / clockTicks();
 }
 
+/**
+ * CPU seconds (user + system) of a process's threads, summed by `group(name)` of each thread's
+ * name; undefined once the process is gone. A thread that ended since an earlier reading is
+ * missing from this one.
+ */
+export function threadCpuSecondsOf(pid: number, group: (name: string) => string): Record<string, number> | undefined {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return undefined;
+  }
+  const seconds: Record<string, number> = {};
+  for (const tid of tids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const open = stat.indexOf('(');
+    const close = stat.lastIndexOf(')');
+    const fields = stat.slice(close + 2).split(' ');
+    const name = group(stat.slice(open + 1, close));
+    seconds[name] = (seconds[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / clockTicks();
+  }
+  return seconds;
+}
+
 /** Busy and total jiffies of the whole machine, from the first line of /proc/stat. */
 function machineTicks(): { busy: number; total: number } | undefined {
   try {

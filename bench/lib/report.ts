@@ -341,16 +341,21 @@ export function renderMarkdown(report: BenchReport): string {
       '## Inside the dispatcher',
       '',
       'From its own `/metrics`, sampled once a second during each run. The attempt duration is the',
-      'sender’s own histogram, from holding a concurrency slot to the end of the response.',
+      'sender’s own histogram, from holding a concurrency slot to the end of the response. CPU by',
+      'thread is read from `/proc` at the start and the end of the run: the main thread, the sender',
+      'thread, V8’s worker threads (the garbage collector’s helpers, background compilation) and the',
+      'rest (libuv’s pool, Node’s own).',
       '',
-      '| run | attempt duration mean ms | event-loop delay p50 / worst p99 ms | GC share | heap used / reserved max MiB | RSS max MiB | produced/s |',
-      '| --- | --- | --- | --- | --- | --- | --- |',
+      '| run | attempt duration mean ms | event-loop delay p50 / worst p99 ms | GC share | heap used / reserved max MiB | RSS max MiB | CPU µs per delivery: main / sender / V8 workers / rest | produced/s |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
     );
     for (const [name, r] of runs) {
       const rt = r.dispatcherRuntime;
+      const t = r.dispatcherThreadsUsPerDelivery;
+      const threads = t === undefined ? '–' : `${t.main} / ${t.sender} / ${t.v8} / ${t.other}`;
       lines.push(
         `| ${name} | ${num(r.attemptDurationMeanMs, 1)} | ${num(rt.eventLoopLagP50Ms, 1)} / ${num(rt.eventLoopLagP99MaxMs, 1)} | ${num(rt.gcShare, 3)} | ` +
-          `${num(rt.heapUsedMaxMb, 1)} / ${num(rt.heapTotalMaxMb, 1)} | ${num(r.dispatcherRssMaxMb, 1)} | ${num(r.producedPerSecond)} |`,
+          `${num(rt.heapUsedMaxMb, 1)} / ${num(rt.heapTotalMaxMb, 1)} | ${num(r.dispatcherRssMaxMb, 1)} | ${threads} | ${num(r.producedPerSecond)} |`,
       );
     }
   }

@@ -5,7 +5,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { type BenchEndpoint, makeDelivery } from './deliveries.ts';
 import { type DispatcherProcess, deltaOf, startDispatcher, sumOf } from './dispatcher-process.ts';
 import { type BenchPipeline, createBenchPipeline } from './pipeline.ts';
-import { type CpuWindow, cpuWindow, memoryOf, rssSampler } from './proc.ts';
+import { type CpuWindow, cpuWindow, memoryOf, rssSampler, threadCpuSecondsOf } from './proc.ts';
 import type { Receiver } from './receiver.ts';
 import { type RunArrivals, RunTracker } from './tracker.ts';
 
@@ -50,6 +50,11 @@ export interface RunResult extends Omit<RunArrivals, 'firstArrivalAt' | 'lastArr
   /** Highest sampled RSS of the dispatcher during the run, and its peak so far (VmHWM), MiB. */
   readonly dispatcherRssMaxMb: number | undefined;
   readonly dispatcherPeakRssMb: number | undefined;
+  /**
+   * The dispatcher's CPU per delivery by thread, µs: its main thread, its sender threads, V8's
+   * worker threads (the garbage collector's helpers, background compilation) and the rest.
+   */
+  readonly dispatcherThreadsUsPerDelivery: ThreadSplit | undefined;
   /** The dispatcher's own view of itself during the run (its default process metrics). */
   readonly dispatcherRuntime: RuntimeFigures;
   /** Counter increases in the dispatcher's own metrics over the run. */
@@ -59,6 +64,35 @@ export interface RunResult extends Omit<RunArrivals, 'firstArrivalAt' | 'lastArr
    * call (so including any wait for one of its concurrency slots) to the response's end.
    */
   readonly attemptDurationMeanMs: number | undefined;
+}
+
+/** A figure for each of the dispatcher's kinds of thread. */
+export interface ThreadSplit {
+  readonly main: number;
+  readonly sender: number;
+  readonly v8: number;
+  readonly other: number;
+}
+
+/** The kind of a dispatcher thread, from its name (as Node and the sender threads name them). */
+const threadKind = (name: string): keyof ThreadSplit =>
+  name === 'MainThread'
+    ? 'main'
+    : name.startsWith('payhook-sender')
+      ? 'sender'
+      : name.startsWith('V8Worker')
+        ? 'v8'
+        : 'other';
+
+/** µs of CPU per delivery of each kind of thread between two readings. */
+function threadSplit(
+  before: Record<string, number> | undefined,
+  after: Record<string, number> | undefined,
+  deliveries: number,
+): ThreadSplit | undefined {
+  if (before === undefined || after === undefined || deliveries === 0) return undefined;
+  const us = (kind: keyof ThreadSplit) => Math.round((((after[kind] ?? 0) - (before[kind] ?? 0)) * 1e6) / deliveries);
+  return { main: us('main'), sender: us('sender'), v8: us('v8'), other: us('other') };
 }
 
 /** Heap, GC and event-loop figures the dispatcher exports on `/metrics`. */
@@ -162,6 +196,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
       produced = spec.count;
     }
     const cpu = cpuWindow({ dispatcher: dispatcher.pid, ...options.watch });
+    const threadsAtStart = threadCpuSecondsOf(dispatcher.pid, threadKind);
     const rss = rssSampler(dispatcher.pid);
     const started = performance.now();
     const deadline = started + spec.timeoutMs;
@@ -192,6 +227,11 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     await tracker.wait(Math.max(0, deadline - performance.now()));
     const arrivals = tracker.summary();
     const cpuUse = cpu.end(arrivals.arrived + arrivals.hangingRequests);
+    const threads = threadSplit(
+      threadsAtStart,
+      threadCpuSecondsOf(dispatcher.pid, threadKind),
+      arrivals.arrived + arrivals.hangingRequests,
+    );
     const dispatcherRssMaxMb = rss.stop();
     const sampled = await runtime.stop();
     receiver.listen(undefined);
@@ -204,6 +244,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
       backlog,
       producedPerSecond: Math.round((produced / produceMs) * 1000),
       cpu: cpuUse,
+      dispatcherThreadsUsPerDelivery: threads,
       dispatcherRssMaxMb,
       dispatcherPeakRssMb: memoryOf(dispatcher.pid)?.peakRssMb,
       attemptDurationMeanMs: meanMs(before, after, 'payhook_dispatcher_delivery_duration_seconds', {
