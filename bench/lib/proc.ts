@@ -36,6 +36,11 @@ export function cpuSecondsOf(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+  return cpuSecondsOfStat(stat);
+}
+
+/** User + system CPU seconds in a `stat` line of /proc (a process's or a thread's). */
+function cpuSecondsOfStat(stat: string): number {
   // The command name may hold spaces and parentheses: fields start after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / clockTicks();
@@ -61,11 +66,8 @@ export function threadCpuSecondsOf(pid: number, group: (name: string) => string)
     } catch {
       continue;
     }
-    const open = stat.indexOf('(');
-    const close = stat.lastIndexOf(')');
-    const fields = stat.slice(close + 2).split(' ');
-    const name = group(stat.slice(open + 1, close));
-    seconds[name] = (seconds[name] ?? 0) + (Number(fields[11]) + Number(fields[12])) / clockTicks();
+    const name = group(stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')));
+    seconds[name] = (seconds[name] ?? 0) + cpuSecondsOfStat(stat);
   }
   return seconds;
 }

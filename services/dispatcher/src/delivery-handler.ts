@@ -244,7 +244,7 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
     }
 
     // Before the breaker: a record that cannot be sent must not take a half-open probe.
-    let secrets: string[];
+    let secrets: readonly string[];
     try {
       secrets = deps.secrets.signingSecrets(endpoint.secrets, endpoint.endpoint_id, now);
     } catch (error) {

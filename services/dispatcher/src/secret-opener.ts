@@ -14,7 +14,10 @@ export class SecretOpener {
   readonly #ring: SecretsKeyRing | undefined;
   readonly #opened = new Map<string, string>();
   /** The signing secrets of an endpoint's secret list, for as long as none of its windows opens or closes. */
-  readonly #signing = new WeakMap<readonly EndpointSecret[], { secrets: string[]; from: number; until: number }>();
+  readonly #signing = new WeakMap<
+    readonly EndpointSecret[],
+    { secrets: readonly string[]; from: number; until: number }
+  >();
 
   constructor(ring: SecretsKeyRing | undefined) {
     this.#ring = ring;
@@ -26,7 +29,7 @@ export class SecretOpener {
    * costs a lookup; an endpoint record that changes brings a new list.
    * @throws SealedSecretError when one cannot be opened (nothing is kept then).
    */
-  signingSecrets(secrets: readonly EndpointSecret[], endpointId: string, nowMs: number): string[] {
+  signingSecrets(secrets: readonly EndpointSecret[], endpointId: string, nowMs: number): readonly string[] {
     const kept = this.#signing.get(secrets);
     if (kept !== undefined && nowMs >= kept.from && nowMs < kept.until) return kept.secrets;
     const opened = this.open(activeSecrets(secrets, nowMs), endpointId);

@@ -18,20 +18,13 @@ export interface ThreadStart {
   readonly options: ThreadSenderOptions;
 }
 
-/** One attempt, as the thread reads it. */
-export interface WireRequest {
-  readonly id: number;
-  readonly url: string;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string | Uint8Array;
-  readonly signing: SendSigning | undefined;
-  readonly timeoutMs: number | undefined;
-  readonly headersTimeoutMs: number | undefined;
-  readonly bodyTimeoutMs: number | undefined;
-  /** The id of the caller's abort signal, if it gave one. */
-  readonly signal: number | undefined;
-  /** Whether the caller wants to hear when the request goes out. */
-  readonly notifyStart: boolean;
+/**
+ * What a thread supplies for a request's thread-side parts: the counterpart of the caller's
+ * abort signal (by its id), and the callback that reports the request going out.
+ */
+export interface RequestBindings {
+  signal(id: number): AbortSignal;
+  onStart(id: number): () => void;
 }
 
 /*
@@ -80,21 +73,23 @@ export function packedRequestIds(packed: readonly unknown[]): number[] {
 }
 
 /**
- * Reads a packed batch in order. `headers` is the last headers this stream carried (from
- * earlier batches too); the new last ones are returned.
+ * Reads a packed batch in order, straight into the sender's requests. `headers` is the last
+ * headers this stream carried (from earlier batches too); the new last ones are returned.
  */
 export function unpackRequests(
   packed: readonly unknown[],
   headers: Readonly<Record<string, string>>,
-  each: (request: WireRequest) => void,
+  bindings: RequestBindings,
+  each: (id: number, request: SendRequest) => void,
 ): Readonly<Record<string, string>> {
   let current = headers;
   for (let at = 0; at + REQUEST_SLOTS <= packed.length; at += REQUEST_SLOTS) {
+    const id = packed[at] as number;
     const given = packed[at + 2] as Readonly<Record<string, string>> | undefined;
     if (given !== undefined) current = given;
     const signingId = packed[at + 4] as string | undefined;
-    each({
-      id: packed[at] as number,
+    const signal = packed[at + 10] as number | undefined;
+    each(id, {
       url: packed[at + 1] as string,
       headers: current,
       body: packed[at + 3] as string | Uint8Array,
@@ -109,8 +104,8 @@ export function unpackRequests(
       timeoutMs: packed[at + 7] as number | undefined,
       headersTimeoutMs: packed[at + 8] as number | undefined,
       bodyTimeoutMs: packed[at + 9] as number | undefined,
-      signal: packed[at + 10] as number | undefined,
-      notifyStart: packed[at + 11] as boolean,
+      signal: signal === undefined ? undefined : bindings.signal(signal),
+      onStart: packed[at + 11] === true ? bindings.onStart(id) : undefined,
     });
   }
   return current;

@@ -3,16 +3,16 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { PayhookError } from '@payhook/runtime/errors';
 import type { Connector } from '../guarded-connector.ts';
-import { createHttpSender, type HttpSenderOptions } from '../http-sender.ts';
+import { createHttpSender, type HttpSenderOptions, type SendRequest } from '../http-sender.ts';
 import type { Resolve } from '../resolver.ts';
 import {
   type FromThread,
   packResult,
+  type RequestBindings,
   type ThreadStart,
   type ToThread,
   unpackRequests,
   type WireFailure,
-  type WireRequest,
 } from './protocol.ts';
 
 if (parentPort === null) throw new Error('sender-thread.ts runs only as a worker thread');
@@ -67,32 +67,26 @@ const queued = () => {
 let running = 0;
 let onIdle: (() => void) | undefined;
 
-function run(request: WireRequest): void {
+/** The thread's side of a request: its signal's counterpart, and the report that it went out. */
+const bindings: RequestBindings = {
+  signal: signalOf,
+  onStart: (id) => () => {
+    started.push(id);
+    queued();
+  },
+};
+
+function run(id: number, request: SendRequest): void {
   running++;
   sender
-    .send({
-      url: request.url,
-      headers: request.headers,
-      body: request.body,
-      signing: request.signing,
-      timeoutMs: request.timeoutMs,
-      headersTimeoutMs: request.headersTimeoutMs,
-      bodyTimeoutMs: request.bodyTimeoutMs,
-      signal: request.signal === undefined ? undefined : signalOf(request.signal),
-      onStart: request.notifyStart
-        ? () => {
-            started.push(request.id);
-            queued();
-          }
-        : undefined,
-    })
+    .send(request)
     .then(
-      (result) => packResult(results, request.id, result),
+      (result) => packResult(results, id, result),
       (error: unknown) => {
         const { name, message } = error instanceof Error ? error : new Error(String(error));
         const payhook = error instanceof PayhookError ? error : undefined;
         failures.push({
-          id: request.id,
+          id,
           failure: { name, message, code: payhook?.code, retryable: payhook?.retryable ?? false },
         });
       },
@@ -115,7 +109,7 @@ async function shutDown(how: 'close' | 'destroy'): Promise<void> {
 port.on('message', (message: ToThread) => {
   switch (message.type) {
     case 'send':
-      lastHeaders = unpackRequests(message.requests, lastHeaders, run);
+      lastHeaders = unpackRequests(message.requests, lastHeaders, bindings, run);
       break;
     case 'forget':
       signals.delete(message.signal);
