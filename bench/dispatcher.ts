@@ -64,6 +64,7 @@ const report: BenchReport = {
     quick: opts.quick,
     scenarios: opts.scenarios.join(', '),
     dispatcherNodeFlags: opts.nodeFlags.join(' ') || 'none',
+    serviceCompileCache: 'filled before the run, as the image fills its own',
     baselineNodeFlags: opts.baselineNodeFlags.join(' ') || 'none (Node’s defaults)',
     dispatcherEnv:
       Object.entries(opts.dispatcherEnv)

@@ -61,6 +61,7 @@ const report: PipelineReport = {
     verifyEvery: opts.verifyEvery,
     baselineConcurrency: endpoints.length,
     dispatcherNodeFlags: opts.nodeFlags.join(' ') || 'none',
+    serviceCompileCache: 'filled before the run, as the image fills its own',
     retryTiers: '30m (a failed delivery stays parked for the rest of the run)',
     quick: opts.quick,
   },

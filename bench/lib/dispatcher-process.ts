@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { warmedCompileCache } from './compile-cache.ts';
 import { memoryOf } from './proc.ts';
 
 /** The services a benchmark starts, each by its composition root (found through its package). */
@@ -77,7 +78,13 @@ export async function startService(service: BenchService, options: StartServiceO
   // Chosen here rather than read from its logs: the health port is all the benchmark needs.
   const healthPort = await freePort();
   const child: ChildProcess = spawn(process.execPath, [...execArgv, SERVICE_MAIN[service]], {
-    env: { ...process.env, ...options.env, PAYHOOK_HTTP_HOST: '127.0.0.1', PAYHOOK_HTTP_PORT: String(healthPort) },
+    env: {
+      ...process.env,
+      NODE_COMPILE_CACHE: await warmedCompileCache(),
+      ...options.env,
+      PAYHOOK_HTTP_HOST: '127.0.0.1',
+      PAYHOOK_HTTP_PORT: String(healthPort),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const errors: string[] = [];

@@ -270,13 +270,18 @@ describe('deploy/k8s agrees with the code', () => {
       const oldSpace = mib(flags, 'max-old-space-size');
       const semiSpace = mib(flags, 'max-semi-space-size');
       assert.ok(oldSpace > 0 && semiSpace > 0, `${container.name}: heap flags ${flags.join(' ')}`);
-      // Each isolate (the main thread and every sender thread) has these limits, and its young
-      // generation reserves three semi-spaces; code, buffers and the runtime take about 160 MiB more.
-      const threads = Number(environmentOf(container).DISPATCHER_SENDER_THREADS ?? 1);
+      // The main thread has these limits (its young generation is three semi-spaces); each sender
+      // thread has its own, from the environment. Code, buffers and the runtime take about 160 MiB more.
+      const env = environmentOf(container);
+      const { shape } = dispatcherEnvSchema;
+      const threads = shape.DISPATCHER_SENDER_THREADS.parse(env.DISPATCHER_SENDER_THREADS);
+      const senderHeap =
+        shape.DISPATCHER_SENDER_OLD_GENERATION_MB.parse(env.DISPATCHER_SENDER_OLD_GENERATION_MB) +
+        shape.DISPATCHER_SENDER_YOUNG_GENERATION_MB.parse(env.DISPATCHER_SENDER_YOUNG_GENERATION_MB);
       const limit = container.resources?.limits?.memory ?? '';
       assert.match(limit, /^\d+Mi$/, `${container.name}: memory limit in Mi`);
       assert.ok(
-        (1 + threads) * (oldSpace + 3 * semiSpace) + 160 <= Number.parseInt(limit, 10),
+        oldSpace + 3 * semiSpace + threads * senderHeap + 160 <= Number.parseInt(limit, 10),
         `${container.name}: heaps of ${1 + threads} isolates fit ${limit}`,
       );
       assert.deepEqual(flagsOf(compose.services.dispatcher?.command ?? []), flags, 'docker-compose.yml dispatcher');

@@ -41,5 +41,10 @@ export {
 } from './outcome.ts';
 export { type Resolve, type ResolvedAddress, systemResolve } from './resolver.ts';
 export type { ThreadSenderOptions } from './threaded/protocol.ts';
-export { createThreadedHttpSender, type ThreadedHttpSenderOptions } from './threaded/threaded-sender.ts';
+export type { ThreadHeapLimits } from './threaded/thread-heap.ts';
+export {
+  createThreadedHttpSender,
+  type ThreadedHttpSender,
+  type ThreadedHttpSenderOptions,
+} from './threaded/threaded-sender.ts';
 export { type EndpointUrl, parseEndpointUrl } from './url-policy.ts';

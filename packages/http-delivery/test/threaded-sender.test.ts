@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { generateSecret } from '@payhook/signing';
 import { recordingNetwork, watchConnections } from '@payhook/testkit/network';
@@ -285,4 +286,35 @@ test('bad options fail when the threaded sender is created, naming the option', 
   assert.throws(() => createThreadedHttpSender({ timeoutMs: 0 }), /timeoutMs must be > 0/);
   assert.throws(() => createThreadedHttpSender({ threads: 0 }), /threads must be an integer ≥ 1/);
   assert.throws(() => createThreadedHttpSender({ devAllowList: ['not a host!'] }), { name: 'AllowListError' });
+  assert.throws(
+    () => createThreadedHttpSender({ heap: { youngGenerationMb: 2, oldGenerationMb: 64 } }),
+    /heap.youngGenerationMb must be an integer ≥ 3/,
+  );
+  assert.throws(
+    () => createThreadedHttpSender({ heap: { youngGenerationMb: 48, oldGenerationMb: 0.5 } }),
+    /heap.oldGenerationMb must be an integer ≥ 1/,
+  );
+});
+
+test('sender threads get the heap asked for, while the process runs with heap flags of its own', () => {
+  // A process of its own: the flags are the process's, and the sender changes them for later isolates.
+  const script = `
+    import { getHeapStatistics } from 'node:v8';
+    import { createThreadedHttpSender } from ${JSON.stringify(new URL('../src/index.ts', import.meta.url).href)};
+    const sender = createThreadedHttpSender({ threads: 2, heap: { youngGenerationMb: 48, oldGenerationMb: 128 } });
+    const threads = await sender.threadHeapStatistics();
+    await sender.close();
+    const mib = (info) => Math.round(info.heap_size_limit / 2 ** 20);
+    console.log(JSON.stringify({ main: mib(getHeapStatistics()), threads: threads.map(mib) }));
+  `;
+  const run = spawnSync(
+    process.execPath,
+    ['--max-semi-space-size=8', '--max-old-space-size=256', '--input-type=module', '-e', script],
+    { encoding: 'utf8', timeout: 30_000 },
+  );
+  assert.equal(run.status, 0, run.stderr);
+  const limits = JSON.parse(run.stdout) as { main: number; threads: number[] };
+  // V8's limit is the old generation's cap plus the young generation (three semi-spaces).
+  assert.equal(limits.main, 256 + 3 * 8, 'the process keeps the limits of its flags');
+  assert.deepEqual(limits.threads, [128 + 48, 128 + 48], 'each thread has its own');
 });

@@ -209,6 +209,10 @@ function createSender(config: DispatcherConfig, clock: Clock, deps: DispatcherDe
     return createThreadedHttpSender({
       ...options,
       threads: config.DISPATCHER_SENDER_THREADS,
+      heap: {
+        youngGenerationMb: config.DISPATCHER_SENDER_YOUNG_GENERATION_MB,
+        oldGenerationMb: config.DISPATCHER_SENDER_OLD_GENERATION_MB,
+      },
       ...(networkModule === undefined ? {} : { networkModule }),
       onFatal: (error) => {
         deps.logger.fatal({ err: error }, 'a sender thread stopped; the dispatcher cannot send');

@@ -1,3 +1,4 @@
+import type { HeapInfo } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { PayhookError } from '@payhook/runtime/errors';
 import { onAbort } from '../abort-fanout.ts';
@@ -14,6 +15,7 @@ import {
   type WireError,
   type WireFailure,
 } from './protocol.ts';
+import { checkThreadHeapLimits, resourceLimitsFor, type ThreadHeapLimits } from './thread-heap.ts';
 
 /** Endpoint URLs whose thread is remembered; past this the cache starts afresh. */
 const MAX_CACHED_URLS = 50_000;
@@ -32,11 +34,22 @@ export interface ThreadedHttpSenderOptions extends ThreadSenderOptions {
    */
   readonly threads?: number;
   /**
+   * Each thread's own heap. Without it the threads inherit the process's heap flags (a copy of
+   * the caller's sizes); with it the caller's own heap keeps its flags.
+   */
+  readonly heap?: ThreadHeapLimits;
+  /**
    * Called once if a thread fails or exits unasked. Its attempts then reject, and so does
    * every later call: the owner should stop (its records are not finished, so they are
    * delivered again after a restart).
    */
   readonly onFatal?: (error: SenderThreadError) => void;
+}
+
+/** An {@link HttpSender} whose attempts run in sender threads. */
+export interface ThreadedHttpSender extends HttpSender {
+  /** Each thread's V8 heap statistics, in thread order. */
+  threadHeapStatistics(): Promise<HeapInfo[]>;
 }
 
 interface Pending {
@@ -53,6 +66,8 @@ interface SenderThread {
   outbox: unknown[];
   /** A copy of the headers last packed for this thread: requests with equal ones leave theirs out. */
   lastHeaders: Readonly<Record<string, string>> | undefined;
+  /** The thread runs (or never will: it exited first). */
+  readonly started: Promise<void>;
   /** The thread said it is done, or exited. */
   readonly closed: Promise<void>;
   readonly exited: Promise<void>;
@@ -64,9 +79,10 @@ interface SenderThread {
  * records, shares the work with another core. Requests and results cross in batches, one
  * message per direction and turn of the event loop.
  */
-export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}): HttpSender {
-  const { threads: count = 1, onFatal, ...senderOptions } = options;
+export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}): ThreadedHttpSender {
+  const { threads: count = 1, heap, onFatal, ...senderOptions } = options;
   if (!Number.isInteger(count) || count < 1) throw new RangeError('threads must be an integer ≥ 1');
+  if (heap !== undefined) checkThreadHeapLimits(heap);
   // Bad options fail here, not later in a thread.
   checkSenderOptions(senderOptions);
   let closing = false;
@@ -91,6 +107,7 @@ export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}
     const worker = new Worker(new URL('./sender-thread.ts', import.meta.url), {
       workerData: { options: senderOptions } satisfies ThreadStart,
       name: `payhook-sender-${index}`,
+      ...(heap === undefined ? {} : { resourceLimits: resourceLimitsFor(heap) }),
     });
     let done = () => {};
     let gone = () => {};
@@ -99,6 +116,10 @@ export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}
       pending: new Map(),
       outbox: [],
       lastHeaders: undefined,
+      started: new Promise<void>((resolve) => {
+        worker.once('online', resolve);
+        worker.once('exit', resolve);
+      }),
       closed: new Promise<void>((resolve) => (done = resolve)),
       exited: new Promise<void>((resolve) => (gone = resolve)),
     };
@@ -275,6 +296,13 @@ export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}
     send,
     close: () => shutDown('close'),
     destroy: () => shutDown('destroy'),
+    threadHeapStatistics: () =>
+      Promise.all(
+        threads.map(async (thread) => {
+          await thread.started;
+          return thread.worker.getHeapStatistics();
+        }),
+      ),
   };
 }
 
