@@ -355,6 +355,22 @@ describe('the Dockerfile', () => {
       assert.ok(!ignored.includes(path), `.dockerignore leaves out ${path}`);
   });
 
+  it('fills the compile cache as the user the services run as, after the code is in place', () => {
+    const env = ofKind('ENV').find((line) => line.includes('NODE_COMPILE_CACHE='));
+    assert.ok(env, 'no NODE_COMPILE_CACHE');
+    const at = (line: string | undefined) => (line === undefined ? -1 : instructions.indexOf(line));
+    const warm = instructions.findIndex((line) => line === 'RUN node scripts/warm-compile-cache.ts');
+    assert.ok(warm >= 0, 'the cache is never filled');
+    const lastUser = instructions.findLastIndex((line) => line.toUpperCase().startsWith('USER '));
+    assert.ok(lastUser < warm && at(env) < warm, 'filled as the final user, with the variable set');
+    const lastCopy = instructions.findLastIndex((line) => line.toUpperCase().startsWith('COPY '));
+    assert.ok(lastCopy < warm, 'no code is copied in after the cache is filled');
+    assert.ok(
+      readRepo('.dockerignore').split('\n').includes('!scripts/warm-compile-cache.ts'),
+      '.dockerignore keeps the script in the build context',
+    );
+  });
+
   it('builds the web console in a stage of its own and carries only its built files', () => {
     assert.ok(
       ofKind('FROM').some((from) => / AS console$/i.test(from)),
