@@ -359,7 +359,7 @@ describe('the Dockerfile', () => {
     const env = ofKind('ENV').find((line) => line.includes('NODE_COMPILE_CACHE='));
     assert.ok(env, 'no NODE_COMPILE_CACHE');
     const at = (line: string | undefined) => (line === undefined ? -1 : instructions.indexOf(line));
-    const warm = instructions.findIndex((line) => line === 'RUN node scripts/warm-compile-cache.ts');
+    const warm = instructions.indexOf('RUN node scripts/warm-compile-cache.ts');
     assert.ok(warm >= 0, 'the cache is never filled');
     const lastUser = instructions.findLastIndex((line) => line.toUpperCase().startsWith('USER '));
     assert.ok(lastUser < warm && at(env) < warm, 'filled as the final user, with the variable set');
