@@ -13,6 +13,7 @@ import {
   createThreadedHttpSender,
   type HttpSender,
   type Resolve,
+  type ThreadedHttpSender,
 } from '@payhook/http-delivery';
 import { createBatchingProducer, createKafkaClient, createRenewingProducer, createTableReader } from '@payhook/kafka';
 import { CircuitBreakerRegistry, TokenBucketRegistry } from '@payhook/retry';
@@ -95,6 +96,7 @@ export function createDispatcherApp(deps: DispatcherDeps): DispatcherApp {
     },
   };
   const sender = createSender(config, clock, deps);
+  if ('threadHeapStatistics' in sender) metrics.watchSenderHeaps(() => sender.threadHeapStatistics());
   const breakers = new CircuitBreakerRegistry({
     failureThreshold: config.DISPATCHER_BREAKER_FAILURES,
     coolDownMs: config.DISPATCHER_BREAKER_COOLDOWN_MS,
@@ -195,7 +197,7 @@ const ENDPOINT_CATCH_UP_MS = 5_000;
  * The HTTP sender: in its own threads unless DISPATCHER_SENDER_THREADS is 0. A thread reads
  * `Retry-After` dates against the system clock rather than `clock`.
  */
-function createSender(config: DispatcherConfig, clock: Clock, deps: DispatcherDeps): HttpSender {
+function createSender(config: DispatcherConfig, clock: Clock, deps: DispatcherDeps): HttpSender | ThreadedHttpSender {
   const options = {
     devAllowList: config.DISPATCHER_DEV_ALLOW_LIST,
     connectTimeoutMs: config.DISPATCHER_CONNECT_TIMEOUT_MS,

@@ -1,3 +1,4 @@
+import type { HeapInfo } from 'node:v8';
 import { Counter, Gauge, Histogram, type Registry } from '@payhook/runtime';
 
 /** What the in-flight and buffered gauges report when scraped. */
@@ -22,17 +23,24 @@ export interface DispatcherMetrics {
   readonly breakerTransitions: Counter<'to'>;
   readonly endpointsDisabled: Counter;
   readonly pausedPartitions: Gauge;
+  readonly senderHeap: Gauge<'thread' | 'kind'>;
   /** Where the in-flight and buffered gauges read their values (read at scrape time, not per record). */
   watchLanes(lanes: LaneCounts): void;
+  /** Where the sender threads' heap gauge reads them, each in thread order (at scrape time). */
+  watchSenderHeaps(read: () => Promise<readonly HeapInfo[]>): void;
 }
 
 /** Registers the dispatcher's metrics. */
 export function createDispatcherMetrics(registry: Registry): DispatcherMetrics {
   const registers = [registry];
   let lanes: LaneCounts = { running: 0, slow: 0, queued: 0 };
+  let senderHeaps: () => Promise<readonly HeapInfo[]> = async () => [];
   return {
     watchLanes(watched) {
       lanes = watched;
+    },
+    watchSenderHeaps(read) {
+      senderHeaps = read;
     },
     deliveries: new Counter({
       name: 'payhook_dispatcher_deliveries_total',
@@ -98,6 +106,21 @@ export function createDispatcherMetrics(registry: Registry): DispatcherMetrics {
       name: 'payhook_dispatcher_paused_partitions',
       help: 'Retry tier partitions paused until their head record is due',
       registers,
+    }),
+    senderHeap: new Gauge({
+      name: 'payhook_dispatcher_sender_heap_bytes',
+      help: 'V8 heap of each sender thread: used, and the limit set by DISPATCHER_SENDER_YOUNG_GENERATION_MB and DISPATCHER_SENDER_OLD_GENERATION_MB',
+      labelNames: ['thread', 'kind'],
+      registers,
+      async collect() {
+        const heaps = await senderHeaps().catch(() => []);
+        this.reset();
+        heaps.forEach((heap, index) => {
+          const thread = String(index);
+          this.set({ thread, kind: 'used' }, heap.used_heap_size);
+          this.set({ thread, kind: 'limit' }, heap.heap_size_limit);
+        });
+      },
     }),
   };
 }
