@@ -33,8 +33,37 @@ export interface RequestBindings {
  * A request's headers are left out when they equal the ones before them in the same thread's
  * stream (a dispatcher sends the same few headers every time).
  */
-const REQUEST_SLOTS = 12;
-const RESULT_SLOTS = 11;
+/** Where each part of a packed request sits, from its first slot; {@link packRequest} pushes them in this order. */
+const REQUEST = {
+  id: 0,
+  url: 1,
+  headers: 2,
+  body: 3,
+  signingId: 4,
+  signingTimestamp: 5,
+  signingSecrets: 6,
+  timeoutMs: 7,
+  headersTimeoutMs: 8,
+  bodyTimeoutMs: 9,
+  signal: 10,
+  reportsStart: 11,
+} as const;
+const REQUEST_SLOTS = Object.keys(REQUEST).length;
+/** Where each part of a packed result sits, from its first slot; {@link packResult} pushes them in this order. */
+const RESULT = {
+  id: 0,
+  outcome: 1,
+  errorClass: 2,
+  status: 3,
+  durationMs: 4,
+  retryAfter: 5,
+  retryAfterMs: 6,
+  bodySnippet: 7,
+  bodyTruncated: 8,
+  error: 9,
+  bodyError: 10,
+} as const;
+const RESULT_SLOTS = Object.keys(RESULT).length;
 
 /**
  * Appends a request to a packed batch: the caller's request with its id, its URL as a string
@@ -68,7 +97,8 @@ export function packRequest(
 /** The ids of the requests in a packed batch. */
 export function packedRequestIds(packed: readonly unknown[]): number[] {
   const ids: number[] = [];
-  for (let at = 0; at + REQUEST_SLOTS <= packed.length; at += REQUEST_SLOTS) ids.push(packed[at] as number);
+  for (let at = 0; at + REQUEST_SLOTS <= packed.length; at += REQUEST_SLOTS)
+    ids.push(packed[at + REQUEST.id] as number);
   return ids;
 }
 
@@ -84,28 +114,28 @@ export function unpackRequests(
 ): Readonly<Record<string, string>> {
   let current = headers;
   for (let at = 0; at + REQUEST_SLOTS <= packed.length; at += REQUEST_SLOTS) {
-    const id = packed[at] as number;
-    const given = packed[at + 2] as Readonly<Record<string, string>> | undefined;
+    const id = packed[at + REQUEST.id] as number;
+    const given = packed[at + REQUEST.headers] as Readonly<Record<string, string>> | undefined;
     if (given !== undefined) current = given;
-    const signingId = packed[at + 4] as string | undefined;
-    const signal = packed[at + 10] as number | undefined;
+    const signingId = packed[at + REQUEST.signingId] as string | undefined;
+    const signal = packed[at + REQUEST.signal] as number | undefined;
     each(id, {
-      url: packed[at + 1] as string,
+      url: packed[at + REQUEST.url] as string,
       headers: current,
-      body: packed[at + 3] as string | Uint8Array,
+      body: packed[at + REQUEST.body] as string | Uint8Array,
       signing:
         signingId === undefined
           ? undefined
           : {
               id: signingId,
-              timestamp: packed[at + 5] as number,
-              secrets: packed[at + 6] as SendSigning['secrets'],
+              timestamp: packed[at + REQUEST.signingTimestamp] as number,
+              secrets: packed[at + REQUEST.signingSecrets] as SendSigning['secrets'],
             },
-      timeoutMs: packed[at + 7] as number | undefined,
-      headersTimeoutMs: packed[at + 8] as number | undefined,
-      bodyTimeoutMs: packed[at + 9] as number | undefined,
+      timeoutMs: packed[at + REQUEST.timeoutMs] as number | undefined,
+      headersTimeoutMs: packed[at + REQUEST.headersTimeoutMs] as number | undefined,
+      bodyTimeoutMs: packed[at + REQUEST.bodyTimeoutMs] as number | undefined,
       signal: signal === undefined ? undefined : bindings.signal(signal),
-      onStart: packed[at + 11] === true ? bindings.onStart(id) : undefined,
+      onStart: packed[at + REQUEST.reportsStart] === true ? bindings.onStart(id) : undefined,
     });
   }
   return current;
@@ -132,20 +162,20 @@ export function packResult(into: unknown[], id: number, result: DeliveryResult):
 export function unpackResults(packed: readonly unknown[], each: (id: number, result: DeliveryResult) => void): void {
   for (let at = 0; at + RESULT_SLOTS <= packed.length; at += RESULT_SLOTS) {
     const result: { -readonly [K in keyof DeliveryResult]: DeliveryResult[K] } = {
-      outcome: packed[at + 1] as DeliveryResult['outcome'],
-      errorClass: packed[at + 2] as DeliveryResult['errorClass'],
-      status: packed[at + 3] as number | undefined,
-      durationMs: packed[at + 4] as number,
-      retryAfter: packed[at + 5] as string | undefined,
-      retryAfterMs: packed[at + 6] as number | undefined,
-      bodySnippet: packed[at + 7] as string | undefined,
-      bodyTruncated: packed[at + 8] as boolean,
+      outcome: packed[at + RESULT.outcome] as DeliveryResult['outcome'],
+      errorClass: packed[at + RESULT.errorClass] as DeliveryResult['errorClass'],
+      status: packed[at + RESULT.status] as number | undefined,
+      durationMs: packed[at + RESULT.durationMs] as number,
+      retryAfter: packed[at + RESULT.retryAfter] as string | undefined,
+      retryAfterMs: packed[at + RESULT.retryAfterMs] as number | undefined,
+      bodySnippet: packed[at + RESULT.bodySnippet] as string | undefined,
+      bodyTruncated: packed[at + RESULT.bodyTruncated] as boolean,
     };
-    const error = packed[at + 9] as DeliveryResult['error'];
+    const error = packed[at + RESULT.error] as DeliveryResult['error'];
     if (error !== undefined) result.error = error;
-    const bodyError = packed[at + 10] as DeliveryResult['bodyError'];
+    const bodyError = packed[at + RESULT.bodyError] as DeliveryResult['bodyError'];
     if (bodyError !== undefined) result.bodyError = bodyError;
-    each(packed[at] as number, result);
+    each(packed[at + RESULT.id] as number, result);
   }
 }
 
