@@ -75,6 +75,12 @@ const chains: TestChain[] = [];
 let receiver: Receiver | undefined;
 const fleet: Fleet = new Map();
 const collectors: Consumer[] = [];
+/** How far each collector has read, to tell a reader that fell behind from a service that did. */
+const collectorPositions: {
+  readonly topic: string;
+  readonly readUncommitted: boolean;
+  readonly next: Map<number, bigint>;
+}[] = [];
 
 /** A record as read, with where it was. */
 interface Read<T> {
@@ -112,7 +118,29 @@ async function collect<K extends ContractKey>(
     },
   });
   collectors.push(consumer);
+  collectorPositions.push({ topic, readUncommitted, next });
   return records;
+}
+
+/**
+ * Logs each collector's positions against its topic's end offsets (after a wait timed out). A
+ * transactional writer's partition ends in a commit marker, so a caught-up reader shows a gap
+ * of a marker or two; a reader that stalled shows more.
+ */
+async function logCollectors(fixture: PipelineFixture, log: (line: string) => void): Promise<void> {
+  const admin = fixture.kafka.admin();
+  try {
+    await admin.connect();
+    for (const { topic, readUncommitted, next } of collectorPositions) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const behind = ends.map(({ partition, high }) => `p${partition} ${next.get(partition) ?? 0n}/${high}`).join(', ');
+      log(`  collector of ${topic} (${readUncommitted ? 'uncommitted' : 'committed'}): read / end ${behind}`);
+    }
+  } catch (error) {
+    log(`  collector positions unavailable: ${String(error)}`);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }
 
 const position = (r: { partition: number; offset: string | bigint }) => `${r.partition}:${r.offset}`;
@@ -318,6 +346,7 @@ it('every payment on two chains is accounted for through broker, controller and 
       await waitUntil(condition, { what, timeoutMs, intervalMs: 500 });
     } catch (error) {
       logServices(fleet, log);
+      await logCollectors(p, log);
       throw error;
     }
     log(`${what}: ${((Date.now() - t) / 1000).toFixed(1)} s`);
