@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { generateSecret } from '@payhook/signing';
 import { recordingNetwork, watchConnections } from '@payhook/testkit/network';
@@ -9,6 +12,7 @@ import {
   type HttpSender,
   SenderClosedError,
   SenderThreadError,
+  type ThreadedHttpSender,
   type ThreadedHttpSenderOptions,
 } from '../src/index.ts';
 import { startServer, type TestServer } from './support.ts';
@@ -21,7 +25,7 @@ const HOSTS = { 'private.example.test': '10.0.0.1', 'public.example.test': '93.1
 describe('createThreadedHttpSender against a real local server', () => {
   let server: TestServer;
   const senders: HttpSender[] = [];
-  const open = (options: ThreadedHttpSenderOptions): HttpSender => {
+  const open = (options: ThreadedHttpSenderOptions): ThreadedHttpSender => {
     const sender = createThreadedHttpSender(options);
     senders.push(sender);
     return sender;
@@ -256,6 +260,7 @@ describe('createThreadedHttpSender against a real local server', () => {
     await assert.rejects(sender.send({ url: `${server.origin}/ok`, headers: {}, body: BODY }), SenderThreadError);
     assert.equal(fatal.length, 1);
     assert.match(fatal[0]?.message ?? '', /exited with code 3/);
+    await assert.rejects(sender.threadHeapStatistics(), /sender thread 0 exited with code 3/);
     await sender.close();
   });
 
@@ -307,11 +312,16 @@ test('sender threads get the heap asked for, while the process runs with heap fl
     const mib = (info) => Math.round(info.heap_size_limit / 2 ** 20);
     console.log(JSON.stringify({ main: mib(getHeapStatistics()), threads: threads.map(mib) }));
   `;
-  const run = spawnSync(
-    process.execPath,
-    ['--max-semi-space-size=8', '--max-old-space-size=256', '--input-type=module', '-e', script],
-    { encoding: 'utf8', timeout: 30_000 },
-  );
+  // A file rather than --eval: worker threads inherit the process's flags, and --input-type
+  // would refuse to load their file.
+  const dir = mkdtempSync(join(tmpdir(), 'payhook-thread-heap-'));
+  const file = join(dir, 'limits.mjs');
+  writeFileSync(file, script);
+  const run = spawnSync(process.execPath, ['--max-semi-space-size=8', '--max-old-space-size=256', file], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  rmSync(dir, { recursive: true, force: true });
   assert.equal(run.status, 0, run.stderr);
   const limits = JSON.parse(run.stdout) as { main: number; threads: number[] };
   // V8's limit is the old generation's cap plus the young generation (three semi-spaces).

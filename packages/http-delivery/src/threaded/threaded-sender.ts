@@ -71,6 +71,8 @@ interface SenderThread {
   /** The thread said it is done, or exited. */
   readonly closed: Promise<void>;
   readonly exited: Promise<void>;
+  /** Why the thread stopped, once it has. */
+  stoppedBy: SenderThreadError | undefined;
 }
 
 /**
@@ -122,6 +124,7 @@ export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}
       }),
       closed: new Promise<void>((resolve) => (done = resolve)),
       exited: new Promise<void>((resolve) => (gone = resolve)),
+      stoppedBy: undefined,
     };
     worker.on('message', (message: FromThread) => {
       if (message.type === 'closed') done();
@@ -129,6 +132,7 @@ export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}
     });
     worker.on('error', (error) => {
       const failed = new SenderThreadError(`sender thread ${index} failed`, { cause: error });
+      thread.stoppedBy ??= failed;
       // During a shutdown only what it owed fails (as on an exit); otherwise the sender is done.
       if (closing) rejectAll(thread, failed);
       else fail(failed);
@@ -140,6 +144,7 @@ export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}
       done();
       gone();
       const error = new SenderThreadError(`sender thread ${index} exited with code ${code}`);
+      thread.stoppedBy ??= error;
       // Whatever it still owed fails, during a shutdown too; only then is it not fatal.
       if (closing) rejectAll(thread, error);
       else fail(error);
@@ -278,6 +283,17 @@ export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}
     });
   }
 
+  /** A running thread's heap statistics; a thread that stopped is named with why. */
+  async function heapStatisticsOf(thread: SenderThread): Promise<HeapInfo> {
+    await thread.started;
+    if (thread.stoppedBy !== undefined) throw thread.stoppedBy;
+    try {
+      return await thread.worker.getHeapStatistics();
+    } catch (error) {
+      throw thread.stoppedBy ?? error;
+    }
+  }
+
   async function shutDown(how: 'close' | 'destroy'): Promise<void> {
     closing = true;
     for (const unsubscribe of unsubscribes.splice(0)) unsubscribe();
@@ -296,13 +312,7 @@ export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}
     send,
     close: () => shutDown('close'),
     destroy: () => shutDown('destroy'),
-    threadHeapStatistics: () =>
-      Promise.all(
-        threads.map(async (thread) => {
-          await thread.started;
-          return thread.worker.getHeapStatistics();
-        }),
-      ),
+    threadHeapStatistics: () => Promise.all(threads.map(heapStatisticsOf)),
   };
 }
 
