@@ -32,18 +32,20 @@ export function checkThreadHeapLimits(limits: ThreadHeapLimits): void {
 let processFlagsReleased = false;
 
 /**
- * The resource limits that give a thread started next the heap asked for.
+ * Lets worker threads started from now on have heaps of their own.
  *
  * V8's heap-size flags hold for every isolate of the process and, in Node, win over a worker's
- * `resourceLimits`. So the first call resets them to V8's "not set" (0) for isolates created
- * from then on. The running isolate keeps the sizes it was created with: V8 reads these flags
- * only when it configures a new heap. The process's own thread thus keeps the limits its command
- * line gave it, and each sender thread gets its own.
+ * `resourceLimits`. This resets them to V8's "not set" (0), once. The running isolate keeps the
+ * sizes it was created with: V8 reads these flags only when it configures a new heap. The
+ * process's own thread thus keeps the limits its command line gave it.
  */
-export function resourceLimitsFor(limits: ThreadHeapLimits): ResourceLimits {
-  if (!processFlagsReleased) {
-    for (const flag of PROCESS_HEAP_FLAGS) setFlagsFromString(`${flag}=0`);
-    processFlagsReleased = true;
-  }
+export function releaseProcessHeapFlags(): void {
+  if (processFlagsReleased) return;
+  for (const flag of PROCESS_HEAP_FLAGS) setFlagsFromString(`${flag}=0`);
+  processFlagsReleased = true;
+}
+
+/** The resource limits of a worker thread with this heap (after {@link releaseProcessHeapFlags}). */
+export function resourceLimitsOf(limits: ThreadHeapLimits): ResourceLimits {
   return { maxYoungGenerationSizeMb: limits.youngGenerationMb, maxOldGenerationSizeMb: limits.oldGenerationMb };
 }

@@ -15,7 +15,12 @@ import {
   type WireError,
   type WireFailure,
 } from './protocol.ts';
-import { checkThreadHeapLimits, resourceLimitsFor, type ThreadHeapLimits } from './thread-heap.ts';
+import {
+  checkThreadHeapLimits,
+  releaseProcessHeapFlags,
+  resourceLimitsOf,
+  type ThreadHeapLimits,
+} from './thread-heap.ts';
 
 /** Endpoint URLs whose thread is remembered; past this the cache starts afresh. */
 const MAX_CACHED_URLS = 50_000;
@@ -84,7 +89,10 @@ interface SenderThread {
 export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}): ThreadedHttpSender {
   const { threads: count = 1, heap, onFatal, ...senderOptions } = options;
   if (!Number.isInteger(count) || count < 1) throw new RangeError('threads must be an integer ≥ 1');
-  if (heap !== undefined) checkThreadHeapLimits(heap);
+  if (heap !== undefined) {
+    checkThreadHeapLimits(heap);
+    releaseProcessHeapFlags();
+  }
   // Bad options fail here, not later in a thread.
   checkSenderOptions(senderOptions);
   let closing = false;
@@ -109,7 +117,7 @@ export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}
     const worker = new Worker(new URL('./sender-thread.ts', import.meta.url), {
       workerData: { options: senderOptions } satisfies ThreadStart,
       name: `payhook-sender-${index}`,
-      ...(heap === undefined ? {} : { resourceLimits: resourceLimitsFor(heap) }),
+      ...(heap === undefined ? {} : { resourceLimits: resourceLimitsOf(heap) }),
     });
     let done = () => {};
     let gone = () => {};
@@ -286,7 +294,6 @@ export function createThreadedHttpSender(options: ThreadedHttpSenderOptions = {}
   /** A running thread's heap statistics; a thread that stopped is named with why. */
   async function heapStatisticsOf(thread: SenderThread): Promise<HeapInfo> {
     await thread.started;
-    if (thread.stoppedBy !== undefined) throw thread.stoppedBy;
     try {
       return await thread.worker.getHeapStatistics();
     } catch (error) {
