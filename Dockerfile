@@ -9,8 +9,9 @@ COPY packages packages
 COPY services services
 # No optional packages (the local chain's anvil binary is one: the services talk to real RPC
 # endpoints), no install scripts of the packages (they would download). The root's postinstall
-# is run by name: patch-package applies patches/ (kafkajs's read_committed filter). It is a dev
-# package, so the dev packages come in for that step and are pruned right after.
+# is run by name: patch-package applies patches/ (kafkajs's fixes; the schema registry client
+# loading JSON Schema and Protobuf support only when used). It is a dev package, so the dev
+# packages come in for that step and are pruned right after.
 RUN npm ci --omit=optional --ignore-scripts --no-audit --no-fund \
   && npm run postinstall \
   && npm prune --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund \

@@ -1,75 +1,26 @@
 import { performance } from 'node:perf_hooks';
 // Leaf entry points only: a sender thread loads this module graph and nothing more.
 import { parseRetryAfter } from '@payhook/retry/retry-after';
-import { type Clock, systemClock } from '@payhook/runtime/clock';
+import { systemClock } from '@payhook/runtime/clock';
 import { PayhookError } from '@payhook/runtime/errors';
 import type { SecretInput } from '@payhook/signing';
 import { sign } from '@payhook/signing/sign';
 import { Agent, buildConnector } from 'undici';
 import { onAbort } from './abort-fanout.ts';
-import { createDevAllowList } from './allow-list.ts';
 import { type CappedResponse, CappedResponseHandler } from './capped-response.ts';
 import { AttemptDeadlineError, SenderClosedError } from './errors.ts';
-import { type Connector, createGuardedConnector } from './guarded-connector.ts';
+import { createGuardedConnector } from './guarded-connector.ts';
 import { createKeyedSlots, type Release } from './keyed-slots.ts';
 import { type Classification, classifyError, classifyStatus, DeliveryOutcome, ErrorClass } from './outcome.ts';
-import { type Resolve, systemResolve } from './resolver.ts';
+import { systemResolve } from './resolver.ts';
 import { createSemaphore } from './semaphore.ts';
+import { checkSenderOptions, type HttpSenderOptions } from './sender-options.ts';
 import { parseEndpointUrl } from './url-policy.ts';
+
+export type { HttpSenderOptions };
 
 /** Endpoint URLs whose checked form is kept; past this the cache starts afresh. */
 const MAX_CACHED_URLS = 50_000;
-
-/** Options of {@link createHttpSender}. */
-export interface HttpSenderOptions {
-  /**
-   * Host names, IPs and CIDR blocks exempt from the https requirement and the address
-   * refusal. For tests and local demos only.
-   * @defaultValue `[]`
-   */
-  readonly devAllowList?: readonly string[];
-  /** @defaultValue {@link systemResolve} */
-  readonly resolve?: Resolve;
-  /**
-   * Opens a socket to an already checked IP.
-   * @defaultValue undici's `buildConnector` with the connect timeout and HTTP/1.1 only
-   */
-  readonly connector?: Connector;
-  /**
-   * Resolution plus TCP/TLS handshake. A property of the sender, not of a call: the
-   * connection it bounds is pooled and then serves many calls.
-   * @defaultValue 5_000
-   */
-  readonly connectTimeoutMs?: number;
-  /** Until the response headers are complete. @defaultValue 15_000 */
-  readonly headersTimeoutMs?: number;
-  /** Longest silence while the response body arrives. @defaultValue 15_000 */
-  readonly bodyTimeoutMs?: number;
-  /** Deadline for a whole attempt, from the moment it holds a concurrency slot. @defaultValue 30_000 */
-  readonly timeoutMs?: number;
-  /** Response body bytes kept as `bodySnippet`; the rest is discarded. @defaultValue 4_096 */
-  readonly maxBodyBytes?: number;
-  /** Attempts in flight across all endpoints; later calls wait. @defaultValue 256 */
-  readonly maxConcurrent?: number;
-  /** Pooled keep-alive connections per origin, and so attempts in flight per origin; later calls wait. @defaultValue 8 */
-  readonly connectionsPerOrigin?: number;
-  /** How long an idle pooled connection is kept. @defaultValue 4_000 */
-  readonly keepAliveTimeoutMs?: number;
-  /** Turns an HTTP-date `Retry-After` into a delay. @defaultValue `systemClock` */
-  readonly clock?: Clock;
-}
-
-const defaults = {
-  devAllowList: [],
-  connectTimeoutMs: 5_000,
-  headersTimeoutMs: 15_000,
-  bodyTimeoutMs: 15_000,
-  timeoutMs: 30_000,
-  maxBodyBytes: 4_096,
-  maxConcurrent: 256,
-  connectionsPerOrigin: 8,
-  keepAliveTimeoutMs: 4_000,
-} as const satisfies Partial<HttpSenderOptions>;
 
 /** Where a checked endpoint URL sends requests. */
 interface RequestTarget {
@@ -143,21 +94,6 @@ export interface HttpSender {
   close(): Promise<void>;
   /** Refuses new calls and aborts the in-flight ones (their outcome: `ABORTED`). */
   destroy(): Promise<void>;
-}
-
-/**
- * The options with their defaults, and the parsed allow-list.
- * @throws RangeError naming an option that is not positive; AllowListError for a bad entry.
- */
-export function checkSenderOptions(options: HttpSenderOptions) {
-  const config = { ...defaults, ...options };
-  for (const key of ['connectTimeoutMs', 'headersTimeoutMs', 'bodyTimeoutMs', 'timeoutMs', 'maxBodyBytes'] as const) {
-    if (!(config[key] > 0)) throw new RangeError(`${key} must be > 0`);
-  }
-  for (const key of ['maxConcurrent', 'connectionsPerOrigin', 'keepAliveTimeoutMs'] as const) {
-    if (!Number.isInteger(config[key]) || config[key] < 1) throw new RangeError(`${key} must be an integer ≥ 1`);
-  }
-  return { config, allowList: createDevAllowList(config.devAllowList) };
 }
 
 /**

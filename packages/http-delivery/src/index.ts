@@ -40,6 +40,7 @@ export {
   type StatusRule,
 } from './outcome.ts';
 export { type Resolve, type ResolvedAddress, systemResolve } from './resolver.ts';
+export { checkSenderOptions } from './sender-options.ts';
 export type { ThreadSenderOptions } from './threaded/protocol.ts';
 export type { ThreadHeapLimits } from './threaded/thread-heap.ts';
 export {

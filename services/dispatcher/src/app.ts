@@ -7,14 +7,11 @@ import {
   type PipelineTopics,
   pipelineTopics,
 } from '@payhook/contracts';
-import {
-  type Connector,
-  createHttpSender,
-  createThreadedHttpSender,
-  type HttpSender,
-  type Resolve,
-  type ThreadedHttpSender,
-} from '@payhook/http-delivery';
+// The package's entry point only for types: with sender threads, this thread never loads the
+// HTTP client (its modules would take heap here that every collection walks).
+import type { Connector, HttpSender, HttpSenderOptions, Resolve, ThreadedHttpSender } from '@payhook/http-delivery';
+import { checkSenderOptions } from '@payhook/http-delivery/sender-options';
+import { createThreadedHttpSender } from '@payhook/http-delivery/threaded';
 import { createBatchingProducer, createKafkaClient, createRenewingProducer, createTableReader } from '@payhook/kafka';
 import { CircuitBreakerRegistry, TokenBucketRegistry } from '@payhook/retry';
 import { type Clock, type Logger, PAYHOOK_VERSION, type ReadinessCheck, type Registry } from '@payhook/runtime';
@@ -222,9 +219,9 @@ function createSender(config: DispatcherConfig, clock: Clock, deps: DispatcherDe
       },
     });
   }
-  if (networkModule === undefined) return createHttpSender({ ...options, clock });
+  if (networkModule === undefined) return inProcessSender({ ...options, clock });
   const network = import(networkModule) as Promise<{ resolve: Resolve; connector: Connector }>;
-  return createHttpSender({
+  return inProcessSender({
     ...options,
     clock,
     resolve: async (host) => (await network).resolve(host),
@@ -234,4 +231,18 @@ function createSender(config: DispatcherConfig, clock: Clock, deps: DispatcherDe
         (error: unknown) => callback(error instanceof Error ? error : new Error(String(error)), null),
       ),
   });
+}
+
+/**
+ * A sender on this thread (DISPATCHER_SENDER_THREADS=0), its module loaded on first use. Bad
+ * options still fail here, at once.
+ */
+function inProcessSender(options: HttpSenderOptions): HttpSender {
+  checkSenderOptions(options);
+  const sender = import('@payhook/http-delivery').then(({ createHttpSender }) => createHttpSender(options));
+  return {
+    send: async (request) => (await sender).send(request),
+    close: async () => (await sender).close(),
+    destroy: async () => (await sender).destroy(),
+  };
 }

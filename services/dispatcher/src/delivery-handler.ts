@@ -6,7 +6,8 @@ import {
   type PipelineTopics,
   type WebhookDelivery,
 } from '@payhook/contracts';
-import { DeliveryOutcome, type DeliveryResult, type HttpSender } from '@payhook/http-delivery';
+import type { DeliveryResult, HttpSender } from '@payhook/http-delivery';
+import { DeliveryOutcome } from '@payhook/http-delivery/outcome';
 import {
   type CircuitBreaker,
   type CircuitBreakerRegistry,

@@ -1,4 +1,5 @@
-import type { DeliveryResult, HttpSenderOptions, SendRequest, SendSigning } from '../http-sender.ts';
+import type { DeliveryResult, SendRequest, SendSigning } from '../http-sender.ts';
+import type { HttpSenderOptions } from '../sender-options.ts';
 
 /**
  * The sender options that can cross to a thread: plain data only. The resolver and the

@@ -3,7 +3,9 @@ import { Worker } from 'node:worker_threads';
 import { PayhookError } from '@payhook/runtime/errors';
 import { onAbort } from '../abort-fanout.ts';
 import { SenderClosedError, SenderThreadError } from '../errors.ts';
-import { checkSenderOptions, type DeliveryResult, type HttpSender, type SendRequest } from '../http-sender.ts';
+// Types only from the sender itself: this side of the threads never loads the HTTP client.
+import type { DeliveryResult, HttpSender, SendRequest } from '../http-sender.ts';
+import { checkSenderOptions } from '../sender-options.ts';
 import {
   type FromThread,
   packedRequestIds,
