@@ -239,9 +239,14 @@ function createSender(config: DispatcherConfig, clock: Clock, deps: DispatcherDe
  */
 function inProcessSender(options: HttpSenderOptions): HttpSender {
   checkSenderOptions(options);
-  const sender = import('@payhook/http-delivery').then(({ createHttpSender }) => createHttpSender(options));
+  let loaded: HttpSender | undefined;
+  const sender = import('@payhook/http-delivery').then(({ createHttpSender }) => {
+    loaded = createHttpSender(options);
+    return loaded;
+  });
   return {
-    send: async (request) => (await sender).send(request),
+    // Once loaded, a send goes straight to it, without waiting on the import again.
+    send: (request) => (loaded === undefined ? sender.then((s) => s.send(request)) : loaded.send(request)),
     close: async () => (await sender).close(),
     destroy: async () => (await sender).destroy(),
   };
