@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createKafkaClient } from '@payhook/kafka';
 import { createLogger } from '@payhook/runtime';
 import { exitOnInterrupt, localStack, log, optionsOrExit, stackProcesses } from './lib/bench-cli.ts';
-import { type BenchOptions, HELP, parseOptions } from './lib/options.ts';
+import { type BenchOptions, deployedAllocatorEnvText, HELP, parseOptions } from './lib/options.ts';
 import { startReceiver } from './lib/receiver.ts';
 import { type BenchReport, evaluate, machineInfo, renderMarkdown } from './lib/report.ts';
 import {
@@ -64,6 +64,7 @@ const report: BenchReport = {
     quick: opts.quick,
     scenarios: opts.scenarios.join(', '),
     dispatcherNodeFlags: opts.nodeFlags.join(' ') || 'none',
+    dispatcherAllocatorEnv: deployedAllocatorEnvText(),
     serviceCompileCache: 'filled before the run, as the image fills its own',
     baselineNodeFlags: opts.baselineNodeFlags.join(' ') || 'none (Node’s defaults)',
     dispatcherEnv:

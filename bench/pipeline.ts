@@ -11,6 +11,7 @@ import { createLogger } from '@payhook/runtime';
 import { type BaselineResult, runBaseline } from './lib/baseline.ts';
 import { exitOnInterrupt, localStack, log, optionsOrExit, stackProcesses } from './lib/bench-cli.ts';
 import { makeMerchants, meanFanOut } from './lib/merchants.ts';
+import { deployedAllocatorEnvText } from './lib/options.ts';
 import { PIPELINE_HELP, type PipelineBenchOptions, parsePipelineOptions } from './lib/pipeline-options.ts';
 import { type PipelineReport, renderPipelineMarkdown, type SaturationResult } from './lib/pipeline-report.ts';
 import { openPipelineSession, type PipelineRunResult, type PipelineSession } from './lib/pipeline-session.ts';
@@ -61,6 +62,7 @@ const report: PipelineReport = {
     verifyEvery: opts.verifyEvery,
     baselineConcurrency: endpoints.length,
     dispatcherNodeFlags: opts.nodeFlags.join(' ') || 'none',
+    dispatcherAllocatorEnv: deployedAllocatorEnvText(),
     serviceCompileCache: 'filled before the run, as the image fills its own',
     retryTiers: '30m (a failed delivery stays parked for the rest of the run)',
     quick: opts.quick,

@@ -36,7 +36,7 @@ import {
   watchEventLoop,
   watchGroup,
 } from './lib/failover.ts';
-import { deployedNodeFlags } from './lib/options.ts';
+import { deployedAllocatorEnv, deployedAllocatorEnvText, deployedNodeFlags } from './lib/options.ts';
 import { createBenchPipeline } from './lib/pipeline.ts';
 import { cpuWindow, machineLoad, pidListeningOn } from './lib/proc.ts';
 import { machineInfo } from './lib/report.ts';
@@ -170,6 +170,7 @@ async function runOnce(sessionTimeoutMs: number, repeat: number): Promise<RunFig
       DISPATCHER_SESSION_TIMEOUT_MS: String(sessionTimeoutMs),
       // The per-endpoint token bucket would otherwise hold the bursts back at 50/s an endpoint.
       DISPATCHER_DEFAULT_RATE_PER_SECOND: '1000000',
+      ...deployedAllocatorEnv(),
     };
     const nodeFlags = deployedNodeFlags();
     const group = watchGroup(admin, `${pipeline.prefix}payhook-dispatcher`, pipeline.topics.dispatch, POLL_MS);
@@ -342,6 +343,7 @@ const report: SessionTimeoutReport = {
     groupPollMs: POLL_MS,
     repeats: REPEATS,
     dispatcherNodeFlags: deployedNodeFlags().join(' '),
+    dispatcherAllocatorEnv: deployedAllocatorEnvText(),
     quick: args.quick ?? false,
   },
   summary: summarize(TIMEOUTS, runs),

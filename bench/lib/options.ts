@@ -4,6 +4,7 @@ import { parseAllDocuments } from 'yaml';
 
 interface Container {
   readonly command?: string[];
+  readonly env?: { readonly name: string; readonly value?: string }[];
 }
 
 /** What one benchmark run does; every count and time is bounded. */
@@ -152,18 +153,42 @@ Options:
   -h, --help             this text
 `;
 
-/** The node flags the Kubernetes manifest runs the dispatcher with (between `node` and its script). */
-export function deployedNodeFlags(): string[] {
+/** The dispatcher's container in the Kubernetes manifest. */
+function deployedContainer(): Container {
   const text = readFileSync(new URL('../../deploy/k8s/dispatcher.yaml', import.meta.url), 'utf8');
   const deployment = parseAllDocuments(text)
     .map((doc) => doc.toJS() as { kind?: string; spec?: { template?: { spec?: { containers?: Container[] } } } })
     .find((doc) => doc?.kind === 'Deployment');
-  const command = deployment?.spec?.template?.spec?.containers?.[0]?.command ?? [];
+  const container = deployment?.spec?.template?.spec?.containers?.[0];
+  if (container === undefined) throw new Error('deploy/k8s/dispatcher.yaml: no Deployment with a container');
+  return container;
+}
+
+/** The node flags the Kubernetes manifest runs the dispatcher with (between `node` and its script). */
+export function deployedNodeFlags(): string[] {
+  const command = deployedContainer().command ?? [];
   if (command.length === 0) throw new Error('deploy/k8s/dispatcher.yaml: no Deployment with a command');
   return command.slice(
     1,
     command.findIndex((arg) => arg.endsWith('.ts')),
   );
+}
+
+/**
+ * The C library's settings the manifest gives the dispatcher (`MALLOC_*`): they change its
+ * memory, so a benchmark runs it with them as deployed.
+ */
+export function deployedAllocatorEnv(): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const { name, value } of deployedContainer().env ?? [])
+    if (name.startsWith('MALLOC_') && value !== undefined) settings[name] = value;
+  return settings;
+}
+
+/** `deployedAllocatorEnv()` for a report's settings. */
+export function deployedAllocatorEnvText(): string {
+  const pairs = Object.entries(deployedAllocatorEnv()).map(([name, value]) => `${name}=${value}`);
+  return pairs.join(' ') || 'none (the C library’s defaults)';
 }
 
 /** A usage error: the message names the option. */

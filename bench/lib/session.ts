@@ -4,6 +4,7 @@ import type { Endpoint } from '@payhook/contracts';
 import type { Admin, Kafka } from 'kafkajs';
 import { type BenchEndpoint, makeDelivery } from './deliveries.ts';
 import { type DispatcherProcess, deltaOf, startDispatcher, sumOf } from './dispatcher-process.ts';
+import { deployedAllocatorEnv } from './options.ts';
 import { type BenchPipeline, createBenchPipeline } from './pipeline.ts';
 import { type CpuWindow, cpuWindow, memoryOf, rssSampler, threadCpuSecondsOf } from './proc.ts';
 import type { Receiver } from './receiver.ts';
@@ -307,6 +308,7 @@ export function dispatcherEnv(brokers: string, registryUrl: string, pipeline: Be
     DISPATCHER_SESSION_TIMEOUT_MS: '6000',
     // The per-endpoint token bucket would otherwise cap every endpoint at 50/s.
     DISPATCHER_DEFAULT_RATE_PER_SECOND: '1000000',
+    ...deployedAllocatorEnv(),
   };
 }
 
