@@ -161,10 +161,10 @@ function secretStandIn(variable: EnvVar): string | undefined {
   return ref === undefined ? undefined : `${ref.name}-${ref.key}`;
 }
 
-/** The environment a container's program sees, with stand-ins for the files the cluster mounts. */
 /** Variables the C library reads rather than the program: the dispatcher's malloc arenas. */
 const RUNTIME_VARIABLES: ReadonlySet<string> = new Set(['MALLOC_ARENA_MAX']);
 
+/** The environment a container's program sees, with stand-ins for the files the cluster mounts. */
 function environmentOf(container: Container): Record<string, string> {
   const env = declaredEnvironmentOf(container);
   for (const variable of Object.keys(env)) if (variable.endsWith('_FILE')) env[variable] = standInFile(variable);
