@@ -17,6 +17,7 @@ import { scannerEnvSchema } from '@payhook/scanner';
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { DEPLOYED_KAFKA_USERS, standInContent } from './deployed-users.ts';
+import { programEnvironment, RUNTIME_VARIABLES } from './runtime-variables.ts';
 
 const K8S = new URL('../../deploy/k8s/', import.meta.url);
 
@@ -161,9 +162,6 @@ function secretStandIn(variable: EnvVar): string | undefined {
   return ref === undefined ? undefined : `${ref.name}-${ref.key}`;
 }
 
-/** Variables the C library reads rather than the program: the dispatcher's malloc arenas. */
-const RUNTIME_VARIABLES: ReadonlySet<string> = new Set(['MALLOC_ARENA_MAX']);
-
 /** The environment a container's program sees, with stand-ins for the files the cluster mounts. */
 function environmentOf(container: Container): Record<string, string> {
   const env = declaredEnvironmentOf(container);
@@ -215,8 +213,7 @@ describe('deploy/k8s agrees with the code', () => {
           known.has(variable) || RUNTIME_VARIABLES.has(variable),
           `${container.name}: ${service} does not read ${variable}`,
         );
-      const programEnv = Object.fromEntries(Object.entries(env).filter(([name]) => !RUNTIME_VARIABLES.has(name)));
-      assert.doesNotThrow(() => parseEnv(SCHEMAS[service], programEnv), container.name);
+      assert.doesNotThrow(() => parseEnv(SCHEMAS[service], programEnvironment(env)), container.name);
     }
   });
 
