@@ -153,14 +153,18 @@ Options:
   -h, --help             this text
 `;
 
-/** The dispatcher's container in the Kubernetes manifest. */
+let manifestContainer: Container | undefined;
+
+/** The dispatcher's container in the Kubernetes manifest, read once. */
 function deployedContainer(): Container {
+  if (manifestContainer !== undefined) return manifestContainer;
   const text = readFileSync(new URL('../../deploy/k8s/dispatcher.yaml', import.meta.url), 'utf8');
   const deployment = parseAllDocuments(text)
     .map((doc) => doc.toJS() as { kind?: string; spec?: { template?: { spec?: { containers?: Container[] } } } })
     .find((doc) => doc?.kind === 'Deployment');
   const container = deployment?.spec?.template?.spec?.containers?.[0];
   if (container === undefined) throw new Error('deploy/k8s/dispatcher.yaml: no Deployment with a container');
+  manifestContainer = container;
   return container;
 }
 
