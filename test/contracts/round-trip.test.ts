@@ -91,4 +91,31 @@ describe('every contract round-trips through the registry and the broker', () =>
     await assert.rejects(codec.decode('WEBHOOK_DELIVERY', garbage), { code: 'CONTRACT_DECODE_INVALID' });
     await assert.rejects(codec.decode('WEBHOOK_DELIVERY', null), { code: 'CONTRACT_DECODE_MAGIC_BYTE' });
   });
+
+  it('encodes and decodes without waiting once the schema is known, with the bytes and values of the waiting calls', async () => {
+    // A codec of its own: nothing is known to it yet.
+    const fresh = createContractCodec(registry, schemas);
+    const topic = topics.names[contracts.indexOf('DELIVERY_ATTEMPT')] as string;
+    const value = sampleValues.DELIVERY_ATTEMPT;
+    assert.equal(fresh.encodeKnown(topic, 'DELIVERY_ATTEMPT', value), undefined, 'the schema id is not known yet');
+    const bytes = await fresh.encode(topic, 'DELIVERY_ATTEMPT', value);
+    assert.deepEqual(fresh.encodeKnown(topic, 'DELIVERY_ATTEMPT', value), bytes);
+    assert.equal(fresh.encodeKnown('t-elsewhere', 'DELIVERY_ATTEMPT', value), undefined, 'known per topic');
+    const bad = { ...value, attempt: 'two' } as unknown as typeof value;
+    assert.throws(() => fresh.encodeKnown(topic, 'DELIVERY_ATTEMPT', bad), { code: 'CONTRACT_ENCODE_INVALID' });
+
+    assert.equal(fresh.decodeKnown('DELIVERY_ATTEMPT', bytes), undefined, 'the writer schema is not known yet');
+    const decoded = await fresh.decode('DELIVERY_ATTEMPT', bytes);
+    assert.deepEqual(structuredClone(fresh.decodeKnown('DELIVERY_ATTEMPT', bytes)), structuredClone(decoded));
+    assert.deepEqual(structuredClone(decoded), value);
+    // Poison fails at once, as the waiting decode rejects.
+    assert.throws(() => fresh.decodeKnown('DELIVERY_ATTEMPT', Buffer.from('{}')), {
+      code: 'CONTRACT_DECODE_MAGIC_BYTE',
+    });
+    assert.throws(() => fresh.decodeKnown('DELIVERY_ATTEMPT', null), { code: 'CONTRACT_DECODE_MAGIC_BYTE' });
+    const garbage = Buffer.concat([bytes.subarray(0, 5), Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff])]);
+    assert.throws(() => fresh.decodeKnown('DELIVERY_ATTEMPT', garbage), { code: 'CONTRACT_DECODE_INVALID' });
+    const unknownId = Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0, 1, 2]);
+    assert.equal(fresh.decodeKnown('DELIVERY_ATTEMPT', unknownId), undefined, 'an unknown writer is left to decode');
+  });
 });

@@ -36,7 +36,7 @@ function tracked<T>(promise: Promise<T>): { promise: Promise<T>; settled: () => 
 describe('batching producer', () => {
   before(async () => {
     await admin.connect();
-    topics = await scratchTopics(admin, 'batch', 6, 3);
+    topics = await scratchTopics(admin, 'batch', 7, 3);
     producer = createRenewingProducer({
       kafka,
       create: (client) => {
@@ -108,6 +108,33 @@ describe('batching producer', () => {
         assert.ok(Number(seq) > (last.get(key) ?? -1), `${topic}: ${key} in send order`);
         last.set(key, Number(seq));
       }
+    }
+    await batching.close();
+  });
+
+  it('writes interleaved with sends resolve with nothing; the sends around them keep their exact offsets', async () => {
+    const topic = topics.names[6] as string;
+    const batching = createBatchingProducer(producer, { kafka });
+    const sends: { value: string; done: Promise<RecordMetadata> }[] = [];
+    const writes: { value: string; done: Promise<void> }[] = [];
+    for (let i = 0; i < 600; i++) {
+      const key = `mixed${i % 12}`;
+      const value = `mixed:${i}`;
+      if (i % 3 === 0) sends.push({ value, done: batching.send(topic, { key, value }) });
+      else writes.push({ value, done: batching.write(topic, { key, value }) });
+    }
+    const written = await Promise.all(writes.map((w) => w.done));
+    assert.ok(
+      written.every((w) => w === undefined),
+      'a write resolves with nothing',
+    );
+    const metadata = await Promise.all(sends.map((s) => s.done));
+    const records = await readRecords(kafka, topic, 600, { settleMs: 500 });
+    assert.equal(records.length, 600, 'every write and send exactly once');
+    const where = new Map(records.map((r) => [String(r.message.value), `${r.partition}/${r.message.offset}`] as const));
+    for (const [index, send] of sends.entries()) {
+      const m = metadata[index];
+      assert.equal(where.get(send.value), `${m?.partition}/${m?.offset}`, `${send.value} is where its send said`);
     }
     await batching.close();
   });

@@ -14,12 +14,26 @@ export interface ContractCodec {
   /** Encodes a value for a topic with the schema this build carries (registered under `<topic>-value`). */
   encode<K extends ContractKey>(topic: string, contract: K, value: ContractTypes[K]): Promise<Buffer>;
   /**
+   * {@link ContractCodec.encode} without waiting, once the topic's schema id is known (an
+   * earlier `encode` for the topic found it): the bytes, or undefined while the id is not
+   * known yet (then call `encode`).
+   * @throws ContractError `ENCODE_INVALID`, as `encode` rejects.
+   */
+  encodeKnown<K extends ContractKey>(topic: string, contract: K, value: ContractTypes[K]): Buffer | undefined;
+  /**
    * Decodes bytes written with any registered version of the contract, resolved to the
    * version this build carries.
    * @throws ContractError with a `DECODE_*` code for poison records (never retryable), or
    *   `REGISTRY_UNAVAILABLE` (retryable).
    */
   decode<K extends ContractKey>(contract: K, bytes: Buffer | null): Promise<ContractTypes[K]>;
+  /**
+   * {@link ContractCodec.decode} without waiting, once the writer's schema is known (an earlier
+   * `decode` of a record written with it fetched it): the value, or undefined while the schema
+   * is not known yet (then call `decode`).
+   * @throws ContractError with a `DECODE_*` code, as `decode` rejects, for a poison record.
+   */
+  decodeKnown<K extends ContractKey>(contract: K, bytes: Buffer | null): ContractTypes[K] | undefined;
 }
 
 /** Creates a codec over a registry and the schemas this build carries. */
@@ -28,9 +42,12 @@ export function createContractCodec(
   schemas: Readonly<Record<ContractKey, AvroSchema>>,
 ): ContractCodec {
   const ids = new Map<string, Promise<number>>();
-  // What the lookups above found: most calls find their answer here without waiting.
-  const knownIds = new Map<string, number>();
-  const knownResolvers = new Map<string, avro.Resolver | undefined>();
+  // What the lookups above found, by topic and contract: most calls find their answer here
+  // without waiting (and without building a key).
+  const knownIds = new Map<string, Map<ContractKey, number>>();
+  const knownId = (topic: string, contract: ContractKey): number | undefined => knownIds.get(topic)?.get(contract);
+  // Resolvers built, by contract and writer schema id (undefined: the writer is the reader).
+  const knownResolvers = new Map<ContractKey, Map<number, avro.Resolver | undefined>>();
   const readers = Object.fromEntries(
     Object.entries(schemas).map(([key, schema]) => [key, avro.Type.forSchema(schema as avro.Schema)]),
   ) as Record<ContractKey, avro.Type>;
@@ -44,12 +61,12 @@ export function createContractCodec(
       resolver = writerType(registry, schemaId).then((writer) => {
         const reader = readers[contract];
         if (reader.equals(writer)) {
-          knownResolvers.set(key, undefined);
+          setNested(knownResolvers, contract, schemaId, undefined);
           return undefined;
         }
         try {
           const built = reader.createResolver(writer);
-          knownResolvers.set(key, built);
+          setNested(knownResolvers, contract, schemaId, built);
           return built;
         } catch (cause) {
           throw new ContractError(
@@ -79,7 +96,7 @@ export function createContractCodec(
             `${String(schemas[contract].name)} is not registered under ${subject}: run "payhook schemas register"`,
           );
         }
-        knownIds.set(key, found);
+        setNested(knownIds, topic, contract, found);
         return found;
       });
       // A failed lookup must not be cached: the next call asks again.
@@ -89,49 +106,84 @@ export function createContractCodec(
     return id;
   };
 
+  /** Reads a record's Avro body, written with schema `schemaId`, as this build's version of the contract. */
+  const read = <K extends ContractKey>(
+    contract: K,
+    bytes: Buffer,
+    schemaId: number,
+    resolver: avro.Resolver | undefined,
+  ): ContractTypes[K] => {
+    try {
+      return readers[contract].fromBuffer(bytes.subarray(WIRE_HEADER_BYTES), resolver) as ContractTypes[K];
+    } catch (cause) {
+      throw new ContractError(
+        ContractErrorCode.DECODE_INVALID,
+        `record with schema id ${schemaId} cannot be read as ${String(schemas[contract].name)}: ${cause instanceof Error ? cause.message : String(cause)}`,
+        { cause },
+      );
+    }
+  };
+
+  const encodeWith = (id: number, contract: ContractKey, value: unknown): Buffer => {
+    try {
+      return frame(id, readers[contract], value);
+    } catch (cause) {
+      throw new ContractError(
+        ContractErrorCode.ENCODE_INVALID,
+        `value does not match ${String(schemas[contract].name)}: ${cause instanceof Error ? cause.message : String(cause)}`,
+        { cause },
+      );
+    }
+  };
+
   return {
     async encode(topic, contract, value) {
-      const id = knownIds.get(`${topic}\u0000${contract}`) ?? (await schemaIdFor(topic, contract));
-      try {
-        return frame(id, readers[contract], value);
-      } catch (cause) {
-        throw new ContractError(
-          ContractErrorCode.ENCODE_INVALID,
-          `value does not match ${String(schemas[contract].name)}: ${cause instanceof Error ? cause.message : String(cause)}`,
-          { cause },
-        );
-      }
+      return encodeWith(knownId(topic, contract) ?? (await schemaIdFor(topic, contract)), contract, value);
+    },
+    encodeKnown(topic, contract, value) {
+      const id = knownId(topic, contract);
+      return id === undefined ? undefined : encodeWith(id, contract, value);
     },
     async decode(contract, bytes) {
-      if (bytes === null || bytes.length < WIRE_HEADER_BYTES) {
-        throw new ContractError(
-          ContractErrorCode.DECODE_MAGIC_BYTE,
-          `record of ${bytes?.length ?? 0} bytes has no wire-format header`,
-        );
-      }
-      if (bytes[0] !== 0) {
-        throw new ContractError(
-          ContractErrorCode.DECODE_MAGIC_BYTE,
-          `record starts with byte ${bytes[0]}, expected magic byte 0`,
-        );
-      }
-      const schemaId = bytes.readInt32BE(1);
-      const key = `${contract}\u0000${schemaId}`;
-      const resolver = knownResolvers.has(key) ? knownResolvers.get(key) : await resolverFor(contract, schemaId);
-      try {
-        return readers[contract].fromBuffer(
-          bytes.subarray(WIRE_HEADER_BYTES),
-          resolver,
-        ) as ContractTypes[typeof contract];
-      } catch (cause) {
-        throw new ContractError(
-          ContractErrorCode.DECODE_INVALID,
-          `record with schema id ${schemaId} cannot be read as ${String(schemas[contract].name)}: ${cause instanceof Error ? cause.message : String(cause)}`,
-          { cause },
-        );
-      }
+      const schemaId = writerSchemaId(bytes);
+      const known = knownResolvers.get(contract);
+      const resolver = known?.has(schemaId) ? known.get(schemaId) : await resolverFor(contract, schemaId);
+      return read(contract, bytes as Buffer, schemaId, resolver);
+    },
+    decodeKnown(contract, bytes) {
+      const schemaId = writerSchemaId(bytes);
+      const known = knownResolvers.get(contract);
+      if (known === undefined || !known.has(schemaId)) return undefined;
+      return read(contract, bytes as Buffer, schemaId, known.get(schemaId));
     },
   };
+}
+
+/** The schema id of a record in the wire format; a ContractError when it has no wire-format header. */
+function writerSchemaId(bytes: Buffer | null): number {
+  if (bytes === null || bytes.length < WIRE_HEADER_BYTES) {
+    throw new ContractError(
+      ContractErrorCode.DECODE_MAGIC_BYTE,
+      `record of ${bytes?.length ?? 0} bytes has no wire-format header`,
+    );
+  }
+  if (bytes[0] !== 0) {
+    throw new ContractError(
+      ContractErrorCode.DECODE_MAGIC_BYTE,
+      `record starts with byte ${bytes[0]}, expected magic byte 0`,
+    );
+  }
+  return bytes.readInt32BE(1);
+}
+
+/** Sets `outer[a][b]`, making the inner map on first use. */
+function setNested<A, B, V>(outer: Map<A, Map<B, V>>, a: A, b: B, value: V): void {
+  let inner = outer.get(a);
+  if (inner === undefined) {
+    inner = new Map();
+    outer.set(a, inner);
+  }
+  inner.set(b, value);
 }
 
 /** Room for a usual record; a larger one is encoded on its own. */

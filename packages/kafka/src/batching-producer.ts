@@ -79,6 +79,11 @@ export interface BatchingProducer {
    */
   send(topic: string, message: Message): Promise<RecordMetadata>;
   /**
+   * Queues one record like {@link BatchingProducer.send}, for a caller that needs only to know
+   * that it was written: resolves with nothing, so no metadata is built for the record.
+   */
+  write(topic: string, message: Message): Promise<void>;
+  /**
    * Sends everything queued now and waits until every send made before this call has
    * settled. Never rejects for failed sends: each send's own promise carries its error.
    */
@@ -94,9 +99,12 @@ interface Entry {
   message: Message;
   readonly bytes: number;
   enqueuedAt: number;
-  readonly promise: Promise<RecordMetadata>;
-  readonly resolve: (metadata: RecordMetadata) => void;
+  readonly promise: Promise<RecordMetadata | undefined>;
+  /** Called with the record's metadata when {@link Entry.metadata} is set, else with nothing. */
+  readonly resolve: (metadata: RecordMetadata | undefined) => void;
   readonly reject: (error: unknown) => void;
+  /** Whether the caller wants the record's metadata (`send`) or only its acknowledgement (`write`). */
+  readonly metadata: boolean;
 }
 
 interface Route {
@@ -149,7 +157,7 @@ export function createBatchingProducer(producer: RenewingProducer, options: Batc
 
   const now = () => performance.now();
 
-  const succeed = (entry: Entry, metadata: RecordMetadata) => {
+  const succeed = (entry: Entry, metadata: RecordMetadata | undefined) => {
     outstanding.delete(entry);
     entry.resolve(metadata);
   };
@@ -265,7 +273,9 @@ export function createBatchingProducer(producer: RenewingProducer, options: Batc
       return;
     }
     // A partition's records are written in the order they were given, from its base offset on.
-    const next = new Map<string, Map<number, { metadata: RecordMetadata; offset: bigint }>>();
+    // `taken` counts the partition's records handed out so far: a record's offset is the base
+    // offset plus its place, computed only for the sends that asked for metadata.
+    const next = new Map<string, Map<number, { metadata: RecordMetadata; baseOffset: bigint; taken: number }>>();
     for (const metadata of acknowledged) {
       if (metadata.baseOffset === undefined) continue;
       let partitions = next.get(metadata.topicName);
@@ -273,7 +283,7 @@ export function createBatchingProducer(producer: RenewingProducer, options: Batc
         partitions = new Map();
         next.set(metadata.topicName, partitions);
       }
-      partitions.set(metadata.partition, { metadata, offset: BigInt(metadata.baseOffset) });
+      partitions.set(metadata.partition, { metadata, baseOffset: BigInt(metadata.baseOffset), taken: 0 });
     }
     for (const entry of batch) {
       const ack = next.get(entry.topic)?.get(entry.message.partition as number);
@@ -287,15 +297,27 @@ export function createBatchingProducer(producer: RenewingProducer, options: Batc
         );
         continue;
       }
-      succeed(entry, { ...ack.metadata, offset: String(ack.offset) });
-      ack.offset += 1n;
+      succeed(
+        entry,
+        entry.metadata ? { ...ack.metadata, offset: String(ack.baseOffset + BigInt(ack.taken)) } : undefined,
+      );
+      ack.taken += 1;
     }
   }
 
   function send(topic: string, message: Message): Promise<RecordMetadata> {
+    return accept(topic, message, true) as Promise<RecordMetadata>;
+  }
+
+  function write(topic: string, message: Message): Promise<void> {
+    return accept(topic, message, false) as Promise<void>;
+  }
+
+  function accept(topic: string, message: Message, metadata: boolean): Promise<RecordMetadata | undefined> {
     if (closing !== undefined) return Promise.reject(new BatchingProducerClosedError());
-    const { promise, resolve, reject } = Promise.withResolvers<RecordMetadata>();
-    const entry: Entry = { topic, message, bytes: recordBytes(message), enqueuedAt: 0, promise, resolve, reject };
+    const { promise, resolve, reject } = Promise.withResolvers<RecordMetadata | undefined>();
+    const bytes = recordBytes(message);
+    const entry: Entry = { topic, message, bytes, enqueuedAt: 0, promise, resolve, reject, metadata };
     outstanding.add(entry);
 
     const route = routes.get(topic);
@@ -353,6 +375,7 @@ export function createBatchingProducer(producer: RenewingProducer, options: Batc
 
   return {
     send,
+    write,
     flush,
     close,
     get pending() {

@@ -198,7 +198,10 @@ export function createFilterConsumer(deps: FilterConsumerDeps): FilterConsumer {
       for (const delivery of deliveriesFor(event, type, recipients)) {
         out.push({
           key: delivery.endpoint_id,
-          value: await codec.encode(topics.dispatch, 'WEBHOOK_DELIVERY', delivery),
+          // Without waiting once the schema id is known (for all but the first).
+          value:
+            codec.encodeKnown(topics.dispatch, 'WEBHOOK_DELIVERY', delivery) ??
+            (await codec.encode(topics.dispatch, 'WEBHOOK_DELIVERY', delivery)),
         });
         bump(counts.out, type);
       }

@@ -123,7 +123,12 @@ export function createDispatcherApp(deps: DispatcherDeps): DispatcherApp {
     sender,
     breakers,
     buckets,
-    router: createRouter({ sink: persistentSink(sink, { signal: shutdown.signal, logger }), codec, topics }),
+    // The router needs only to know that its records were written: no metadata is built.
+    router: createRouter({
+      sink: persistentSink({ send: sink.write }, { signal: shutdown.signal, logger }),
+      codec,
+      topics,
+    }),
     topics,
     clock,
     logger,

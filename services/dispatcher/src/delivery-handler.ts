@@ -48,6 +48,10 @@ const afterWrites = (...writes: Promise<unknown>[]): Settlement => ({
   done: (writes.length === 1 ? (writes[0] as Promise<unknown>) : Promise.all(writes)).then(finished),
 });
 
+/** Why a record cannot be read, as a contract error (a poison record). */
+const asPoison = (error: unknown): ContractError =>
+  error instanceof ContractError ? error : new ContractError('CONTRACT_DECODE_INVALID', String(error));
+
 /** Everything {@link createDeliveryHandler} needs. */
 export interface DeliveryHandlerDeps {
   readonly codec: ContractCodec;
@@ -83,17 +87,24 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
   const { codec, directory, router, clock, metrics, topics } = deps;
   const headers = { 'content-type': 'application/json', 'user-agent': deps.userAgent } as const;
 
-  /** Decodes a delivery; a record that cannot be read is returned as its error. */
-  function decode(record: InboundRecord): Promise<WebhookDelivery | ContractError> {
+  /**
+   * Decodes a delivery; a record that cannot be read is returned as its error. Without waiting
+   * once its writer's schema is known (nearly always); a promise only while it is fetched.
+   */
+  function decode(record: InboundRecord): WebhookDelivery | ContractError | Promise<WebhookDelivery | ContractError> {
+    try {
+      const known = codec.decodeKnown('WEBHOOK_DELIVERY', record.value);
+      if (known !== undefined) return known;
+    } catch (error) {
+      return asPoison(error);
+    }
     return codec.decode('WEBHOOK_DELIVERY', record.value).catch((error: unknown) => decodeAgain(record, error));
   }
 
   /** After a failed decode: waits out an unreachable registry, or returns why the record is poison. */
   async function decodeAgain(record: InboundRecord, first: unknown): Promise<WebhookDelivery | ContractError> {
     for (let error = first; ; ) {
-      if (!(error instanceof ContractError) || !error.retryable) {
-        return error instanceof ContractError ? error : new ContractError('CONTRACT_DECODE_INVALID', String(error));
-      }
+      if (!(error instanceof ContractError) || !error.retryable) return asPoison(error);
       // The registry is unreachable: wait for it rather than park a good record.
       deps.logger.warn({ err: error }, 'schema registry unavailable; retrying decode');
       if (deps.signal.aborted) throw error;
@@ -198,7 +209,7 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
    */
   function moveOn(record: InboundRecord, tier: TierContext): Settlement {
     return {
-      done: decode(record).then((decoded) => {
+      done: Promise.resolve(decode(record)).then((decoded) => {
         const state = readRetryState(record.source.headers);
         if (decoded instanceof ContractError) return parkPoison(record, state, decoded).done;
         const next = topics.retry[Math.min(tier.index + 1, topics.retry.length - 1)] as { delayMs: number };
@@ -224,7 +235,8 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps) {
   async function handle(record: InboundRecord, tier: TierContext, onSending?: () => void): Promise<Settlement> {
     const state = readRetryState(record.source.headers);
     const now = clock.now();
-    const decoded = await decode(record);
+    const read = decode(record);
+    const decoded = read instanceof Promise ? await read : read;
     if (decoded instanceof ContractError) return parkPoison(record, state, decoded);
     const delivery = decoded;
 

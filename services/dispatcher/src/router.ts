@@ -31,6 +31,8 @@ export interface Router {
 /** A router over a record sink. */
 export function createRouter(deps: { sink: RecordSink; codec: ContractCodec; topics: PipelineTopics }): Router {
   const { sink, codec, topics } = deps;
+  const logAttempt = (attempt: DeliveryAttempt, value: Buffer) =>
+    sink.send(topics.attempts, { key: attempt.delivery_id, value });
   return {
     async retry(record, failure, next) {
       await sink.send(next.topic, {
@@ -47,10 +49,16 @@ export function createRouter(deps: { sink: RecordSink; codec: ContractCodec; top
       });
     },
     attempt(attempt) {
-      // One record per attempt: chained rather than awaited, one promise fewer each.
-      return codec
-        .encode(topics.attempts, 'DELIVERY_ATTEMPT', attempt)
-        .then((value) => sink.send(topics.attempts, { key: attempt.delivery_id, value }));
+      // One record per attempt, encoded without waiting once the schema id is known (for all
+      // but the first): only the write itself is waited for.
+      let value: Buffer | undefined;
+      try {
+        value = codec.encodeKnown(topics.attempts, 'DELIVERY_ATTEMPT', attempt);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (value !== undefined) return logAttempt(attempt, value);
+      return codec.encode(topics.attempts, 'DELIVERY_ATTEMPT', attempt).then((encoded) => logAttempt(attempt, encoded));
     },
   };
 }
