@@ -220,18 +220,21 @@ export function createHttpSender(options: HttpSenderOptions = {}): HttpSender {
         return failure(stopped() ?? classifyError(error), error, elapsed());
       }
       const retryAfter = firstHeader(response.headers['retry-after']);
-      return {
-        ...classifyStatus(response.statusCode),
+      const { outcome, errorClass } = classifyStatus(response.statusCode);
+      const result: { -readonly [K in keyof DeliveryResult]: DeliveryResult[K] } = {
+        outcome,
+        errorClass,
         status: response.statusCode,
         durationMs: elapsed(),
         retryAfter,
         retryAfterMs: retryAfter === undefined ? undefined : (parseRetryAfter(retryAfter, clock.now()) ?? undefined),
         bodySnippet: response.bodyError === undefined ? response.text : undefined,
         bodyTruncated: response.truncated,
-        ...(response.bodyError === undefined
-          ? {}
-          : { bodyError: (stopped() ?? classifyError(response.bodyError)).errorClass }),
       };
+      if (response.bodyError !== undefined) {
+        result.bodyError = (stopped() ?? classifyError(response.bodyError)).errorClass;
+      }
+      return result;
     } finally {
       clearTimeout(timer);
       unfollow?.();

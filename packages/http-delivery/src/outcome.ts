@@ -82,9 +82,20 @@ export const STATUS_TABLE: readonly StatusRule[] = [
 
 /** Classifies a response status. */
 export function classifyStatus(status: number): Classification {
-  const rule = STATUS_TABLE.find((r) => status >= r.from && status <= r.to);
-  return rule === undefined ? row(O.RETRYABLE, K.HTTP_STATUS_UNEXPECTED) : row(rule.outcome, rule.errorClass);
+  let classification = classifiedStatuses.get(status);
+  if (classification === undefined) {
+    const rule = STATUS_TABLE.find((r) => status >= r.from && status <= r.to);
+    classification = Object.freeze(
+      rule === undefined ? row(O.RETRYABLE, K.HTTP_STATUS_UNEXPECTED) : row(rule.outcome, rule.errorClass),
+    );
+    // Statuses are three digits: the cache stays small whatever endpoints answer.
+    if (classifiedStatuses.size < 1_000) classifiedStatuses.set(status, classification);
+  }
+  return classification;
 }
+
+/** Each status's classification, built once: every attempt's status is classified. */
+const classifiedStatuses = new Map<number, Classification>();
 
 const retry = (errorClass: ErrorClass): Classification => row(O.RETRYABLE, errorClass);
 const refuse = (errorClass: ErrorClass): Classification => row(O.REFUSED, errorClass);

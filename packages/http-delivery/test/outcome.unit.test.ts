@@ -39,6 +39,13 @@ describe('classifyStatus', () => {
       assert.deepEqual(classifyStatus(status), { outcome, errorClass }, String(status));
     }
   });
+
+  test('classifies a status once: later attempts share its frozen row', () => {
+    const first = classifyStatus(204);
+    assert.equal(classifyStatus(204), first);
+    assert.ok(Object.isFrozen(first));
+    assert.notEqual(classifyStatus(500), first);
+  });
 });
 
 describe('classifyError', () => {
