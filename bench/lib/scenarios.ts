@@ -252,6 +252,8 @@ export async function repeatedScenarios(ctx: BenchContext, healthy: readonly Ben
       baseline: b?.receiver.deliveriesPerSecond ?? null,
       healthy: h?.deliveriesPerSecond ?? null,
       hanging: g?.complete ? g.deliveriesPerSecond : null,
+      baselineCpuMs: b?.client.cpuMsPerRequest ?? null,
+      healthyCpuMs: h?.cpu.dispatcherCpuMsPerDelivery ?? null,
     });
   }
   const pick = <T>(name: keyof typeof runs, list: T[], rate: (run: T) => number) =>
