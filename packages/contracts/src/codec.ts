@@ -145,22 +145,24 @@ export function createContractCodec(
       return id === undefined ? undefined : encodeWith(id, contract, value);
     },
     async decode(contract, bytes) {
-      const schemaId = writerSchemaId(bytes);
+      assertWireFormat(bytes);
+      const schemaId = bytes.readInt32BE(1);
       const known = knownResolvers.get(contract);
       const resolver = known?.has(schemaId) ? known.get(schemaId) : await resolverFor(contract, schemaId);
-      return read(contract, bytes as Buffer, schemaId, resolver);
+      return read(contract, bytes, schemaId, resolver);
     },
     decodeKnown(contract, bytes) {
-      const schemaId = writerSchemaId(bytes);
+      assertWireFormat(bytes);
+      const schemaId = bytes.readInt32BE(1);
       const known = knownResolvers.get(contract);
       if (known === undefined || !known.has(schemaId)) return undefined;
-      return read(contract, bytes as Buffer, schemaId, known.get(schemaId));
+      return read(contract, bytes, schemaId, known.get(schemaId));
     },
   };
 }
 
-/** The schema id of a record in the wire format; a ContractError when it has no wire-format header. */
-function writerSchemaId(bytes: Buffer | null): number {
+/** Refuses, as a poison record, bytes without the wire-format header (magic byte 0 and a schema id). */
+function assertWireFormat(bytes: Buffer | null): asserts bytes is Buffer {
   if (bytes === null || bytes.length < WIRE_HEADER_BYTES) {
     throw new ContractError(
       ContractErrorCode.DECODE_MAGIC_BYTE,
@@ -173,7 +175,6 @@ function writerSchemaId(bytes: Buffer | null): number {
       `record starts with byte ${bytes[0]}, expected magic byte 0`,
     );
   }
-  return bytes.readInt32BE(1);
 }
 
 /** Sets `outer[a][b]`, making the inner map on first use. */

@@ -80,22 +80,18 @@ export const STATUS_TABLE: readonly StatusRule[] = [
   { from: 500, to: 599, ...row(O.RETRYABLE, K.HTTP_5XX) },
 ];
 
-/** Classifies a response status. */
-export function classifyStatus(status: number): Classification {
-  let classification = classifiedStatuses.get(status);
-  if (classification === undefined) {
-    const rule = STATUS_TABLE.find((r) => status >= r.from && status <= r.to);
-    classification = Object.freeze(
-      rule === undefined ? row(O.RETRYABLE, K.HTTP_STATUS_UNEXPECTED) : row(rule.outcome, rule.errorClass),
-    );
-    // Statuses are three digits: the cache stays small whatever endpoints answer.
-    if (classifiedStatuses.size < 1_000) classifiedStatuses.set(status, classification);
-  }
-  return classification;
-}
+/** Each rule's classification, built once and frozen: every attempt's status is classified. */
+const RULE_ROWS: readonly Classification[] = STATUS_TABLE.map((r) => Object.freeze(row(r.outcome, r.errorClass)));
+const UNEXPECTED_STATUS: Classification = Object.freeze(row(O.RETRYABLE, K.HTTP_STATUS_UNEXPECTED));
 
-/** Each status's classification, built once: every attempt's status is classified. */
-const classifiedStatuses = new Map<number, Classification>();
+/** Classifies a response status: the shared row of the first rule that covers it. */
+export function classifyStatus(status: number): Classification {
+  for (let i = 0; i < STATUS_TABLE.length; i++) {
+    const rule = STATUS_TABLE[i] as StatusRule;
+    if (status >= rule.from && status <= rule.to) return RULE_ROWS[i] as Classification;
+  }
+  return UNEXPECTED_STATUS;
+}
 
 const retry = (errorClass: ErrorClass): Classification => row(O.RETRYABLE, errorClass);
 const refuse = (errorClass: ErrorClass): Classification => row(O.REFUSED, errorClass);
