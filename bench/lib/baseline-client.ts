@@ -6,6 +6,7 @@ import { text } from 'node:stream/consumers';
 import { sign } from '@payhook/signing';
 import { Agent } from 'undici';
 import { deliveryBody, deliveryId } from './deliveries.ts';
+import { threadCpuSecondsOf } from './proc.ts';
 import { summarize } from './stats.ts';
 
 /** The job the parent hands over. */
@@ -28,8 +29,18 @@ export interface BaselineClientResult {
   readonly deliveriesPerSecond: number;
   readonly latencyMs: ReturnType<typeof summarize>;
   readonly cpuMsPerRequest: number;
+  /**
+   * The same CPU by thread, µs per request: the client's main thread, V8's worker threads (the
+   * garbage collector's helpers, background compilation) and the rest (libuv, the inspector).
+   * Undefined where /proc cannot be read.
+   */
+  readonly threadsUsPerRequest: { readonly main: number; readonly v8: number; readonly other: number } | undefined;
   readonly cores: number;
 }
+
+/** The kind of one of this process's threads, from its name. */
+const threadKind = (name: string): 'main' | 'v8' | 'other' =>
+  name === 'MainThread' ? 'main' : name.startsWith('V8Worker') ? 'v8' : 'other';
 
 const job = JSON.parse(await text(process.stdin)) as BaselineJob;
 const agent = new Agent({ connections: job.connectionsPerOrigin, keepAliveTimeout: job.keepAliveTimeoutMs });
@@ -77,10 +88,14 @@ async function phase(tag: string, count: number, latencies?: Float64Array): Prom
 await phase(job.warmupTag, job.warmup);
 const latencies = new Float64Array(job.records);
 const cpuBefore = process.cpuUsage();
+const threadsBefore = threadCpuSecondsOf(process.pid, threadKind);
 const started = performance.now();
 const failures = await phase(job.tag, job.records, latencies);
 const elapsedMs = performance.now() - started;
 const cpu = process.cpuUsage(cpuBefore);
+const threadsAfter = threadCpuSecondsOf(process.pid, threadKind);
+const usPerRequest = (kind: 'main' | 'v8' | 'other') =>
+  Math.round((((threadsAfter?.[kind] ?? 0) - (threadsBefore?.[kind] ?? 0)) * 1e6) / job.records);
 await agent.close();
 
 const result: BaselineClientResult = {
@@ -89,6 +104,10 @@ const result: BaselineClientResult = {
   deliveriesPerSecond: Math.round((job.records / elapsedMs) * 1000),
   latencyMs: summarize(latencies),
   cpuMsPerRequest: Math.round(((cpu.user + cpu.system) / job.records) * 1000) / 1_000_000,
+  threadsUsPerRequest:
+    threadsBefore === undefined || threadsAfter === undefined
+      ? undefined
+      : { main: usPerRequest('main'), v8: usPerRequest('v8'), other: usPerRequest('other') },
   cores: Math.round(((cpu.user + cpu.system) / 1000 / elapsedMs) * 100) / 100,
 };
 process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -375,6 +375,13 @@ export function renderMarkdown(report: BenchReport): string {
           `${num(rt.heapUsedMaxMb, 1)} / ${num(rt.heapTotalMaxMb, 1)} | ${num(r.dispatcherRssMaxMb, 1)} | ${threads} | ${num(r.producedPerSecond)} |`,
       );
     }
+    const raw = s.baseline === undefined || isError(s.baseline) ? undefined : s.baseline.client.threadsUsPerRequest;
+    if (raw !== undefined) {
+      lines.push(
+        '',
+        `Raw undici in the table's baseline run, CPU µs per request: main ${raw.main} / V8 workers ${raw.v8} / rest ${raw.other}.`,
+      );
+    }
   }
   lines.push('');
   lines.push(

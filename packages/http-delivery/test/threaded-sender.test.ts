@@ -317,12 +317,14 @@ test('sender threads get the heap asked for, while the process runs with heap fl
   const dir = mkdtempSync(join(tmpdir(), 'payhook-thread-heap-'));
   const file = join(dir, 'limits.mjs');
   writeFileSync(file, script);
-  // The dispatcher's deployed flags: the two caps, and two that shape collections without sizing a heap.
+  // The dispatcher's deployed flags: the two caps, two that shape collections without sizing a
+  // heap, and one that leaves a compiler tier out.
   const flags = [
     '--max-semi-space-size=8',
     '--max-old-space-size=256',
     '--initial-old-space-size=64',
     '--no-parallel-scavenge',
+    '--no-maglev',
   ];
   const run = spawnSync(process.execPath, [...flags, file], {
     encoding: 'utf8',
