@@ -69,7 +69,7 @@ export interface BenchOptions {
 }
 
 /** The scenarios, in the order they run by default. */
-export const SCENARIOS = ['baseline', 'healthy', 'paced', 'hot', 'hanging', 'memory'] as const;
+export const SCENARIOS = ['baseline', 'flagged', 'healthy', 'paced', 'hot', 'hanging', 'memory'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 const full = {
@@ -110,6 +110,8 @@ topics afterwards, and writes results/dispatcher.json and results/dispatcher.md.
 
 Scenarios:
   baseline   raw undici POSTs of the same signed bodies at the same concurrency
+  flagged    the same raw client again, under the dispatcher's node flags: how much of the
+             ratio to the baseline those flags make, rather than the dispatcher's code
   healthy    --records deliveries over --endpoints endpoints, a backlog drained: throughput
   paced      --paced-rate deliveries/s for --paced-seconds: latency at that rate
   hot        --hot-records deliveries to one endpoint, against raw undici to one endpoint
@@ -239,7 +241,8 @@ export function parseOptions(argv: readonly string[], benchDir: string): BenchOp
         throw new UsageError(`--only: unknown scenario "${name}" (known: ${SCENARIOS.join(', ')})`);
     }
     // The ratios are against figures of the same run: keep what they are computed from.
-    if (wanted.includes('healthy')) wanted.push('baseline');
+    if (wanted.includes('healthy') || wanted.includes('flagged')) wanted.push('baseline');
+    if (wanted.includes('flagged')) wanted.push('healthy');
     if (['hanging', 'paced', 'hot'].some((name) => wanted.includes(name))) wanted.push('healthy', 'baseline');
     scenarios = SCENARIOS.filter((s) => wanted.includes(s));
   }

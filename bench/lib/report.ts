@@ -91,6 +91,9 @@ export interface Repetition {
   readonly baselineCpuMs: number | null;
   /** The dispatcher's CPU ms per delivery in the all-healthy run. */
   readonly healthyCpuMs: number | null;
+  /** Raw undici under the dispatcher's node flags: its deliveries/s and CPU ms per request. */
+  readonly flagged: number | null;
+  readonly flaggedCpuMs: number | null;
 }
 
 /** Everything written to `dispatcher.json`. */
@@ -108,6 +111,8 @@ export interface BenchReport {
   readonly repetitions: Repetition[];
   readonly scenarios: {
     baseline?: Repeated<BaselineResult> | { error: string };
+    /** The raw client again, under the dispatcher's node flags. */
+    flagged?: Repeated<BaselineResult> | { error: string };
     /** Raw undici to one endpoint at the per-endpoint concurrency. */
     hotBaseline?: BaselineResult | { error: string };
     /** Every delivery to one endpoint. */
@@ -180,6 +185,11 @@ export function evaluate(report: BenchReport): { ratios: Ratio[]; targets: Targe
         pairedMedian(report, 'healthyCpuMs', 'baselineCpuMs') ??
         divide(healthy?.cpu.dispatcherCpuMsPerDelivery, baseline?.client.cpuMsPerRequest),
       of: 'CPU time of the sending process; median of the repetitions’ ratios',
+    },
+    {
+      name: 'dispatcher CPU per delivery ÷ the client’s CPU per request under the dispatcher’s node flags',
+      value: pairedMedian(report, 'healthyCpuMs', 'flaggedCpuMs'),
+      of: 'as above, the raw client given the same flags as the dispatcher: the cost of the code alone',
     },
     {
       name: 'dispatcher one-endpoint deliveries/s ÷ baseline one-endpoint deliveries/s',
@@ -285,6 +295,7 @@ export function renderMarkdown(report: BenchReport): string {
     );
   };
   baselineRow('baseline (raw undici)', s.baseline);
+  baselineRow('baseline under the dispatcher’s node flags', s.flagged);
   const runs: [string, RunResult][] = [];
   const row = (name: string, r: RunResult | { error: string } | undefined) => {
     if (r === undefined) return;
@@ -319,12 +330,13 @@ export function renderMarkdown(report: BenchReport): string {
   if (report.repetitions.length > 1) {
     lines.push(
       '',
-      'Baseline, all-healthy and hanging runs are interleaved (repetition r of each next to the others’), the',
-      'table shows the median repetition, and the ratios below are medians of ratios within a repetition',
-      '(CPU: the sender’s CPU ms per request or delivery):',
+      'Baseline (with and without the dispatcher’s node flags), all-healthy and hanging runs are',
+      'interleaved (repetition r of each next to the others’), the table shows the median repetition, and',
+      'the ratios below are medians of ratios within a repetition (CPU: the sender’s CPU ms per request or',
+      'delivery):',
       '',
-      '| repetition | baseline deliveries/s | all healthy | ÷ baseline | baseline CPU | all-healthy CPU | ÷ baseline | 20 % hanging (healthy endpoints) | ÷ all healthy | per endpoint ÷ all healthy |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      '| repetition | baseline deliveries/s | all healthy | ÷ baseline | baseline CPU | all-healthy CPU | ÷ baseline | baseline CPU, dispatcher’s flags | ÷ it | 20 % hanging (healthy endpoints) | ÷ all healthy | per endpoint ÷ all healthy |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     );
     const scale = s.hanging === undefined || isError(s.hanging) ? null : hangingScale(s.hanging);
     report.repetitions.forEach((r, i) => {
@@ -333,6 +345,7 @@ export function renderMarkdown(report: BenchReport): string {
       lines.push(
         `| ${i + 1} | ${num(r.baseline)} | ${num(r.healthy)} | ${num(over(r.healthy, r.baseline), 3)} | ` +
           `${num(r.baselineCpuMs, 3)} | ${num(r.healthyCpuMs, 3)} | ${num(over(r.healthyCpuMs, r.baselineCpuMs), 3)} | ` +
+          `${num(r.flaggedCpuMs, 3)} | ${num(over(r.healthyCpuMs, r.flaggedCpuMs), 3)} | ` +
           `${num(r.hanging)} | ${num(total, 3)} | ${num(total === null || scale === null ? null : total * scale, 3)} |`,
       );
     });

@@ -156,6 +156,7 @@ function baselineRun(
   label: string,
   endpoints: readonly BenchEndpoint[],
   spec: { records: number; warmup: number; concurrency: number },
+  nodeFlags: readonly string[] = ctx.opts.baselineNodeFlags,
 ): Promise<BaselineResult> {
   return quietly(ctx, label, async () => {
     ctx.log(`${label}: raw undici, ${spec.records} deliveries at concurrency ${spec.concurrency}`);
@@ -164,7 +165,7 @@ function baselineRun(
       endpoints,
       ...spec,
       timeoutMs: ctx.opts.runTimeoutMs,
-      nodeFlags: ctx.opts.baselineNodeFlags,
+      nodeFlags,
       watch: ctx.watch,
     });
     ctx.log(
@@ -212,13 +213,15 @@ export async function repeatedScenarios(ctx: BenchContext, healthy: readonly Ben
   const wants = (name: Scenario) => opts.scenarios.includes(name) && !ctx.interrupted();
   const hangingList = makeEndpoints(ctx, opts.endpoints, hangingPick(opts.hangingShare));
   const hangingEnv = { DISPATCHER_REQUEST_TIMEOUT_MS: String(opts.hangTimeoutMs) };
-  const runs: { baseline: BaselineResult[]; healthy: RunResult[]; hanging: RunResult[] } = {
+  type Repeating = 'baseline' | 'flagged' | 'healthy' | 'hanging';
+  const runs: { baseline: BaselineResult[]; flagged: BaselineResult[]; healthy: RunResult[]; hanging: RunResult[] } = {
     baseline: [],
+    flagged: [],
     healthy: [],
     hanging: [],
   };
-  const failed: Partial<Record<'baseline' | 'healthy' | 'hanging', string>> = {};
-  const attempt = async <T>(name: 'baseline' | 'healthy' | 'hanging', measure: () => Promise<T>) => {
+  const failed: Partial<Record<Repeating, string>> = {};
+  const attempt = async <T>(name: Repeating, measure: () => Promise<T>) => {
     if (failed[name] !== undefined || !wants(name)) return undefined;
     try {
       return await measure();
@@ -235,6 +238,11 @@ export async function repeatedScenarios(ctx: BenchContext, healthy: readonly Ben
       const { records, warmup, concurrency } = opts;
       return baselineRun(ctx, `baseline ${of}`, healthy, { records, warmup, concurrency });
     });
+    const f = await attempt('flagged', async () => {
+      const { records, warmup, concurrency } = opts;
+      const label = `baseline under the dispatcher's node flags ${of}`;
+      return baselineRun(ctx, label, healthy, { records, warmup, concurrency }, opts.nodeFlags);
+    });
     const h = await attempt('healthy', () => dispatcherRun(ctx, `all healthy ${of}`, healthy, {}, `healthy${r}`));
     const g = await attempt('hanging', () =>
       dispatcherRun(
@@ -246,6 +254,7 @@ export async function repeatedScenarios(ctx: BenchContext, healthy: readonly Ben
       ),
     );
     if (b) runs.baseline.push(b);
+    if (f) runs.flagged.push(f);
     if (h) runs.healthy.push(h);
     if (g) runs.hanging.push(g);
     report.repetitions.push({
@@ -254,11 +263,14 @@ export async function repeatedScenarios(ctx: BenchContext, healthy: readonly Ben
       hanging: g?.complete ? g.deliveriesPerSecond : null,
       baselineCpuMs: b?.client.cpuMsPerRequest ?? null,
       healthyCpuMs: h?.cpu.dispatcherCpuMsPerDelivery ?? null,
+      flagged: f?.receiver.deliveriesPerSecond ?? null,
+      flaggedCpuMs: f?.client.cpuMsPerRequest ?? null,
     });
   }
   const pick = <T>(name: keyof typeof runs, list: T[], rate: (run: T) => number) =>
     failed[name] !== undefined ? { error: failed[name] } : list.length > 0 ? median(list, rate) : undefined;
   s.baseline = pick('baseline', runs.baseline, (b) => b.receiver.deliveriesPerSecond);
+  s.flagged = pick('flagged', runs.flagged, (b) => b.receiver.deliveriesPerSecond);
   s.healthy = pick('healthy', runs.healthy, (run) => run.deliveriesPerSecond);
   const hanging = pick('hanging', runs.hanging, (run) => run.deliveriesPerSecond);
   s.hanging =
