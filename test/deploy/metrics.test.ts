@@ -283,12 +283,16 @@ describe('dashboards and alert rules name only metrics the services export', () 
     assert.ok(exportsOf('confirmation-filter').has('payhook_filter_events_in_total'));
     assert.ok(exportsOf('scanner').has('payhook_scanner_blocks_behind'));
     assert.ok(exportsOf('api').has('payhook_api_requests_total'));
-    // The sender thread's heap limit is the one its settings give (defaults: 48 + 256 MiB).
+    // The sender thread's heap limit is the one its settings give (their defaults here).
+    const { shape } = dispatcherEnvSchema;
+    const senderHeapMb =
+      shape.DISPATCHER_SENDER_YOUNG_GENERATION_MB.parse(undefined) +
+      shape.DISPATCHER_SENDER_OLD_GENERATION_MB.parse(undefined);
     const limit = (scrapes.get('dispatcher') ?? '')
       .split('\n')
       .find((line) => line.startsWith('payhook_dispatcher_sender_heap_bytes{') && line.includes('kind="limit"'));
     assert.match(limit ?? '', /thread="0"/);
-    assert.equal(Number(limit?.split(' ').pop()), (48 + 256) * 2 ** 20, 'the sender thread heap limit is exported');
+    assert.equal(Number(limit?.split(' ').pop()), senderHeapMb * 2 ** 20, 'the sender thread heap limit is exported');
     for (const service of scrapes.keys()) {
       assert.ok(exportsOf(service).has('payhook_process_start_time_seconds'), service);
       assert.match(scrapes.get(service) ?? '', new RegExp(`service="${service}"`), `${service} labels its series`);

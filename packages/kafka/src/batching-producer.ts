@@ -94,17 +94,25 @@ export interface BatchingProducer {
   readonly pending: number;
 }
 
-interface Entry {
+interface EntryBase {
   readonly topic: string;
   message: Message;
   readonly bytes: number;
   enqueuedAt: number;
-  readonly promise: Promise<RecordMetadata | undefined>;
-  /** Called with the record's metadata when {@link Entry.metadata} is set, else with nothing. */
-  readonly resolve: (metadata: RecordMetadata | undefined) => void;
+  readonly promise: Promise<unknown>;
   readonly reject: (error: unknown) => void;
-  /** Whether the caller wants the record's metadata (`send`) or only its acknowledgement (`write`). */
-  readonly metadata: boolean;
+}
+
+/** A queued record: its caller wants its metadata (`send`) or only its acknowledgement (`write`). */
+type Entry =
+  | (EntryBase & { readonly metadata: true; readonly resolve: (metadata: RecordMetadata) => void })
+  | (EntryBase & { readonly metadata: false; readonly resolve: () => void });
+
+/** A partition's part of a batch's answer: its base offset, and how many of its records were settled so far. */
+interface PartitionAck {
+  readonly metadata: RecordMetadata;
+  readonly baseOffset: bigint;
+  taken: number;
 }
 
 interface Route {
@@ -157,9 +165,11 @@ export function createBatchingProducer(producer: RenewingProducer, options: Batc
 
   const now = () => performance.now();
 
-  const succeed = (entry: Entry, metadata: RecordMetadata | undefined) => {
+  /** Settles an entry its partition's answer acknowledged; metadata is built for a `send` only. */
+  const succeed = (entry: Entry, ack: PartitionAck) => {
     outstanding.delete(entry);
-    entry.resolve(metadata);
+    if (entry.metadata) entry.resolve({ ...ack.metadata, offset: String(ack.baseOffset + BigInt(ack.taken)) });
+    else entry.resolve();
   };
   const fail = (entry: Entry, error: unknown) => {
     outstanding.delete(entry);
@@ -275,7 +285,7 @@ export function createBatchingProducer(producer: RenewingProducer, options: Batc
     // A partition's records are written in the order they were given, from its base offset on.
     // `taken` counts the partition's records handed out so far: a record's offset is the base
     // offset plus its place, computed only for the sends that asked for metadata.
-    const next = new Map<string, Map<number, { metadata: RecordMetadata; baseOffset: bigint; taken: number }>>();
+    const next = new Map<string, Map<number, PartitionAck>>();
     for (const metadata of acknowledged) {
       if (metadata.baseOffset === undefined) continue;
       let partitions = next.get(metadata.topicName);
@@ -297,39 +307,42 @@ export function createBatchingProducer(producer: RenewingProducer, options: Batc
         );
         continue;
       }
-      succeed(
-        entry,
-        entry.metadata ? { ...ack.metadata, offset: String(ack.baseOffset + BigInt(ack.taken)) } : undefined,
-      );
+      succeed(entry, ack);
       ack.taken += 1;
     }
   }
 
   function send(topic: string, message: Message): Promise<RecordMetadata> {
-    return accept(topic, message, true) as Promise<RecordMetadata>;
+    if (closing !== undefined) return Promise.reject(new BatchingProducerClosedError());
+    const { promise, resolve, reject } = Promise.withResolvers<RecordMetadata>();
+    const bytes = recordBytes(message);
+    accept({ topic, message, bytes, enqueuedAt: 0, promise, resolve, reject, metadata: true });
+    return promise;
   }
 
   function write(topic: string, message: Message): Promise<void> {
-    return accept(topic, message, false) as Promise<void>;
+    if (closing !== undefined) return Promise.reject(new BatchingProducerClosedError());
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    const bytes = recordBytes(message);
+    accept({ topic, message, bytes, enqueuedAt: 0, promise, resolve, reject, metadata: false });
+    return promise;
   }
 
-  function accept(topic: string, message: Message, metadata: boolean): Promise<RecordMetadata | undefined> {
-    if (closing !== undefined) return Promise.reject(new BatchingProducerClosedError());
-    const { promise, resolve, reject } = Promise.withResolvers<RecordMetadata | undefined>();
-    const bytes = recordBytes(message);
-    const entry: Entry = { topic, message, bytes, enqueuedAt: 0, promise, resolve, reject, metadata };
+  /** Routes an entry to its partition and queues it, reading the topic's partitions first if need be. */
+  function accept(entry: Entry): void {
+    const { topic } = entry;
     outstanding.add(entry);
 
     const route = routes.get(topic);
     if (route !== undefined) {
       refreshIfStale(topic, route);
       enqueue(entry, route.partitions);
-      return promise;
+      return;
     }
     const waiting = routing.get(topic);
     if (waiting !== undefined) {
       waiting.push(entry);
-      return promise;
+      return;
     }
     routing.set(topic, [entry]);
     readPartitions(topic).then(
@@ -345,7 +358,6 @@ export function createBatchingProducer(producer: RenewingProducer, options: Batc
         for (const waiter of failed) fail(waiter, error);
       },
     );
-    return promise;
   }
 
   async function flush(): Promise<void> {
