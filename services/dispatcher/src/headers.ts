@@ -61,8 +61,30 @@ function headerNumber(headers: IHeaders | undefined, name: string): number | und
   return Number.isFinite(n) ? n : undefined;
 }
 
+/** The retry state of a record without payhook headers: fresh from `webhooks.dispatch`, never tried. */
+const FRESH: RetryState = Object.freeze({
+  attempts: 0,
+  hops: undefined,
+  dueAtMs: undefined,
+  firstFailureAtMs: undefined,
+  holdUntilMs: undefined,
+  replayedAtMs: undefined,
+  originalTopic: undefined,
+  originalPartition: undefined,
+  originalOffset: undefined,
+  originalTimestamp: undefined,
+});
+
+/** Whether any header is one of the delivery headers (all named `payhook-…`). */
+function hasDeliveryHeaders(headers: IHeaders): boolean {
+  for (const name in headers) if (name.startsWith('payhook-')) return true;
+  return false;
+}
+
 /** Reads the retry state; a record fresh from `webhooks.dispatch` has none (0 attempts). */
 export function readRetryState(headers: IHeaders | undefined): RetryState {
+  // Most records are fresh: one shared state, no lookups.
+  if (headers === undefined || !hasDeliveryHeaders(headers)) return FRESH;
   return {
     attempts: headerNumber(headers, DeliveryHeader.ATTEMPTS) ?? 0,
     hops: headerNumber(headers, DeliveryHeader.HOPS),
