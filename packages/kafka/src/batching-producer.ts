@@ -97,7 +97,8 @@ export interface BatchingProducer {
 interface EntryBase {
   readonly topic: string;
   message: Message;
-  readonly bytes: number;
+  /** The record's size, set when it is accepted. */
+  bytes: number;
   enqueuedAt: number;
   readonly promise: Promise<unknown>;
   readonly reject: (error: unknown) => void;
@@ -313,24 +314,28 @@ export function createBatchingProducer(producer: RenewingProducer, options: Batc
   }
 
   function send(topic: string, message: Message): Promise<RecordMetadata> {
-    if (closing !== undefined) return Promise.reject(new BatchingProducerClosedError());
     const { promise, resolve, reject } = Promise.withResolvers<RecordMetadata>();
-    const bytes = recordBytes(message);
-    accept({ topic, message, bytes, enqueuedAt: 0, promise, resolve, reject, metadata: true });
+    accept({ topic, message, bytes: 0, enqueuedAt: 0, promise, resolve, reject, metadata: true });
     return promise;
   }
 
   function write(topic: string, message: Message): Promise<void> {
-    if (closing !== undefined) return Promise.reject(new BatchingProducerClosedError());
     const { promise, resolve, reject } = Promise.withResolvers<void>();
-    const bytes = recordBytes(message);
-    accept({ topic, message, bytes, enqueuedAt: 0, promise, resolve, reject, metadata: false });
+    accept({ topic, message, bytes: 0, enqueuedAt: 0, promise, resolve, reject, metadata: false });
     return promise;
   }
 
-  /** Routes an entry to its partition and queues it, reading the topic's partitions first if need be. */
+  /**
+   * Refuses an entry once closing, else sizes it, routes it to its partition and queues it,
+   * reading the topic's partitions first if need be.
+   */
   function accept(entry: Entry): void {
+    if (closing !== undefined) {
+      entry.reject(new BatchingProducerClosedError());
+      return;
+    }
     const { topic } = entry;
+    entry.bytes = recordBytes(entry.message);
     outstanding.add(entry);
 
     const route = routes.get(topic);
